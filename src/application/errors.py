@@ -1,0 +1,71 @@
+"""Errors the application raises to its entrypoints; none carries a secret."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """Base of every error a use case reports."""
+
+
+class OrderNotFound(ApplicationError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} not found")
+        self.order_id = order_id
+
+
+class DuplicateOrder(ApplicationError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} already exists")
+        self.order_id = order_id
+
+
+class ConcurrencyConflict(ApplicationError):
+    """Another unit of work changed the same order first; the caller may retry."""
+
+
+class ResetRefused(ApplicationError):
+    """Wiping the store is never allowed against the production gateway."""
+
+
+class GatewayError(ApplicationError):
+    """The payment gateway did not do what was asked. `public_message` is safe to show."""
+
+    public_message = "The payment gateway is unavailable. Please try again."
+    retryable = False
+
+
+class GatewayAuthError(GatewayError):
+    """Our credentials were refused: the server is misconfigured, the customer is not at fault."""
+
+    public_message = "Payments are temporarily unavailable. Please try again later."
+
+
+class GatewayValidationError(GatewayError):
+    """The gateway refused the request's content; its message is safe to pass through."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.public_message = message
+
+
+class GatewayNotFound(GatewayError):
+    public_message = "The order is not known to the payment gateway."
+
+
+class GatewayConflict(GatewayError):
+    public_message = "The payment gateway reported a conflicting request."
+
+
+class GatewayRateLimited(GatewayError):
+    public_message = "Too many requests to the payment gateway. Please retry shortly."
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GatewayUnavailable(GatewayError):
+    """Timeouts, connection errors and 5xx answers after retries."""
+
+    retryable = True

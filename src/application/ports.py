@@ -1,0 +1,218 @@
+"""The ports: what the use cases need from the world, as Protocols adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.customer import Customer
+from domain.events import Event
+from domain.ledger import CreditEntry
+from domain.money import Money
+from domain.order import Order, PaymentAttempt
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def order_id(self) -> str:
+        """An unguessable order id (at least 96 random bits), valid as a Cashfree order_id."""
+        ...
+
+    def new_id(self, prefix: str) -> str:
+        """An unguessable id for anything else (customers, refunds, requests)."""
+        ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[Event]) -> None:
+        """Fan committed events out (SSE streams, notifications); never raises."""
+        ...
+
+
+# --- payment gateway -------------------------------------------------------------------
+
+
+class GatewayOrderStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PAID = "PAID"
+    EXPIRED = "EXPIRED"
+    TERMINATED = "TERMINATED"
+    TERMINATION_REQUESTED = "TERMINATION_REQUESTED"
+
+
+@dataclass(frozen=True)
+class GatewayOrderRequest:
+    """What the gateway needs to open an order; `order_id` doubles as idempotency key."""
+
+    order_id: str
+    amount: Money
+    customer: Customer
+    customer_id: str
+    return_url: str
+    notify_url: str
+
+
+@dataclass(frozen=True)
+class GatewayOrder:
+    order_id: str
+    gateway_order_id: str
+    status: GatewayOrderStatus
+    payment_session_id: str
+    amount: Money
+    expires_at: datetime | None = None
+
+
+class RefundStatus(StrEnum):
+    SUCCESS = "SUCCESS"
+    PENDING = "PENDING"
+    CANCELLED = "CANCELLED"
+    ONHOLD = "ONHOLD"
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    order_id: str
+    refund_id: str
+    gateway_refund_id: str
+    amount: Money
+    status: RefundStatus
+    note: str = ""
+
+
+class PaymentGateway(Protocol):
+    """The payment gateway as the use cases see it (Cashfree, or the simulator)."""
+
+    name: str
+
+    async def create_order(self, request: GatewayOrderRequest) -> GatewayOrder: ...
+
+    async def get_order(self, order_id: str) -> GatewayOrder: ...
+
+    async def list_payments(self, order_id: str) -> list[PaymentAttempt]: ...
+
+    async def terminate_order(self, order_id: str) -> GatewayOrder: ...
+
+    async def create_refund(
+        self, order_id: str, refund_id: str, amount: Money, note: str
+    ) -> GatewayRefund: ...
+
+    async def list_refunds(self, order_id: str) -> list[GatewayRefund]: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --- store -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    entries: int = 0
+    credits: int = 0
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class OrderStatistics:
+    """Aggregates the operator's statistics are computed from."""
+
+    orders_by_status: dict[str, int] = field(default_factory=dict)
+    attempted_orders: int = 0
+    failed_attempts: int = 0
+    failed_amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """A failed or dropped attempt with the order it belongs to."""
+
+    order_id: str
+    amount: Money
+    attempt: PaymentAttempt
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None:
+        """Insert a new order; raises DuplicateOrder if the id exists."""
+        ...
+
+    async def get(self, order_id: str) -> Order | None: ...
+
+    async def save(self, order: Order) -> None:
+        """Persist changes to a loaded order at commit; raises ConcurrencyConflict (now or
+        at commit) if someone else saved it since it was loaded. Bumps `order.version`."""
+        ...
+
+    async def list_recent(self, limit: int, offset: int = 0) -> list[Order]:
+        """Newest first by created_at."""
+        ...
+
+    async def list_failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
+        """Attempts whose status is a failure, newest attempt first."""
+        ...
+
+    async def statistics(self) -> OrderStatistics: ...
+
+
+class CreditLedger(Protocol):
+    async def add(self, entry: CreditEntry) -> None:
+        """Append an entry; raises domain DuplicateCredit (now or at commit) when the order
+        already has one. The store enforces this, not a read before the write."""
+        ...
+
+    async def get(self, order_id: str) -> CreditEntry | None: ...
+
+    async def list(self, limit: int, offset: int = 0) -> list[CreditEntry]:
+        """Newest first."""
+        ...
+
+    async def totals(self) -> LedgerTotals: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories: commit or nothing."""
+
+    orders: OrderRepository
+    ledger: CreditLedger
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class Store(Protocol):
+    """A place orders and credits live: opens units of work, can be wiped for tests."""
+
+    description: str
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    async def open(self) -> None:
+        """Create files or tables as needed; idempotent."""
+        ...
+
+    async def reset(self) -> None:
+        """Delete every order and ledger entry."""
+        ...
+
+    async def close(self) -> None: ...

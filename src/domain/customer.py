@@ -1,0 +1,63 @@
+"""The paying customer, validated as the checkout form and the seed API expect."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.errors import FieldError, InvalidField, ValidationFailed
+
+_PHONE = re.compile(r"^[6-9]\d{9}$")
+_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+NAME_MIN, NAME_MAX = 2, 100
+EMAIL_MAX = 254
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Name trimmed, e-mail lower-cased, Indian mobile number."""
+
+    name: str
+    email: str
+    phone: str
+
+    @classmethod
+    def create(cls, name: object, email: object, phone: object) -> Customer:
+        """Validate all three fields and report every error together."""
+        errors: list[FieldError] = []
+        values: list[str] = []
+        for check, raw in ((_name, name), (_email, email), (_phone, phone)):
+            try:
+                values.append(check(raw))
+            except InvalidField as exc:
+                errors.append(exc.error)
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(*values)
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidField("customerName", "name is required")
+    name = " ".join(value.split())
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise InvalidField("customerName", f"name must be {NAME_MIN} to {NAME_MAX} characters")
+    return name
+
+
+def _email(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidField("customerEmail", "a valid e-mail address is required")
+    email = value.strip().lower()
+    if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
+        raise InvalidField("customerEmail", "a valid e-mail address is required")
+    return email
+
+
+def _phone(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidField("customerPhone", "a valid 10-digit Indian mobile number is required")
+    phone = value.strip()
+    if not _PHONE.fullmatch(phone):
+        raise InvalidField("customerPhone", "a valid 10-digit Indian mobile number is required")
+    return phone

@@ -1,0 +1,51 @@
+"""Errors the domain raises; each says which rule was broken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every rule violation in the domain."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid input field, reported together with its siblings."""
+
+    field: str
+    message: str
+
+
+class InvalidField(DomainError):
+    """A value object refused its input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.error = FieldError(field, message)
+
+
+class ValidationFailed(DomainError):
+    """Several fields were invalid; all of them are reported at once."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class IllegalTransition(DomainError):
+    """The order state machine has no such edge."""
+
+    def __init__(self, order_id: str, state: str, event: str) -> None:
+        super().__init__(f"order {order_id}: cannot {event} when {state}")
+        self.order_id = order_id
+        self.state = state
+        self.event = event
+
+
+class DuplicateCredit(DomainError):
+    """The ledger already holds an entry for this order."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} is already credited")
+        self.order_id = order_id
