@@ -1,0 +1,127 @@
+"""Ask the gateway about orders someone is watching, once per interval, never more.
+
+The checkout page keeps an event stream open while the customer pays. Webhooks normally
+tell us about a failed attempt within milliseconds, but they can be late or lost, so while
+at least one customer watches a non-final order the service asks the gateway itself. Each
+watched order has at most one polling loop and at most one gateway call in flight, however
+many pages (or requests) watch it: 1,000 watchers cost the gateway what one costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from application.errors import ApplicationError, OrderNotFound
+from domain.order import Order
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Confirmer(Protocol):
+    """The ConfirmPayment use case as the watcher needs it."""
+
+    async def execute(self, order_id: str) -> Order: ...
+
+
+class OrderWatcher:
+    """One polling loop per watched order, single-flight gateway confirmation.
+
+    `sleep` is injectable so tests can drive the interval by hand instead of by the clock.
+    """
+
+    def __init__(
+        self,
+        confirm: Confirmer,
+        interval_seconds: float,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if interval_seconds <= 0:
+            raise ValueError("interval_seconds must be positive")
+        self._confirm = confirm
+        self._interval = interval_seconds
+        self._sleep = sleep
+        self._watchers: dict[str, int] = {}
+        self._loops: dict[str, asyncio.Task[None]] = {}
+        self._inflight: dict[str, asyncio.Task[Order]] = {}
+        self._calls: dict[str, int] = {}
+
+    @property
+    def interval_seconds(self) -> float:
+        return self._interval
+
+    @asynccontextmanager
+    async def watch(self, order_id: str) -> AsyncIterator[None]:
+        """Keep the order polled while the block runs; the last watcher out stops it."""
+        self._watchers[order_id] = self._watchers.get(order_id, 0) + 1
+        self._ensure_loop(order_id)
+        try:
+            yield
+        finally:
+            remaining = self._watchers[order_id] - 1
+            if remaining:
+                self._watchers[order_id] = remaining
+            else:
+                del self._watchers[order_id]
+                loop = self._loops.pop(order_id, None)
+                if loop is not None:
+                    loop.cancel()
+                    await asyncio.wait([loop])
+
+    async def confirm(self, order_id: str) -> Order:
+        """Ask the gateway now, joining the call already in flight for this order if any."""
+        task = self._inflight.get(order_id)
+        if task is None:
+            self._calls[order_id] = self._calls.get(order_id, 0) + 1
+            task = asyncio.get_running_loop().create_task(self._confirm.execute(order_id))
+            self._inflight[order_id] = task
+            task.add_done_callback(lambda done: self._forget(order_id, done))
+        # A cancelled watcher must not cancel the call other waiters share.
+        return await asyncio.shield(task)
+
+    def watcher_count(self, order_id: str) -> int:
+        return self._watchers.get(order_id, 0)
+
+    def is_polling(self, order_id: str) -> bool:
+        loop = self._loops.get(order_id)
+        return loop is not None and not loop.done()
+
+    def gateway_calls(self, order_id: str) -> int:
+        """How many confirmations this watcher has started for the order."""
+        return self._calls.get(order_id, 0)
+
+    @property
+    def total_gateway_calls(self) -> int:
+        return sum(self._calls.values())
+
+    def _forget(self, order_id: str, task: asyncio.Task[Order]) -> None:
+        if self._inflight.get(order_id) is task:
+            del self._inflight[order_id]
+        if not task.cancelled():
+            task.exception()  # mark retrieved: the awaiting loop or request reports it
+
+    def _ensure_loop(self, order_id: str) -> None:
+        if self.is_polling(order_id):
+            return
+        self._loops[order_id] = asyncio.get_running_loop().create_task(self._poll(order_id))
+
+    async def _poll(self, order_id: str) -> None:
+        """Confirm, then wait one interval, until the order is final or nobody watches."""
+        while self._watchers.get(order_id):
+            try:
+                order = await self.confirm(order_id)
+            except OrderNotFound:
+                return
+            except ApplicationError as exc:
+                log.warning("watcher could not confirm order %s: %s", order_id, exc)
+            except Exception:
+                log.exception("watcher failed to confirm order %s", order_id)
+            else:
+                if order.status.is_final:
+                    return
+            await self._sleep(self._interval)
