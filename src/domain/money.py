@@ -23,7 +23,7 @@ class Money:
     @classmethod
     def of(cls, value: Decimal | int | str, currency: str = CURRENCY) -> Money:
         """Any exact amount with at most two places (no range check: gateway data)."""
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise InvalidField("amount", "amount must be a decimal number, not a float or boolean")
         try:
             amount = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)

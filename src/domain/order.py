@@ -189,12 +189,16 @@ class Order:
         elif attempt.status is AttemptStatus.SUCCESS:
             if attempt.mismatch:
                 self.events.append(
-                    PaymentMismatch(self.order_id, now, attempt.payment_id, self.amount, attempt.amount)
+                    PaymentMismatch(
+                        self.order_id, now, attempt.payment_id, self.amount, attempt.amount
+                    )
                 )
             elif self.status is not OrderStatus.PAID:
                 self._walk("pay", now)
                 self.paid_at = now
-                self.events.append(OrderPaid(self.order_id, now, attempt.payment_id, attempt.amount))
+                self.events.append(
+                    OrderPaid(self.order_id, now, attempt.payment_id, attempt.amount)
+                )
         return True
 
     def attempt(self, payment_id: str) -> PaymentAttempt | None:

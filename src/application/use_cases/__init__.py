@@ -1,0 +1,1 @@
+"""One module per use case; each takes its ports in the constructor and exposes `execute`."""

@@ -1,0 +1,127 @@
+"""ConfirmPayment: the one path by which anything learns how an order's payment went.
+
+Webhook, status poll, return-page verification, watcher and reconciler all end here. The
+truth comes from the gateway (or a verified webhook as evidence); it is applied to the
+order inside one unit of work together with the ledger entry a paid order earns, and the
+store's uniqueness guarantees that entry is written once however many callers race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+
+from application.errors import ConcurrencyConflict, OrderNotFound
+from application.ports import Clock, EventPublisher, GatewayOrderStatus, PaymentGateway, Store
+from domain.errors import DuplicateCredit
+from domain.events import Event, OrderCredited
+from domain.ledger import credit_for
+from domain.order import Order, OrderStatus, PaymentAttempt
+
+log = structlog.get_logger(__name__)
+
+MAX_ROUNDS = 20
+
+
+class ConfirmPayment:
+    def __init__(
+        self, store: Store, gateway: PaymentGateway, clock: Clock, publisher: EventPublisher
+    ) -> None:
+        self._store = store
+        self._gateway = gateway
+        self._clock = clock
+        self._publisher = publisher
+
+    async def execute(
+        self,
+        order_id: str,
+        evidence: Sequence[PaymentAttempt] | None = None,
+        *,
+        check_order_status: bool = True,
+    ) -> Order:
+        """Apply `evidence` (verified webhook attempts), or else ask the gateway.
+
+        `check_order_status=False` reads only the payments (one gateway call), which is
+        what a watcher needs to see attempts fail or succeed; expiry is then left to the
+        next full confirmation.
+        """
+        gateway_status: GatewayOrderStatus | None = None
+        if evidence is None:
+            await self._require_known(order_id)
+            if check_order_status:
+                payments, gateway_order = await asyncio.gather(
+                    self._gateway.list_payments(order_id), self._gateway.get_order(order_id)
+                )
+                gateway_status = gateway_order.status
+            else:
+                payments = await self._gateway.list_payments(order_id)
+            evidence = payments
+        return await self.apply(order_id, evidence, gateway_status)
+
+    async def apply(
+        self,
+        order_id: str,
+        attempts: Sequence[PaymentAttempt],
+        gateway_status: GatewayOrderStatus | None = None,
+    ) -> Order:
+        """Record attempts and the gateway's order status; credit a paid order once."""
+        for _ in range(MAX_ROUNDS):
+            try:
+                order, events = await self._apply_once(order_id, attempts, gateway_status)
+            except (ConcurrencyConflict, DuplicateCredit):
+                await asyncio.sleep(0)
+                continue
+            await self._publisher.publish(events)
+            return order
+        raise ConcurrencyConflict(f"order {order_id} kept changing under confirmation")
+
+    async def _apply_once(
+        self,
+        order_id: str,
+        attempts: Sequence[PaymentAttempt],
+        gateway_status: GatewayOrderStatus | None,
+    ) -> tuple[Order, list[Event]]:
+        now = self._clock.now()
+        async with self._store.unit_of_work() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise OrderNotFound(order_id)
+            changed = False
+            for attempt in sorted(attempts, key=lambda a: a.at):
+                changed |= order.record_attempt(attempt, now)
+            changed |= _apply_gateway_status(order, gateway_status, now)
+            events = order.pull_events()
+            if order.status is OrderStatus.PAID and await uow.ledger.get(order_id) is None:
+                entry = credit_for(order, now)
+                await uow.ledger.add(entry)
+                events.append(OrderCredited(order_id, now, entry.credits))
+                changed = True
+            if not changed:
+                return order, []
+            await uow.orders.save(order)
+            await uow.commit()
+        if any(isinstance(e, OrderCredited) for e in events):
+            log.info("order credited", order_id=order_id)
+        return order, events
+
+    async def _require_known(self, order_id: str) -> None:
+        """Unknown ids are answered locally, never forwarded to the gateway."""
+        async with self._store.unit_of_work() as uow:
+            if await uow.orders.get(order_id) is None:
+                raise OrderNotFound(order_id)
+
+
+def _apply_gateway_status(order: Order, status: GatewayOrderStatus | None, now: datetime) -> bool:
+    """An ACTIVE order ends when the gateway says it expired or was terminated."""
+    if status is None or order.status is not OrderStatus.ACTIVE:
+        return False
+    if status is GatewayOrderStatus.EXPIRED:
+        order.expire(now)
+        return True
+    if status in (GatewayOrderStatus.TERMINATED, GatewayOrderStatus.TERMINATION_REQUESTED):
+        order.terminate(now)
+        return True
+    return False
