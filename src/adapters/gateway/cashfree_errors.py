@@ -1,0 +1,88 @@
+"""Cashfree error answers ({message, code, type}) as application errors.
+
+The customer-facing text of each error is its `public_message`; only validation errors
+pass Cashfree's own message through, because only those describe the customer's input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import httpx
+
+from application.errors import (
+    GatewayAuthError,
+    GatewayConflict,
+    GatewayError,
+    GatewayNotFound,
+    GatewayRateLimited,
+    GatewayUnavailable,
+    GatewayValidationError,
+)
+
+_IDEMPOTENCY_ERROR = "idempotency_error"
+_RETRY_AFTER_HEADERS = ("x-ratelimit-retry", "retry-after")
+
+
+def error_message(response: httpx.Response) -> str:
+    """Cashfree's `message`, or a neutral description when the body has none."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        message = body.get("message")
+        if isinstance(message, str) and message.strip():
+            return message.strip()
+    return f"Cashfree answered HTTP {response.status_code}"
+
+
+def error_type(response: httpx.Response) -> str:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return ""
+    kind = body.get("type") if isinstance(body, Mapping) else None
+    return kind if isinstance(kind, str) else ""
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from Cashfree's x-ratelimit-retry (or a standard Retry-After)."""
+    for header in _RETRY_AFTER_HEADERS:
+        raw = response.headers.get(header)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw.strip())
+        except ValueError:
+            continue
+        if seconds >= 0:
+            return seconds
+    return None
+
+
+def error_for(response: httpx.Response, app_id: str) -> GatewayError:
+    """The application error for a non-2xx Cashfree answer.
+
+    401/403 name the app id whose credentials were refused (never the secret). A 422 is
+    Cashfree's idempotency error (same key, different body), which is a conflict; any
+    other 422 is a validation error.
+    """
+    status = response.status_code
+    message = error_message(response)
+    if status in (401, 403):
+        return GatewayAuthError(f"Cashfree refused the credentials of app id {app_id}: {message}")
+    if status == 422 and error_type(response) == _IDEMPOTENCY_ERROR:
+        return GatewayConflict(message)
+    if status in (400, 422):
+        return GatewayValidationError(message)
+    if status == 404:
+        return GatewayNotFound(message)
+    if status == 409:
+        return GatewayConflict(message)
+    if status == 429:
+        return GatewayRateLimited(message, retry_after(response))
+    if status >= 500:
+        return GatewayUnavailable(message)
+    return GatewayError(message)

@@ -1,0 +1,219 @@
+"""Cashfree PG wire format (API 2023-08-01 / 2025-01-01) to and from the port types.
+
+Everything that knows a Cashfree field name lives here or in `cashfree_errors`, so no
+`cf_order_id` or `payment_session_id` key escapes the adapter. Amounts travel as JSON
+numbers parsed to `Decimal`; a float never holds money on either side of the wire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from application.errors import GatewayError
+from application.ports import (
+    GatewayOrder,
+    GatewayOrderRequest,
+    GatewayOrderStatus,
+    GatewayRefund,
+    RefundStatus,
+)
+from domain.errors import DomainError
+from domain.money import CURRENCY, Money
+from domain.order import AttemptStatus, PaymentAttempt
+
+# Cashfree's refund description lists FAILED although the enum omits it; to our refund
+# model a failed refund is one that will not move money, which is what CANCELLED means.
+_REFUND_STATUS_ALIASES = {"FAILED": RefundStatus.CANCELLED}
+
+
+class CashfreeResponseInvalid(GatewayError):
+    """Cashfree answered 2xx with a body we cannot read as the documented entity."""
+
+
+def decode(content: bytes) -> Any:
+    """Parse a response body with every JSON number that has a fraction as `Decimal`."""
+    try:
+        return json.loads(content, parse_float=Decimal)
+    except ValueError as exc:
+        raise CashfreeResponseInvalid("Cashfree answered with a body that is not JSON") from exc
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """Serialize a request body, writing `Decimal` values as exact JSON numbers."""
+    return _encode_value(payload).encode()
+
+
+def _encode_value(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(str(key))}:{_encode_value(item)}" for key, item in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_encode_value(item) for item in value) + "]"
+    if isinstance(value, float):
+        raise TypeError("floats are not allowed in a Cashfree request body")
+    return json.dumps(value)
+
+
+def order_request(request: GatewayOrderRequest) -> dict[str, Any]:
+    """The CreateOrderRequest body for one of our orders."""
+    return {
+        "order_id": request.order_id,
+        "order_amount": request.amount.amount,
+        "order_currency": request.amount.currency,
+        "customer_details": {
+            "customer_id": request.customer_id,
+            "customer_name": request.customer.name,
+            "customer_email": request.customer.email,
+            "customer_phone": request.customer.phone,
+        },
+        "order_meta": {
+            "return_url": request.return_url,
+            "notify_url": request.notify_url,
+        },
+    }
+
+
+def terminate_request() -> dict[str, Any]:
+    """The TerminateOrderRequest body."""
+    return {"order_status": GatewayOrderStatus.TERMINATED.value}
+
+
+def refund_request(refund_id: str, amount: Money, note: str) -> dict[str, Any]:
+    """The OrderCreateRefundRequest body (Cashfree refunds in the order's currency)."""
+    body: dict[str, Any] = {"refund_id": refund_id, "refund_amount": amount.amount}
+    if note:
+        body["refund_note"] = note
+    return body
+
+
+def gateway_order(data: Any) -> GatewayOrder:
+    """An OrderEntity as the port's `GatewayOrder`."""
+    entity = _entity(data, "order")
+    try:
+        status = GatewayOrderStatus(_text(entity, "order_status"))
+    except ValueError as exc:
+        raise CashfreeResponseInvalid("Cashfree reported an unknown order status") from exc
+    return GatewayOrder(
+        order_id=_text(entity, "order_id"),
+        gateway_order_id=_text(entity, "cf_order_id"),
+        status=status,
+        payment_session_id=_text(entity, "payment_session_id", default=""),
+        amount=_money(entity, "order_amount", "order_currency"),
+        expires_at=_time(entity, "order_expiry_time"),
+    )
+
+
+def payment_attempt(data: Any, fallback_time: datetime) -> PaymentAttempt:
+    """A PaymentEntity as a domain `PaymentAttempt`; `fallback_time` stands in when the
+    gateway has not stamped the attempt yet (NOT_ATTEMPTED carries no payment_time)."""
+    entity = _entity(data, "payment")
+    try:
+        status = AttemptStatus(_text(entity, "payment_status"))
+    except ValueError as exc:
+        raise CashfreeResponseInvalid("Cashfree reported an unknown payment status") from exc
+    at = _time(entity, "payment_time") or _time(entity, "payment_completion_time") or fallback_time
+    return PaymentAttempt(
+        payment_id=_text(entity, "cf_payment_id"),
+        status=status,
+        amount=_money(entity, "payment_amount", "payment_currency"),
+        at=at,
+        message=_payment_message(entity),
+        method=_text(entity, "payment_group", default=""),
+    )
+
+
+def payment_attempts(data: Any, fallback_time: datetime) -> list[PaymentAttempt]:
+    return [payment_attempt(item, fallback_time) for item in _list(data, "payments")]
+
+
+def gateway_refund(data: Any) -> GatewayRefund:
+    """A RefundEntity as the port's `GatewayRefund`."""
+    entity = _entity(data, "refund")
+    raw_status = _text(entity, "refund_status")
+    try:
+        status = _REFUND_STATUS_ALIASES.get(raw_status) or RefundStatus(raw_status)
+    except ValueError as exc:
+        raise CashfreeResponseInvalid("Cashfree reported an unknown refund status") from exc
+    return GatewayRefund(
+        order_id=_text(entity, "order_id"),
+        refund_id=_text(entity, "refund_id"),
+        gateway_refund_id=_text(entity, "cf_refund_id"),
+        amount=_money(entity, "refund_amount", "refund_currency"),
+        status=status,
+        note=_text(entity, "refund_note", default=""),
+    )
+
+
+def gateway_refunds(data: Any) -> list[GatewayRefund]:
+    return [gateway_refund(item) for item in _list(data, "refunds")]
+
+
+def _payment_message(entity: Mapping[str, Any]) -> str:
+    message = _text(entity, "payment_message", default="")
+    if message:
+        return message
+    details = entity.get("error_details")
+    if isinstance(details, Mapping):
+        description = details.get("error_description")
+        if isinstance(description, str):
+            return description
+    return ""
+
+
+def _entity(data: Any, kind: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise CashfreeResponseInvalid(f"Cashfree answered with something that is not a {kind}")
+    return data
+
+
+def _list(data: Any, kind: str) -> list[Any]:
+    if not isinstance(data, list):
+        raise CashfreeResponseInvalid(f"Cashfree answered with something that is not {kind}")
+    return data
+
+
+def _text(entity: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    """A string field; Cashfree sends some ids as integers (cf_payment_id before 2025)."""
+    value = entity.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if value is None and default is not None:
+        return default
+    raise CashfreeResponseInvalid(f"Cashfree response lacks a valid {key}")
+
+
+def _money(entity: Mapping[str, Any], amount_key: str, currency_key: str) -> Money:
+    amount = entity.get(amount_key)
+    currency = entity.get(currency_key) or CURRENCY
+    if isinstance(amount, bool) or not isinstance(amount, (Decimal, int)):
+        raise CashfreeResponseInvalid(f"Cashfree response lacks a valid {amount_key}")
+    if not isinstance(currency, str):
+        raise CashfreeResponseInvalid(f"Cashfree response lacks a valid {currency_key}")
+    try:
+        return Money.of(amount, currency)
+    except DomainError as exc:
+        raise CashfreeResponseInvalid(f"Cashfree response has an invalid {amount_key}") from exc
+
+
+def _time(entity: Mapping[str, Any], key: str) -> datetime | None:
+    """An ISO 8601 timestamp with its offset, in UTC; None when absent or empty."""
+    value = entity.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise CashfreeResponseInvalid(f"Cashfree response has an invalid {key}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CashfreeResponseInvalid(f"Cashfree response has an invalid {key}") from exc
+    if parsed.tzinfo is None:
+        raise CashfreeResponseInvalid(f"Cashfree response has a {key} without an offset")
+    return parsed.astimezone(UTC)

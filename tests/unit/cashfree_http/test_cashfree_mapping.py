@@ -1,0 +1,216 @@
+"""Cashfree entities (shaped like the 2025-01-01 spec) mapped to the port and domain types."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.gateway.cashfree_mapping import (
+    CashfreeResponseInvalid,
+    decode,
+    encode,
+    gateway_order,
+    gateway_refund,
+    gateway_refunds,
+    order_request,
+    payment_attempts,
+    refund_request,
+)
+from application.ports import GatewayOrderRequest, GatewayOrderStatus, RefundStatus
+from domain.customer import Customer
+from domain.money import Money
+from domain.order import AttemptStatus
+
+Load = Callable[[str], Any]
+NOW = datetime(2025, 1, 22, 12, 0, tzinfo=UTC)
+
+
+def test_order_entity_maps_to_gateway_order(cashfree_json: Load) -> None:
+    order = gateway_order(cashfree_json("order.json"))
+
+    assert order.order_id == "ORDER_7QXW2M4K9B3ZL5NHT6RJPC8DYA"
+    assert order.gateway_order_id == "2149460581"
+    assert order.status is GatewayOrderStatus.ACTIVE
+    assert order.payment_session_id == "session_a1Jk9PqXf0vYbR2mN7sLw4TzHc8eUo3i"
+    assert order.amount == Money.of("499.50")
+    assert order.expires_at == datetime(2025, 2, 21, 11, 12, 13, tzinfo=UTC)
+
+
+def test_order_amount_never_passes_through_a_float() -> None:
+    body = b'{"cf_order_id": 1, "order_id": "o1", "order_status": "PAID",'
+    body += b' "payment_session_id": "s", "order_amount": 0.1, "order_currency": "INR"}'
+    order = gateway_order(decode(body))
+    assert order.amount.amount == Decimal("0.10")
+    assert order.gateway_order_id == "1"
+
+
+def test_integer_amount_and_missing_expiry_are_accepted(cashfree_json: Load) -> None:
+    data = cashfree_json("order.json") | {"order_amount": 500, "order_expiry_time": None}
+    order = gateway_order(data)
+    assert order.amount == Money.of("500.00")
+    assert order.expires_at is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("order_status", "SOMETHING_NEW"),
+        ("order_amount", "499.50"),
+        ("order_amount", 499.505),
+        ("order_amount", True),
+        ("cf_order_id", None),
+        ("order_expiry_time", "tomorrow"),
+        ("order_expiry_time", "2025-02-21T16:42:13"),
+        ("order_currency", "rupees"),
+    ],
+)
+def test_malformed_order_entity_is_refused(cashfree_json: Load, field: str, value: Any) -> None:
+    data = cashfree_json("order.json")
+    data[field] = Decimal(str(value)) if isinstance(value, float) else value
+    with pytest.raises(CashfreeResponseInvalid):
+        gateway_order(data)
+
+
+@pytest.mark.parametrize("data", [[], "order", None, 3])
+def test_non_object_is_not_an_order(data: Any) -> None:
+    with pytest.raises(CashfreeResponseInvalid):
+        gateway_order(data)
+
+
+def test_body_that_is_not_json_is_refused() -> None:
+    with pytest.raises(CashfreeResponseInvalid):
+        decode(b"<html>502 Bad Gateway</html>")
+
+
+def test_payment_entities_map_to_attempts(cashfree_json: Load) -> None:
+    failed, paid, untouched = payment_attempts(cashfree_json("payments.json"), NOW)
+
+    assert failed.payment_id == "5114910327452"
+    assert failed.status is AttemptStatus.FAILED
+    assert failed.message == "issuer bank or payment service provider declined the transaction"
+    assert failed.method == "credit_card"
+    assert failed.at == datetime(2025, 1, 22, 11, 13, 1, tzinfo=UTC)
+    assert failed.amount == Money.of("499.50")
+
+    assert paid.payment_id == "5114910327999"
+    assert paid.status is AttemptStatus.SUCCESS
+    assert paid.message == "Transaction successful"
+    assert paid.method == "upi"
+
+    assert untouched.status is AttemptStatus.NOT_ATTEMPTED
+    assert untouched.at == NOW
+    assert untouched.message == ""
+
+
+def test_payment_with_unknown_status_is_refused(cashfree_json: Load) -> None:
+    payment = cashfree_json("payments.json")[0] | {"payment_status": "CHARGEBACK"}
+    with pytest.raises(CashfreeResponseInvalid):
+        payment_attempts([payment], NOW)
+
+
+def test_payments_must_be_a_list(cashfree_json: Load) -> None:
+    with pytest.raises(CashfreeResponseInvalid):
+        payment_attempts(cashfree_json("order.json"), NOW)
+
+
+def test_refund_entity_maps_to_gateway_refund(cashfree_json: Load) -> None:
+    refund = gateway_refund(cashfree_json("refund.json"))
+
+    assert refund.order_id == "ORDER_7QXW2M4K9B3ZL5NHT6RJPC8DYA"
+    assert refund.refund_id == "REFUND_3KD8"
+    assert refund.gateway_refund_id == "1553338"
+    assert refund.amount == Money.of("100.25")
+    assert refund.status is RefundStatus.PENDING
+    assert refund.note == "Customer asked for a partial refund"
+
+
+@pytest.mark.parametrize(
+    ("wire", "status"),
+    [
+        ("SUCCESS", RefundStatus.SUCCESS),
+        ("CANCELLED", RefundStatus.CANCELLED),
+        ("ONHOLD", RefundStatus.ONHOLD),
+        ("FAILED", RefundStatus.CANCELLED),
+    ],
+)
+def test_refund_statuses(cashfree_json: Load, wire: str, status: RefundStatus) -> None:
+    refunds = gateway_refunds([cashfree_json("refund.json") | {"refund_status": wire}])
+    assert [r.status for r in refunds] == [status]
+
+
+def test_refund_with_unknown_status_is_refused(cashfree_json: Load) -> None:
+    with pytest.raises(CashfreeResponseInvalid):
+        gateway_refund(cashfree_json("refund.json") | {"refund_status": "LOST"})
+
+
+def test_order_request_carries_exact_amount_and_customer() -> None:
+    request = GatewayOrderRequest(
+        order_id="ORDER_ABC",
+        amount=Money.of("10.15"),
+        customer=Customer.create("Asha Rao", "asha@example.com", "9876543210"),
+        customer_id="CUST_1",
+        return_url="https://shop.example.com/return",
+        notify_url="https://shop.example.com/webhook",
+    )
+    raw = encode(order_request(request))
+
+    assert b'"order_amount":10.15' in raw
+    body = json.loads(raw, parse_float=Decimal)
+    assert body == {
+        "order_id": "ORDER_ABC",
+        "order_amount": Decimal("10.15"),
+        "order_currency": "INR",
+        "customer_details": {
+            "customer_id": "CUST_1",
+            "customer_name": "Asha Rao",
+            "customer_email": "asha@example.com",
+            "customer_phone": "9876543210",
+        },
+        "order_meta": {
+            "return_url": "https://shop.example.com/return",
+            "notify_url": "https://shop.example.com/webhook",
+        },
+    }
+
+
+def test_refund_request_leaves_out_an_empty_note() -> None:
+    assert refund_request("R1", Money.of("5.00"), "") == {
+        "refund_id": "R1",
+        "refund_amount": Decimal("5.00"),
+    }
+    assert refund_request("R1", Money.of("5.00"), "late")["refund_note"] == "late"
+
+
+def test_encode_refuses_floats() -> None:
+    with pytest.raises(TypeError):
+        encode({"order_amount": 10.15})
+
+
+def test_encode_escapes_strings_and_nests() -> None:
+    payload = {"a": ['quote " and \\', None, True, 3], "b": {"c": Decimal("1.50")}}
+    assert json.loads(encode(payload), parse_float=Decimal) == payload
+
+
+@given(cents=st.integers(min_value=100, max_value=50_000_000))
+def test_every_amount_survives_the_wire_exactly(cents: int) -> None:
+    amount = Money.of(Decimal(cents) / 100)
+    raw = encode(refund_request("R1", amount, ""))
+    wire = decode(raw)
+    echoed = gateway_refund(
+        {
+            "order_id": "o",
+            "refund_id": "R1",
+            "cf_refund_id": 9,
+            "refund_amount": wire["refund_amount"],
+            "refund_currency": "INR",
+            "refund_status": "SUCCESS",
+        }
+    )
+    assert echoed.amount == amount
