@@ -132,7 +132,7 @@ class CashfreeHttpGateway:
         self._clock: Clock = clock or SystemClock()
         self._max_attempts = max_attempts
         self._wait = wait_exponential_jitter(
-            initial=backoff_base, max=backoff_max, jitter=backoff_base
+            multiplier=backoff_base, max=backoff_max, jitter=backoff_base
         )
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._owns_client = client is None

@@ -42,8 +42,8 @@ def decode(content: bytes) -> Any:
         raise CashfreeResponseInvalid("Cashfree answered with a body that is not JSON") from exc
 
 
-def encode(payload: Mapping[str, Any]) -> bytes:
-    """Serialize a request body, writing `Decimal` values as exact JSON numbers."""
+def encode(payload: Any) -> bytes:
+    """Serialize a JSON value, writing `Decimal` values as exact JSON numbers."""
     return _encode_value(payload).encode()
 
 
