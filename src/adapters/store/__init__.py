@@ -1,0 +1,1 @@
+"""Stores behind the application's UnitOfWork port: memory, JSON journal, SQL."""

@@ -1,0 +1,377 @@
+"""The JSON file store: a snapshot plus an append-only journal of committed transactions.
+
+Files, for `STORE_URL=json:///data/credits.json`:
+- `credits.json`: the snapshot, one JSON document
+  `{"format": 1, "generation": G, "orders": [...], "credits": [...]}`, only ever replaced
+  whole by an atomic rename.
+- `credits.json.journal`: JSON lines. The first is the header `{"generation": G}`; each
+  following line is one committed transaction `{"ops": [...]}` whose operations are
+  `{"op": "order", "order": {...}}` (a full order snapshot), `{"op": "credit", "credit":
+  {...}}` or `{"op": "reset"}`. A commit appends one line and fsyncs: its cost does not
+  grow with the history.
+- `credits.json.lock`: held with `fcntl.flock` for the whole unit of work, so processes
+  sharing the files are serialized. Entering a unit of work first reads any lines other
+  processes appended since this process last looked.
+
+Opening loads the snapshot and replays the journal lines of the same generation. A torn
+last line (a crash mid-write) is cut off; an unreadable line with valid lines after it is
+corruption and refuses to open with `JournalCorrupted`. When the journal passes
+`compact_after` transactions, the state is written as snapshot G+1 (temp file, fsync,
+rename, fsync of the directory) and the journal restarts with header G+1. A crash between
+the rename and the restart leaves a journal of generation G, which is then known to be
+contained in the snapshot and ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from adapters.store.records import (
+    Record,
+    credit_from_record,
+    credit_record,
+    order_from_record,
+    order_record,
+)
+from adapters.store.staged import StagedUnitOfWork
+from adapters.store.state import Changes, StoreState
+from domain.ledger import CreditEntry
+from domain.order import Order
+
+FORMAT = 1
+DEFAULT_COMPACT_AFTER = 10_000
+_HEADER_PEEK = 128
+_PADDING = b"\x00\r\n\t "
+
+T = TypeVar("T")
+
+
+class JournalCorrupted(RuntimeError):
+    """The files hold something a crash cannot explain; a person must look at them."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"JSON store {path} is corrupt: {detail}; refusing to open it")
+        self.path = path
+
+
+def _sync(fd: int) -> None:
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
+def _encode(document: Record) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _ops(changes: Changes) -> list[Record]:
+    orders = [{"op": "order", "order": order_record(o)} for o in changes.orders.values()]
+    credits = [{"op": "credit", "credit": credit_record(c)} for c in changes.credits.values()]
+    return orders + credits
+
+
+def _apply(state: StoreState, ops: list[Any]) -> None:
+    """Decode every operation first, so a bad line changes nothing."""
+    decoded: list[Order | CreditEntry | None] = []
+    for op in ops:
+        kind = op["op"]
+        if kind == "reset":
+            decoded.append(None)
+        elif kind == "order":
+            decoded.append(order_from_record(op["order"]))
+        elif kind == "credit":
+            decoded.append(credit_from_record(op["credit"]))
+        else:
+            raise ValueError(f"unknown operation {kind!r}")
+    for item in decoded:
+        if item is None:
+            state.clear()
+        elif isinstance(item, Order):
+            state.orders[item.order_id] = item
+        else:
+            state.credits[item.order_id] = item
+
+
+class _Journal:
+    """The files, read and written only by a holder of the file lock (blocking calls)."""
+
+    def __init__(self, path: Path, compact_after: int) -> None:
+        self.path = path
+        self.journal_path = path.with_name(path.name + ".journal")
+        self.lock_path = path.with_name(path.name + ".lock")
+        self.compact_after = compact_after
+        self.generation: int | None = None
+        self.offset = 0
+        self.lines = 0
+        self._fd = -1
+        self._lock_fd = -1
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def close(self) -> None:
+        for fd in (self._fd, self._lock_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._lock_fd = -1
+        self.generation = None
+
+    def try_lock(self) -> bool:
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def lock(self) -> None:
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+
+    def unlock(self) -> None:
+        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def catch_up(self, state: StoreState) -> None:
+        """Bring `state` up to what is on disk: new lines, or everything after a compaction."""
+        try:
+            size = os.fstat(self._fd).st_size
+            if self.generation is None or size < self.offset or self._header() != self.generation:
+                self._reload(state)
+            elif size > self.offset:
+                self._replay(state, self.offset, size)
+        except JournalCorrupted:
+            self.generation = None
+            state.clear()
+            raise
+
+    def append(self, ops: list[Record]) -> int:
+        """Write one transaction and fsync it; returns the new end of the journal."""
+        line = _encode({"ops": ops}) + b"\n"
+        view = memoryview(line)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+            _sync(self._fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self.offset)
+            raise
+        return self.offset + len(line)
+
+    def compact(self, state: StoreState) -> None:
+        generation = (self.generation or 0) + 1
+        document = {
+            "format": FORMAT,
+            "generation": generation,
+            "orders": [order_record(o) for o in state.orders.values()],
+            "credits": [credit_record(c) for c in state.credits.values()],
+        }
+        temp = self.path.with_name(self.path.name + ".tmp")
+        with open(temp, "wb") as file:
+            file.write(_encode(document))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self._restart(generation)
+
+    def _header(self) -> int | None:
+        """The journal's generation, or None when it has no complete header line."""
+        head = os.pread(self._fd, _HEADER_PEEK, 0)
+        end = head.find(b"\n")
+        if end < 0:
+            if len(head) >= _HEADER_PEEK:
+                raise JournalCorrupted(self.journal_path, "line 1 is not a journal header")
+            return None
+        try:
+            generation = json.loads(head[:end])["generation"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise JournalCorrupted(self.journal_path, "line 1 is not a journal header") from exc
+        if not isinstance(generation, int):
+            raise JournalCorrupted(self.journal_path, "line 1 is not a journal header")
+        return generation
+
+    def _reload(self, state: StoreState) -> None:
+        generation = self._load_snapshot(state)
+        header = self._header()
+        if header is not None and header > generation:
+            raise JournalCorrupted(
+                self.journal_path, f"journal generation {header} is newer than the snapshot's"
+            )
+        self.generation = generation
+        if header is None or header < generation:
+            self._restart(generation)
+            return
+        start = os.pread(self._fd, _HEADER_PEEK, 0).find(b"\n") + 1
+        self.offset, self.lines = start, 0
+        self._replay(state, start, os.fstat(self._fd).st_size)
+
+    def _load_snapshot(self, state: StoreState) -> int:
+        state.clear()
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return 0
+        try:
+            document = json.loads(raw)
+            if document["format"] != FORMAT:
+                raise ValueError(f"unknown format {document['format']!r}")
+            for record in document["orders"]:
+                order = order_from_record(record)
+                state.orders[order.order_id] = order
+            for record in document["credits"]:
+                entry = credit_from_record(record)
+                state.credits[entry.order_id] = entry
+            generation = document["generation"]
+        except (ValueError, KeyError, TypeError) as exc:
+            state.clear()
+            raise JournalCorrupted(self.path, f"unreadable snapshot ({exc})") from exc
+        if not isinstance(generation, int):
+            raise JournalCorrupted(self.path, "snapshot generation is not a number")
+        return generation
+
+    def _replay(self, state: StoreState, start: int, end: int) -> None:
+        data = os.pread(self._fd, end - start, start)
+        pos = 0
+        while (newline := data.find(b"\n", pos)) >= 0:
+            try:
+                _apply(state, json.loads(data[pos:newline])["ops"])
+            except (ValueError, KeyError, TypeError) as exc:
+                if data[newline + 1 :].strip(_PADDING):
+                    line = self.lines + 2
+                    raise JournalCorrupted(
+                        self.journal_path, f"line {line} is unreadable ({exc})"
+                    ) from exc
+                break
+            pos = newline + 1
+            self.lines += 1
+        self.offset = start + pos
+        if pos < len(data):
+            os.ftruncate(self._fd, self.offset)
+            _sync(self._fd)
+
+    def _restart(self, generation: int) -> None:
+        os.ftruncate(self._fd, 0)
+        header = _encode({"generation": generation}) + b"\n"
+        os.write(self._fd, header)
+        _sync(self._fd)
+        self.generation = generation
+        self.offset, self.lines = len(header), 0
+
+
+async def _finish(task: asyncio.Future[T]) -> T:
+    """Await work running in a thread; if cancelled, let it end before cancelling.
+
+    The thread holds the file lock's protection and may be writing: releasing the lock
+    before it is done would let another writer interleave.
+    """
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        raise
+
+
+def _in_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    return asyncio.ensure_future(asyncio.to_thread(function, *args))
+
+
+class JsonJournalUnitOfWork(StagedUnitOfWork):
+    def __init__(self, store: JsonJournalStore) -> None:
+        super().__init__(store._state)
+        self._store = store
+
+    async def _begin(self) -> None:
+        await self._store._acquire()
+
+    async def _end(self) -> None:
+        self._store._release()
+
+    async def _make_durable(self, changes: Changes) -> None:
+        journal = self._store._journal
+        journal.offset = await _finish(_in_thread(journal.append, _ops(changes)))
+        journal.lines += 1
+
+    async def _after_commit(self) -> None:
+        journal = self._store._journal
+        if journal.lines >= journal.compact_after:
+            await _finish(_in_thread(journal.compact, self._store._state))
+
+
+class JsonJournalStore:
+    """Orders and credits in a JSON snapshot and journal at `path` (see module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str], compact_after: int = DEFAULT_COMPACT_AFTER):
+        if compact_after < 1:
+            raise ValueError("compact_after must be at least 1")
+        self.path = Path(path)
+        self.description = f"json:{self.path}"
+        self._journal = _Journal(self.path, compact_after)
+        self._state = StoreState()
+        self._lock = asyncio.Lock()
+        self._opened = False
+
+    def unit_of_work(self) -> JsonJournalUnitOfWork:
+        return JsonJournalUnitOfWork(self)
+
+    async def open(self) -> None:
+        await self._acquire()
+        self._release()
+
+    async def reset(self) -> None:
+        await self._acquire()
+        try:
+            offset = await _finish(_in_thread(self._journal.append, [{"op": "reset"}]))
+            self._journal.offset = offset
+            self._journal.lines += 1
+            self._state.clear()
+        finally:
+            self._release()
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._opened:
+                self._journal.close()
+                self._state.clear()
+                self._opened = False
+
+    async def compact(self) -> None:
+        """Write a snapshot and restart the journal now (normally done every N commits)."""
+        await self._acquire()
+        try:
+            await _finish(_in_thread(self._journal.compact, self._state))
+        finally:
+            self._release()
+
+    async def _acquire(self) -> None:
+        """Take the in-process lock, then the file lock, then catch up with the files."""
+        await self._lock.acquire()
+        try:
+            if not self._opened:
+                await _finish(_in_thread(self._journal.open))
+                self._opened = True
+            if not self._journal.try_lock():
+                await _finish(_in_thread(self._journal.lock))
+            try:
+                await _finish(_in_thread(self._journal.catch_up, self._state))
+            except BaseException:
+                self._journal.unlock()
+                raise
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _release(self) -> None:
+        self._journal.unlock()
+        self._lock.release()
