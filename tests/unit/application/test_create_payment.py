@@ -1,0 +1,63 @@
+from decimal import Decimal
+
+import pytest
+
+from adapters.store.memory import MemoryStore
+from application.errors import GatewayValidationError
+from application.use_cases.create_payment import CreatePayment, CreatePaymentCommand
+from domain.errors import ValidationFailed
+from domain.events import OrderActivated, OrderCreated, OrderCreationFailed
+from domain.order import OrderStatus
+
+from .fakes import RecordingPublisher, ScriptedGateway
+
+GOOD = CreatePaymentCommand(Decimal("499"), " Asha  Rao ", "ASHA@example.com", "9876543210")
+
+
+async def stored(store: MemoryStore, order_id: str):  # type: ignore[no-untyped-def]
+    async with store.unit_of_work() as uow:
+        return await uow.orders.get(order_id)
+
+
+async def test_opens_the_order_at_the_gateway_and_saves_it_active(
+    create: CreatePayment, store: MemoryStore, gateway: ScriptedGateway
+) -> None:
+    order = await create.execute(GOOD)
+    assert order.status is OrderStatus.ACTIVE
+    assert order.payment_session_id == f"session_{order.order_id}"
+    saved = await stored(store, order.order_id)
+    assert saved == order
+    request = gateway.requests[0]
+    assert request.order_id == order.order_id
+    assert request.amount.amount == Decimal("499.00")
+    assert request.customer.name == "Asha Rao"
+    assert request.customer.email == "asha@example.com"
+    assert request.return_url == f"http://shop.test/return?order_id={order.order_id}"
+
+
+async def test_reports_every_invalid_field_and_calls_nobody(
+    create: CreatePayment, gateway: ScriptedGateway
+) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        await create.execute(CreatePaymentCommand("0.5", "A", "x", "123"))
+    fields = [e.field for e in info.value.errors]
+    assert fields == ["amount", "customerName", "customerEmail", "customerPhone"]
+    assert gateway.calls == []
+
+
+async def test_a_gateway_refusal_leaves_failed_to_create_not_an_orphan(
+    create: CreatePayment,
+    store: MemoryStore,
+    gateway: ScriptedGateway,
+    publisher: RecordingPublisher,
+) -> None:
+    gateway.refuse_with = GatewayValidationError("customer_phone is invalid")
+    with pytest.raises(GatewayValidationError):
+        await create.execute(GOOD)
+    order_id = gateway.requests[0].order_id
+    saved = await stored(store, order_id)
+    assert saved is not None
+    assert saved.status is OrderStatus.FAILED_TO_CREATE
+    assert saved.failure_reason == "customer_phone is invalid"
+    assert publisher.of(OrderCreated) and publisher.of(OrderCreationFailed)
+    assert not publisher.of(OrderActivated)
