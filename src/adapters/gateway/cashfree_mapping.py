@@ -110,14 +110,15 @@ def gateway_order(data: Any) -> GatewayOrder:
 
 
 def payment_attempt(data: Any, fallback_time: datetime) -> PaymentAttempt:
-    """A PaymentEntity as a domain `PaymentAttempt`; `fallback_time` stands in when the
-    gateway has not stamped the attempt yet (NOT_ATTEMPTED carries no payment_time)."""
+    """A PaymentEntity as a domain `PaymentAttempt`, stamped when it reached its current
+    status (completion, else start); `fallback_time` stands in when the gateway has not
+    stamped it at all (NOT_ATTEMPTED carries no payment_time)."""
     entity = _entity(data, "payment")
     try:
         status = AttemptStatus(_text(entity, "payment_status"))
     except ValueError as exc:
         raise CashfreeResponseInvalid("Cashfree reported an unknown payment status") from exc
-    at = _time(entity, "payment_time") or _time(entity, "payment_completion_time") or fallback_time
+    at = _time(entity, "payment_completion_time") or _time(entity, "payment_time") or fallback_time
     return PaymentAttempt(
         payment_id=_text(entity, "cf_payment_id"),
         status=status,

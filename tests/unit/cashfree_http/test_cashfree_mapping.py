@@ -96,7 +96,7 @@ def test_payment_entities_map_to_attempts(cashfree_json: Load) -> None:
     assert failed.status is AttemptStatus.FAILED
     assert failed.message == "issuer bank or payment service provider declined the transaction"
     assert failed.method == "credit_card"
-    assert failed.at == datetime(2025, 1, 22, 11, 13, 1, tzinfo=UTC)
+    assert failed.at == datetime(2025, 1, 22, 11, 13, 20, tzinfo=UTC)
     assert failed.amount == Money.of("499.50")
 
     assert paid.payment_id == "5114910327999"
@@ -214,3 +214,13 @@ def test_every_amount_survives_the_wire_exactly(cents: int) -> None:
         }
     )
     assert echoed.amount == amount
+
+
+def test_pending_attempt_is_stamped_with_its_start(cashfree_json: Load) -> None:
+    pending = cashfree_json("payments.json")[1] | {
+        "payment_status": "PENDING",
+        "payment_completion_time": None,
+    }
+    (attempt,) = payment_attempts([pending], NOW)
+    assert attempt.status is AttemptStatus.PENDING
+    assert attempt.at == datetime(2025, 1, 22, 11, 14, 6, tzinfo=UTC)
