@@ -1,0 +1,2 @@
+"""The SQL store: SQLModel tables over SQLAlchemy's asyncio engine (SQLite, PostgreSQL,
+MariaDB/MySQL)."""

@@ -1,0 +1,104 @@
+"""SqlStore: orders and credits in SQLite, PostgreSQL or MariaDB/MySQL.
+
+Plain URLs pick the async driver: `sqlite:///rel.db` or `sqlite:////abs.db` (aiosqlite),
+`postgresql://` or `postgres://` (asyncpg), `mysql://` or `mariadb://` (aiomysql). SQLite
+runs in WAL mode with a busy timeout, foreign keys on, `BEGIN IMMEDIATE` transactions,
+and one unit of work at a time per process, so it never reports "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import SQLModel
+
+from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS, TABLES
+from adapters.store.sql.unit_of_work import SqlUnitOfWork
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "mysql": "mysql+aiomysql",
+    "mariadb": "mysql+aiomysql",
+}
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def engine_url(url: str) -> URL:
+    """The SQLAlchemy async URL for a plain database URL; ValueError for anything else."""
+    parsed = make_url(url)
+    scheme = parsed.drivername.split("+", 1)[0]
+    if scheme not in _DRIVERS:
+        raise ValueError(f"unsupported database scheme {scheme!r}")
+    parsed = parsed.set(drivername=_DRIVERS[scheme])
+    if scheme == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ValueError("an SQLite store needs a file path (use memory:// for no file)")
+    if scheme in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling is turned off so `BEGIN IMMEDIATE` is ours.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        "foreign_keys=ON",
+        "synchronous=FULL",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlStore:
+    """`schema` puts the tables in a PostgreSQL schema or MariaDB database of that name."""
+
+    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 10) -> None:
+        self.url = engine_url(url)
+        self.dialect = self.url.get_backend_name()
+        self.description = self.url.render_as_string(hide_password=True)
+        options: dict[str, Any] = {}
+        if self.dialect == "mysql":
+            options["isolation_level"] = "READ COMMITTED"
+        if self.dialect != "sqlite":
+            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_async_engine(self.url, **options)
+        if self.dialect == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_connect)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        if schema is not None:
+            engine = engine.execution_options(schema_translate_map={None: schema})
+        self._engine: AsyncEngine = engine
+        self._gate = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine, self.dialect, self._gate)
+
+    async def open(self) -> None:
+        if self.dialect == "sqlite" and self.url.database:
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        async with self._engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all, tables=list(TABLES))
+
+    async def reset(self) -> None:
+        async with self.unit_of_work() as uow:
+            await uow._session.execute(delete(ATTEMPTS))
+            await uow._session.execute(delete(ORDERS))
+            await uow._session.execute(delete(CREDITS))
+            await uow.commit()
+
+    async def close(self) -> None:
+        await self._engine.dispose()

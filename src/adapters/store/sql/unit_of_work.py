@@ -1,0 +1,330 @@
+"""One SQL transaction per unit of work, with optimistic versions and store-enforced
+uniqueness.
+
+`save` is `UPDATE orders ... WHERE order_id = :id AND version = :loaded`: zero rows means
+someone else saved first. Inserts run in a savepoint so a refused duplicate leaves the
+transaction usable (PostgreSQL would otherwise abort it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Executable
+
+from adapters.store.paging import check_page
+from adapters.store.sql.rows import (
+    Row,
+    attempt_from_row,
+    attempt_values,
+    credit_from_row,
+    credit_values,
+    order_from_rows,
+    order_values,
+)
+from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
+from application.errors import ConcurrencyConflict, DuplicateOrder
+from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
+from domain.errors import DuplicateCredit
+from domain.ledger import CreditEntry
+from domain.money import Money
+from domain.order import AttemptStatus, Order, PaymentAttempt
+
+FAILURES = sorted(s.value for s in AttemptStatus if s.is_failure)
+_ZERO = Decimal("0.00")
+_CENTS = Decimal("0.01")
+# PostgreSQL serialization failure and deadlock; MariaDB deadlock and lock wait timeout.
+_PG_CONFLICTS = frozenset({"40001", "40P01"})
+_MYSQL_CONFLICTS = frozenset({1213, 1205})
+
+
+def _is_conflict(exc: DBAPIError) -> bool:
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _PG_CONFLICTS:
+        return True
+    args: tuple[Any, ...] = getattr(original, "args", ())
+    return bool(args) and args[0] in _MYSQL_CONFLICTS
+
+
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """Deadlocks and serialization failures are conflicts the caller may retry."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if _is_conflict(exc):
+            raise ConcurrencyConflict("the database aborted a conflicting transaction") from exc
+        raise
+
+
+class _Session:
+    """The open connection of a unit of work and what it has loaded."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.connection: AsyncConnection | None = None
+        # order id -> (version, attempts) as last read or written, to update attempts in place
+        self.loaded: dict[str, tuple[int, tuple[PaymentAttempt, ...]]] = {}
+
+    def require(self) -> AsyncConnection:
+        if self.connection is None:
+            raise RuntimeError("use the repositories inside `async with store.unit_of_work()`")
+        return self.connection
+
+    async def execute(self, statement: Executable, rows: Any = None) -> Any:
+        with _conflicts():
+            return await self.require().execute(statement, rows)
+
+    async def insert_once(self, statement: Executable) -> bool:
+        """Insert in a savepoint; False when a uniqueness constraint refused it."""
+        connection = self.require()
+        try:
+            with _conflicts():
+                async with connection.begin_nested():
+                    await connection.execute(statement)
+        except IntegrityError:
+            return False
+        return True
+
+    def money_sum(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQLite keeps NUMERIC as binary floating point: sum whole paise there instead."""
+        if self.dialect == "sqlite":
+            return func.sum(func.round(column * 100))
+        return func.sum(column)
+
+    def money_total(self, value: Any) -> Decimal:
+        if value is None:
+            return _ZERO
+        if self.dialect == "sqlite":
+            return Decimal(int(value)).scaleb(-2).quantize(_CENTS)
+        return Decimal(value).quantize(_CENTS)
+
+    def remember(self, order: Order) -> None:
+        self.loaded[order.order_id] = (order.version, tuple(order.attempts))
+
+
+class SqlOrders:
+    def __init__(self, session: _Session) -> None:
+        self._session = session
+
+    async def add(self, order: Order) -> None:
+        row = {"order_id": order.order_id, "version": order.version, **order_values(order)}
+        if not await self._session.insert_once(insert(ORDERS).values(row)):
+            raise DuplicateOrder(order.order_id)
+        await self._insert_attempts(order.order_id, order.attempts, 0)
+        self._session.remember(order)
+
+    async def get(self, order_id: str) -> Order | None:
+        found = await self._load(ORDERS.c.order_id == order_id, limit=1, offset=0)
+        return found[0] if found else None
+
+    async def save(self, order: Order) -> None:
+        statement = (
+            update(ORDERS)
+            .where(ORDERS.c.order_id == order.order_id, ORDERS.c.version == order.version)
+            .values(version=order.version + 1, **order_values(order))
+        )
+        result = await self._session.execute(statement)
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
+        await self._sync_attempts(order)
+        order.version += 1
+        self._session.remember(order)
+
+    async def list_recent(self, limit: int, offset: int = 0) -> list[Order]:
+        check_page(limit, offset)
+        return await self._load(None, limit=limit, offset=offset)
+
+    async def list_failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
+        check_page(limit, offset)
+        statement = (
+            select(
+                ATTEMPTS,
+                ORDERS.c.amount.label("order_amount"),
+                ORDERS.c.currency.label("order_currency"),
+            )
+            .join(ORDERS, ORDERS.c.order_id == ATTEMPTS.c.order_id)
+            .where(ATTEMPTS.c.status.in_(FAILURES))
+            .order_by(
+                ATTEMPTS.c.at.desc(), ATTEMPTS.c.order_id.desc(), ATTEMPTS.c.payment_id.desc()
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self._session.execute(statement)).mappings().all()
+        return [
+            FailedAttempt(
+                row["order_id"],
+                Money(Decimal(row["order_amount"]).quantize(_CENTS), row["order_currency"]),
+                attempt_from_row(row),
+            )
+            for row in rows
+        ]
+
+    async def statistics(self) -> OrderStatistics:
+        session = self._session
+        by_status = await session.execute(
+            select(ORDERS.c.status, func.count()).group_by(ORDERS.c.status)
+        )
+        attempted = await session.execute(select(func.count(ATTEMPTS.c.order_id.distinct())))
+        failed = await session.execute(
+            select(func.count(), session.money_sum(ATTEMPTS.c.amount)).where(
+                ATTEMPTS.c.status.in_(FAILURES)
+            )
+        )
+        failures, failed_amount = failed.one()
+        return OrderStatistics(
+            orders_by_status={status: int(count) for status, count in by_status.all()},
+            attempted_orders=int(attempted.scalar_one()),
+            failed_attempts=int(failures),
+            failed_amount=session.money_total(failed_amount),
+        )
+
+    async def _load(
+        self, where: ColumnElement[bool] | None, *, limit: int, offset: int
+    ) -> list[Order]:
+        statement = select(ORDERS)
+        if where is not None:
+            statement = statement.where(where)
+        statement = (
+            statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.order_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self._session.execute(statement)).mappings().all()
+        if not rows:
+            return []
+        ids = [row["order_id"] for row in rows]
+        attempts: defaultdict[str, list[Row]] = defaultdict(list)
+        attempt_rows = await self._session.execute(
+            select(ATTEMPTS)
+            .where(ATTEMPTS.c.order_id.in_(ids))
+            .order_by(ATTEMPTS.c.order_id, ATTEMPTS.c.position)
+        )
+        for attempt in attempt_rows.mappings():
+            attempts[attempt["order_id"]].append(attempt)
+        orders = [order_from_rows(row, attempts[row["order_id"]]) for row in rows]
+        for order in orders:
+            self._session.remember(order)
+        return orders
+
+    async def _sync_attempts(self, order: Order) -> None:
+        """Write only the attempts that changed since load; rewrite all if unknown."""
+        loaded = self._session.loaded.get(order.order_id)
+        new = order.attempts
+        old = loaded[1] if loaded is not None and loaded[0] == order.version else None
+        if old is None or len(old) > len(new) or any(
+            o.payment_id != n.payment_id for o, n in zip(old, new, strict=False)
+        ):
+            await self._session.execute(
+                delete(ATTEMPTS).where(ATTEMPTS.c.order_id == order.order_id)
+            )
+            await self._insert_attempts(order.order_id, new, 0)
+            return
+        for position, (before, after) in enumerate(zip(old, new, strict=False)):
+            if before != after:
+                await self._session.execute(
+                    update(ATTEMPTS)
+                    .where(
+                        ATTEMPTS.c.order_id == order.order_id, ATTEMPTS.c.position == position
+                    )
+                    .values(attempt_values(order.order_id, position, after))
+                )
+        await self._insert_attempts(order.order_id, new[len(old) :], len(old))
+
+    async def _insert_attempts(
+        self, order_id: str, attempts: list[PaymentAttempt], first: int
+    ) -> None:
+        if attempts:
+            rows = [attempt_values(order_id, first + i, a) for i, a in enumerate(attempts)]
+            await self._session.execute(insert(ATTEMPTS), rows)
+
+
+class SqlLedger:
+    def __init__(self, session: _Session) -> None:
+        self._session = session
+
+    async def add(self, entry: CreditEntry) -> None:
+        if not await self._session.insert_once(insert(CREDITS).values(credit_values(entry))):
+            raise DuplicateCredit(entry.order_id)
+
+    async def get(self, order_id: str) -> CreditEntry | None:
+        result = await self._session.execute(select(CREDITS).where(CREDITS.c.order_id == order_id))
+        row = result.mappings().first()
+        return None if row is None else credit_from_row(row)
+
+    async def list(self, limit: int, offset: int = 0) -> list[CreditEntry]:
+        check_page(limit, offset)
+        statement = (
+            select(CREDITS)
+            .order_by(CREDITS.c.at.desc(), CREDITS.c.order_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        result = await self._session.execute(statement)
+        return [credit_from_row(row) for row in result.mappings()]
+
+    async def totals(self) -> LedgerTotals:
+        session = self._session
+        result = await session.execute(
+            select(func.count(), func.sum(CREDITS.c.credits), session.money_sum(CREDITS.c.amount))
+        )
+        entries, credits, amount = result.one()
+        return LedgerTotals(int(entries), int(credits or 0), session.money_total(amount))
+
+
+class SqlUnitOfWork:
+    """A connection and its transaction; on SQLite also the store's write gate, held
+    from enter to exit so that only one transaction at a time asks for SQLite's lock."""
+
+    def __init__(self, engine: AsyncEngine, dialect: str, gate: asyncio.Lock | None) -> None:
+        self._engine = engine
+        self._gate = gate
+        self._session = _Session(dialect)
+        self.orders = SqlOrders(self._session)
+        self.ledger = SqlLedger(self._session)
+
+    async def __aenter__(self) -> Self:
+        if self._session.connection is not None:
+            raise RuntimeError("a unit of work cannot be entered twice")
+        if self._gate is not None:
+            await self._gate.acquire()
+        try:
+            self._session.connection = await self._engine.connect()
+        except BaseException:
+            if self._gate is not None:
+                self._gate.release()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self._session.require()
+        try:
+            await connection.close()
+        finally:
+            self._session.connection = None
+            self._session.loaded.clear()
+            if self._gate is not None:
+                self._gate.release()
+
+    async def commit(self) -> None:
+        with _conflicts():
+            await self._session.require().commit()
+
+    async def rollback(self) -> None:
+        await self._session.require().rollback()
+        self._session.loaded.clear()
