@@ -1,0 +1,65 @@
+"""The customer's and the operator's pages: static HTML and vanilla JS, no build step.
+
+The pages are plain files under `static/`; this module maps their paths, mounts the
+assets and answers the one question the browser cannot: which Cashfree JS to load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from entrypoints.settings import FAKE_MOUNT
+
+STATIC_DIR = Path(__file__).with_name("static")
+CASHFREE_SDK_URL = "https://sdk.cashfree.com/js/v3/cashfree.js"
+FAKE_SDK_URL = f"{FAKE_MOUNT}/cashfree.js"
+
+# Pages are never cached: a deploy must not leave a customer on an old checkout.
+PAGES = {
+    "/": "index.html",
+    "/checkout": "checkout.html",
+    "/success": "success.html",
+    "/failure": "failure.html",
+    "/return": "return.html",
+    "/admin": "admin.html",
+}
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _page(filename: str) -> Callable[[Request], Awaitable[FileResponse]]:
+    path = STATIC_DIR / filename
+
+    async def serve(request: Request) -> FileResponse:
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers=NO_STORE)
+
+    return serve
+
+
+async def payment_config(request: Request) -> JSONResponse:
+    """Public settings for the checkout page; carries no credential."""
+    settings = request.app.state.container.settings()
+    fake = settings.payment_gateway == "fake"
+    return JSONResponse(
+        {
+            "environment": settings.cashfree_environment,
+            "gateway": settings.payment_gateway,
+            "mode": settings.cashfree_environment.lower(),
+            "sdkUrl": FAKE_SDK_URL if fake else CASHFREE_SDK_URL,
+        },
+        headers=NO_STORE,
+    )
+
+
+def page_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route(path, _page(filename), methods=["GET", "HEAD"]) for path, filename in PAGES.items()
+    ]
+    routes.append(Route("/api/payment/config", payment_config, methods=["GET"]))
+    routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"))
+    return routes

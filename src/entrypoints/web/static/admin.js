@@ -1,0 +1,235 @@
+// The operator's dashboard: totals, charts of the last 24 hours, recent and failed orders.
+// The admin token is asked once and kept in sessionStorage (this tab only).
+
+import {
+  element,
+  formatInr,
+  formatTime,
+  hide,
+  loadConfig,
+  requestJson,
+  showNotice,
+} from "./common.js";
+import { labelledBars, stackedColumns } from "./charts.js";
+
+const TOKEN_KEY = "adminToken";
+const ORDERS_LIMIT = 200;
+const HOURS = 24;
+const OUTCOMES = [
+  { key: "SUCCESS", label: "Successful", color: "#15803d" },
+  { key: "FAILED", label: "Failed", color: "#b91c1c" },
+  { key: "USER_DROPPED", label: "Dropped", color: "#d97706" },
+  { key: "PENDING", label: "Pending", color: "#64748b" },
+];
+const FAILURE_STATUSES = new Set(["FAILED", "CANCELLED", "VOID"]);
+
+const $ = (id) => document.getElementById(id);
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+async function adminGet(path) {
+  return requestJson(path, { headers: { Authorization: `Bearer ${token()}` } });
+}
+
+function tile(label, value) {
+  return element(
+    "div",
+    { class: "tile" },
+    element("div", { class: "label", text: label }),
+    element("div", { class: "value", text: value }),
+  );
+}
+
+function renderTiles(stats) {
+  const byStatus = stats.ordersByStatus || {};
+  $("tiles").replaceChildren(
+    tile("Orders", String(stats.totalOrders ?? 0)),
+    tile("Paid orders", String(byStatus.PAID ?? stats.totalPayments ?? 0)),
+    tile("Success rate", `${Number(stats.successRate || 0).toFixed(2)} %`),
+    tile("Paid amount", formatInr(stats.totalAmount ?? 0)),
+    tile("Failed attempts", String(stats.totalFailures ?? 0)),
+    tile("Credits granted", String(stats.totalCredits ?? 0)),
+  );
+}
+
+function outcomeKey(status) {
+  if (FAILURE_STATUSES.has(status)) {
+    return "FAILED";
+  }
+  return OUTCOMES.some((outcome) => outcome.key === status) ? status : "PENDING";
+}
+
+/** Attempts of the listed orders, counted per clock hour of the last 24 hours. */
+function hourlyColumns(orders, now) {
+  const end = new Date(now);
+  end.setMinutes(0, 0, 0);
+  const start = end.getTime() - (HOURS - 1) * 3600000;
+  const columns = Array.from({ length: HOURS }, (_, index) => {
+    const hour = new Date(start + index * 3600000);
+    return { label: `${String(hour.getHours()).padStart(2, "0")}:00`, values: {} };
+  });
+  for (const order of orders) {
+    for (const attempt of order.attempts || []) {
+      const at = new Date(attempt.at).getTime();
+      const index = Math.floor((at - start) / 3600000);
+      if (index >= 0 && index < HOURS) {
+        const key = outcomeKey(attempt.status);
+        columns[index].values[key] = (columns[index].values[key] || 0) + 1;
+      }
+    }
+  }
+  return columns;
+}
+
+function failureReasons(failed) {
+  const counts = new Map();
+  for (const payment of failed) {
+    const reason = payment.reason || payment.status || "Unknown";
+    counts.set(reason, (counts.get(reason) || 0) + 1);
+  }
+  const rows = [...counts.entries()]
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  if (rows.length <= 6) {
+    return rows;
+  }
+  const other = rows.slice(5).reduce((sum, row) => sum + row.count, 0);
+  return [...rows.slice(0, 5), { label: "Other reasons", count: other }];
+}
+
+function renderCharts(orders, failed) {
+  const columns = hourlyColumns(orders, Date.now());
+  const totals = Object.fromEntries(OUTCOMES.map((o) => [o.key, 0]));
+  columns.forEach((column) => {
+    for (const [key, count] of Object.entries(column.values)) {
+      totals[key] += count;
+    }
+  });
+  const summary = OUTCOMES.map((o) => `${totals[o.key]} ${o.label.toLowerCase()}`).join(", ");
+  $("hourly-chart").replaceChildren(
+    stackedColumns(columns, OUTCOMES, `Payment attempts per hour, last 24 hours: ${summary}`),
+  );
+  const reasons = failureReasons(failed);
+  $("reasons-chart").replaceChildren(
+    reasons.length
+      ? labelledBars(
+          reasons,
+          "#b91c1c",
+          `Failure reasons: ${reasons.map((r) => `${r.label} ${r.count}`).join("; ")}`,
+        )
+      : element("p", { class: "hint", text: "No failed payments." }),
+  );
+}
+
+function cell(text, className) {
+  return element("td", className ? { class: className, text } : { text });
+}
+
+function renderOrders(orders) {
+  const body = $("orders-table").querySelector("tbody");
+  const rows = orders.map((order) =>
+    element(
+      "tr",
+      { "data-order-id": order.orderId },
+      cell(formatTime(order.createdAt)),
+      element("td", {}, element("code", { text: order.orderId })),
+      cell(`${order.customerName || ""}${order.customerEmail ? ` <${order.customerEmail}>` : ""}`),
+      cell(formatInr(order.amount), "num"),
+      cell(order.paymentStatus || order.status),
+      cell(String((order.attempts || []).length), "num"),
+    ),
+  );
+  body.replaceChildren(...(rows.length ? rows : [emptyRow(6, "No orders yet.")]));
+}
+
+function renderFailed(failed) {
+  const body = $("failed-table").querySelector("tbody");
+  const rows = failed.map((payment) =>
+    element(
+      "tr",
+      {},
+      cell(formatTime(payment.failedAt || payment.timestamp)),
+      element("td", {}, element("code", { text: payment.orderId })),
+      cell(formatInr(payment.amount), "num"),
+      cell(payment.status),
+      cell(payment.reason || ""),
+    ),
+  );
+  body.replaceChildren(...(rows.length ? rows : [emptyRow(5, "No failed payments.")]));
+}
+
+function emptyRow(span, text) {
+  return element("tr", {}, element("td", { colspan: String(span), class: "hint", text }));
+}
+
+function askForToken(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("dashboard").hidden = true;
+  $("token-form").hidden = false;
+  if (message) {
+    showNotice($("admin-notice"), "bad", message);
+  }
+  $("admin-token").focus();
+}
+
+async function refresh() {
+  const notice = $("admin-notice");
+  let stats;
+  let credits;
+  try {
+    [stats, credits] = await Promise.all([
+      adminGet("/api/payment/stats"),
+      adminGet(`/api/payment/credits?limit=${ORDERS_LIMIT}`),
+    ]);
+  } catch {
+    showNotice(notice, "bad", "Could not reach the server. Try Refresh.");
+    return;
+  }
+  if (stats.status === 401 || credits.status === 401 || stats.status === 403) {
+    askForToken("That admin token was not accepted.");
+    return;
+  }
+  if (!stats.ok || !credits.ok) {
+    showNotice(notice, "bad", "The dashboard data could not be loaded. Try Refresh.");
+    return;
+  }
+  hide(notice);
+  const data = credits.body.data || {};
+  renderTiles(stats.body.data || {});
+  renderCharts(data.orders || [], data.failedPayments || []);
+  renderOrders(data.orders || []);
+  renderFailed(data.failedPayments || []);
+  $("token-form").hidden = true;
+  $("dashboard").hidden = false;
+  $("updated-at").textContent = `Updated ${new Date().toLocaleTimeString("en-IN")}`;
+  document.body.dataset.loaded = "true";
+}
+
+function init() {
+  loadConfig().catch(() => {});
+  $("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = $("admin-token").value.trim();
+    if (!value) {
+      showNotice($("admin-notice"), "bad", "Enter the admin token.");
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, value);
+    $("admin-token").value = "";
+    refresh();
+  });
+  $("refresh-button").addEventListener("click", refresh);
+  $("sign-out-button").addEventListener("click", () => {
+    hide($("admin-notice"));
+    askForToken();
+  });
+  if (token()) {
+    refresh();
+  } else {
+    askForToken();
+  }
+}
+
+init();

@@ -1,0 +1,364 @@
+// The checkout page: validate, create the order, pay in the Cashfree modal or by redirect,
+// and show the outcome of each attempt from whichever source reports it first.
+
+import {
+  element,
+  formatInr,
+  hide,
+  loadConfig,
+  paragraph,
+  queryParam,
+  requestJson,
+  sessions,
+  showNotice,
+  spinnerText,
+} from "./common.js";
+import { OrderWatch, Settlement, attemptIds, outcomeOf } from "./order-watch.js";
+import { validateCheckout } from "./validation.js";
+
+const SDK_TIMEOUT_MS = 10000;
+const FIELDS = ["amount", "customerName", "customerEmail", "customerPhone"];
+const LABELS = {
+  amount: "Amount",
+  customerName: "Full name",
+  customerEmail: "E-mail",
+  customerPhone: "Mobile number",
+};
+
+const $ = (id) => document.getElementById(id);
+const page = { config: null, cashfree: null, order: null, watch: null, lastView: null };
+const settlement = new Settlement(showOutcome);
+
+function loadScript(src, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    const timer = setTimeout(() => fail(new Error("timed out")), timeoutMs);
+    function settle() {
+      clearTimeout(timer);
+      script.onload = null;
+      script.onerror = null;
+    }
+    function fail(error) {
+      settle();
+      script.remove();
+      reject(error);
+    }
+    script.onload = () => {
+      settle();
+      resolve();
+    };
+    script.onerror = () => fail(new Error("could not load"));
+    document.head.append(script);
+  });
+}
+
+/** Load Cashfree JS; on failure say so and offer a retry instead of spinning forever. */
+async function loadSdk() {
+  const status = $("sdk-status");
+  document.body.dataset.sdk = "loading";
+  showNotice(status, "info", spinnerText("Loading the payment module…"));
+  try {
+    page.config = page.config || (await loadConfig());
+    if (typeof window.Cashfree !== "function") {
+      await loadScript(page.config.sdkUrl, SDK_TIMEOUT_MS);
+    }
+    if (typeof window.Cashfree !== "function") {
+      throw new Error("Cashfree JS did not start");
+    }
+    page.cashfree = window.Cashfree({ mode: page.config.mode });
+    hide(status);
+    document.body.dataset.sdk = "ready";
+  } catch {
+    const retry = element("button", { type: "button", id: "sdk-retry" }, "Retry");
+    retry.addEventListener("click", loadSdk);
+    showNotice(
+      status,
+      "bad",
+      paragraph("The payment module could not be loaded. Check your connection, then retry."),
+      retry,
+    );
+    document.body.dataset.sdk = "failed";
+  }
+}
+
+function formValues() {
+  return Object.fromEntries(FIELDS.map((field) => [field, $(field).value]));
+}
+
+function selectedFlow() {
+  const choice = document.querySelector('input[name="flow"]:checked');
+  return choice ? choice.value : "modal";
+}
+
+/** Mark every invalid field and list them all in one summary that links to each. */
+function showFieldErrors(errors, headline) {
+  const summary = $("form-errors");
+  for (const field of FIELDS) {
+    $(field).removeAttribute("aria-invalid");
+    $(`${field}-error`).textContent = "";
+  }
+  if (!errors.length && !headline) {
+    hide(summary);
+    return;
+  }
+  const items = errors.map((error) => {
+    const known = FIELDS.includes(error.field);
+    if (known) {
+      $(error.field).setAttribute("aria-invalid", "true");
+      $(`${error.field}-error`).textContent = error.message;
+    }
+    const label = LABELS[error.field] || error.field;
+    const text = label ? `${label}: ${error.message}` : error.message;
+    return element("li", {}, known ? element("a", { href: `#${error.field}` }, text) : text);
+  });
+  const title = headline || "Please correct the following:";
+  showNotice(summary, "bad", element("strong", { text: title }), element("ul", {}, ...items));
+  summary.focus();
+}
+
+/** The server's verdict in the same shape: `fields` ({field, message}), else `details`. */
+function serverFieldErrors(body) {
+  if (Array.isArray(body.fields)) {
+    return body.fields;
+  }
+  return (Array.isArray(body.details) ? body.details : []).map((detail) =>
+    typeof detail === "string" ? { field: "", message: detail } : detail,
+  );
+}
+
+function setBusy(busy) {
+  const button = $("pay-button");
+  button.disabled = busy;
+  button.textContent = busy ? "Creating your order…" : payLabel();
+}
+
+function payLabel() {
+  const amount = $("amount").value.trim();
+  return /^\d+(\.\d{1,2})?$/.test(amount) ? `Pay ${formatInr(amount)}` : "Pay";
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  const values = formValues();
+  const errors = validateCheckout(values);
+  showFieldErrors(errors);
+  if (errors.length) {
+    return;
+  }
+  if (!page.cashfree) {
+    showNotice($("form-errors"), "bad", "The payment module is not loaded yet. Use Retry above, then pay.");
+    return;
+  }
+  setBusy(true);
+  let response;
+  try {
+    response = await requestJson("/api/payment/create-order", {
+      json: {
+        amount: values.amount.trim(),
+        customerName: values.customerName.trim(),
+        customerEmail: values.customerEmail.trim(),
+        customerPhone: values.customerPhone.trim(),
+      },
+    });
+  } catch {
+    setBusy(false);
+    showNotice($("form-errors"), "bad", "Could not reach the server. Check your connection and try again.");
+    return;
+  }
+  setBusy(false);
+  const body = response.body || {};
+  if (!response.ok || !body.success) {
+    showFieldErrors(serverFieldErrors(body), body.error || "The order could not be created.");
+    return;
+  }
+  page.order = { orderId: body.order_id, sessionId: body.payment_session_id, amount: body.amount };
+  sessions.remember(body.order_id, body.payment_session_id, body.amount);
+  await startPayment([], selectedFlow());
+}
+
+function setStatus(...content) {
+  $("payment-status").replaceChildren(...content);
+}
+
+function showPanel() {
+  $("checkout-form").hidden = true;
+  hide($("form-errors"));
+  $("payment-panel").hidden = false;
+  $("payment-order").textContent = page.order.orderId;
+  $("payment-amount").textContent = formatInr(page.order.amount);
+  hide($("payment-result"));
+  $("payment-actions").hidden = true;
+}
+
+function watchOrder() {
+  if (page.watch && !page.watch.closed) {
+    return;
+  }
+  page.watch = new OrderWatch(
+    page.order.orderId,
+    (view) => {
+      page.lastView = view;
+      settlement.offer(outcomeOf(view, settlement.known), "server");
+    },
+    (transport) => {
+      document.body.dataset.watch = transport;
+    },
+  ).start();
+}
+
+/** One attempt: `known` lists attempts made before it, whose outcomes are old news. */
+async function startPayment(known, flow) {
+  showPanel();
+  if (flow === "redirect") {
+    setStatus(spinnerText("Taking you to the payment page…"));
+    const result = await page.cashfree.checkout({
+      paymentSessionId: page.order.sessionId,
+      redirectTarget: "_self",
+    });
+    if (result && result.error) {
+      settlement.arm(known);
+      settlement.offer({ kind: "failed", message: result.error.message || "" }, "sdk");
+    }
+    return;
+  }
+  settlement.arm(known);
+  setStatus(spinnerText("Complete the payment in the Cashfree window…"));
+  watchOrder();
+  let result;
+  try {
+    result = await page.cashfree.checkout({
+      paymentSessionId: page.order.sessionId,
+      redirectTarget: "_modal",
+    });
+  } catch (error) {
+    result = { error: { message: String(error && error.message ? error.message : error) } };
+  }
+  await reportModalResult(result);
+}
+
+/** The modal's own callback counts too; a claimed success is verified by the server. */
+async function reportModalResult(result) {
+  if (result && result.paymentDetails) {
+    if (!settlement.settled) {
+      setStatus(spinnerText("Confirming your payment…"));
+    }
+    try {
+      const { ok, body } = await requestJson("/api/payment/verify", {
+        json: { order_id: page.order.orderId },
+      });
+      if (ok && body) {
+        settlement.offer(outcomeOf(body, settlement.known), "modal");
+      }
+    } catch {
+      // the stream or the polling fallback still reports the outcome
+    }
+    return;
+  }
+  const error = (result && result.error) || {};
+  const dropped = error.type === "user_action" || error.code === "payment_cancelled";
+  settlement.offer({ kind: dropped ? "dropped" : "failed", message: error.message || "" }, "modal");
+}
+
+function showOutcome(outcome) {
+  const orderId = encodeURIComponent(page.order.orderId);
+  if (outcome.kind === "success" || outcome.kind === "ended") {
+    if (page.watch) {
+      page.watch.close();
+    }
+    window.location.assign(`/${outcome.kind === "success" ? "success" : "failure"}?order_id=${orderId}`);
+    return;
+  }
+  const dropped = outcome.kind === "dropped";
+  const result = $("payment-result");
+  showNotice(
+    result,
+    "bad",
+    element("strong", { text: dropped ? "Payment not completed" : "Payment failed" }),
+    paragraph(outcome.message || (dropped ? "The payment window was closed." : "The payment was declined.")),
+    paragraph("Your order is still open: you can try again."),
+  );
+  result.dataset.outcome = outcome.kind;
+  result.dataset.source = outcome.source;
+  result.dataset.shownAt = String(Date.now());
+  setStatus();
+  $("payment-actions").hidden = false;
+  result.focus();
+}
+
+async function retry() {
+  const known = new Set(attemptIds(page.lastView));
+  try {
+    const { ok, body } = await requestJson(`/api/payment/status/${encodeURIComponent(page.order.orderId)}`);
+    if (ok && body) {
+      page.lastView = body;
+      attemptIds(body).forEach((id) => known.add(id));
+    }
+  } catch {
+    // the ids already seen are enough to tell a new attempt from an old one
+  }
+  if (!page.cashfree) {
+    showNotice($("payment-result"), "bad", "The payment module is not loaded. Use Retry above first.");
+    return;
+  }
+  await startPayment([...known], selectedFlow());
+}
+
+function newOrder() {
+  if (page.watch) {
+    page.watch.close();
+  }
+  page.order = null;
+  page.lastView = null;
+  $("payment-panel").hidden = true;
+  $("checkout-form").hidden = false;
+  if (queryParam("order_id")) {
+    window.history.replaceState(null, "", "/checkout");
+  }
+  $("amount").focus();
+}
+
+/** `/checkout?order_id=…` reopens an unpaid order this tab created, e.g. from /failure. */
+async function resume(orderId) {
+  const saved = sessions.lookup(orderId);
+  let view = null;
+  try {
+    const response = await requestJson(`/api/payment/status/${encodeURIComponent(orderId)}`);
+    view = response.ok ? response.body : null;
+  } catch {
+    view = null;
+  }
+  if (!saved || !view) {
+    showNotice($("form-errors"), "warn", "That order cannot be resumed here. Please start a new payment.");
+    return;
+  }
+  const known = attemptIds(view);
+  page.order = { orderId, sessionId: saved.paymentSessionId, amount: view.amount || saved.amount };
+  page.lastView = view;
+  if (view.status === "SUCCESS") {
+    window.location.assign(`/success?order_id=${encodeURIComponent(orderId)}`);
+    return;
+  }
+  showPanel();
+  settlement.arm(known);
+  watchOrder();
+  setStatus(paragraph("This order is not paid yet."));
+  $("payment-actions").hidden = false;
+}
+
+function init() {
+  $("checkout-form").addEventListener("submit", onSubmit);
+  $("amount").addEventListener("input", () => {
+    $("pay-button").textContent = payLabel();
+  });
+  $("retry-button").addEventListener("click", retry);
+  $("new-order-button").addEventListener("click", newOrder);
+  loadSdk();
+  const orderId = queryParam("order_id");
+  if (orderId) {
+    resume(orderId);
+  }
+}
+
+init();
