@@ -22,7 +22,13 @@ from adapters.store.state import (
     recent_orders,
 )
 from application.errors import ConcurrencyConflict, DuplicateOrder
-from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
+from application.ports import (
+    CreditLedger,
+    FailedAttempt,
+    LedgerTotals,
+    OrderRepository,
+    OrderStatistics,
+)
 from domain.errors import DuplicateCredit
 from domain.ledger import CreditEntry
 from domain.order import Order
@@ -108,8 +114,8 @@ class StagedUnitOfWork:
 
     def __init__(self, state: StoreState) -> None:
         self._staging = _Staging(state)
-        self.orders = StagedOrders(self._staging)
-        self.ledger = StagedLedger(self._staging)
+        self.orders: OrderRepository = StagedOrders(self._staging)
+        self.ledger: CreditLedger = StagedLedger(self._staging)
 
     async def __aenter__(self) -> Self:
         if self._staging.active:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
@@ -33,7 +34,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 def engine_url(url: str) -> URL:
     """The SQLAlchemy async URL for a plain database URL; ValueError for anything else."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("malformed database URL") from None
     scheme = parsed.drivername.split("+", 1)[0]
     if scheme not in _DRIVERS:
         raise ValueError(f"unsupported database scheme {scheme!r}")

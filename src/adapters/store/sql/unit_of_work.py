@@ -33,7 +33,13 @@ from adapters.store.sql.rows import (
 )
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
 from application.errors import ConcurrencyConflict, DuplicateOrder
-from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
+from application.ports import (
+    CreditLedger,
+    FailedAttempt,
+    LedgerTotals,
+    OrderRepository,
+    OrderStatistics,
+)
 from domain.errors import DuplicateCredit
 from domain.ledger import CreditEntry
 from domain.money import Money
@@ -290,8 +296,8 @@ class SqlUnitOfWork:
         self._engine = engine
         self._gate = gate
         self._session = _Session(dialect)
-        self.orders = SqlOrders(self._session)
-        self.ledger = SqlLedger(self._session)
+        self.orders: OrderRepository = SqlOrders(self._session)
+        self.ledger: CreditLedger = SqlLedger(self._session)
 
     async def __aenter__(self) -> Self:
         if self._session.connection is not None:

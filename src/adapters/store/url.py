@@ -1,0 +1,44 @@
+"""STORE_URL -> Store.
+
+- `memory://`: in process memory, lost on exit.
+- `json:///abs/path/credits.json` (absolute) or `json://data/credits.json` (relative to the
+  working directory): the JSON snapshot + journal store.
+- `sqlite:///data/app.db` (relative) or `sqlite:////abs/app.db` (absolute), as SQLAlchemy.
+- `postgresql://user:pass@host:5432/db` (also `postgres://`).
+- `mysql://user:pass@host:3306/db` or `mariadb://...`.
+"""
+
+from __future__ import annotations
+
+from adapters.store.json_journal import JsonJournalStore
+from adapters.store.memory import MemoryStore
+from adapters.store.sql.store import SqlStore
+from application.ports import Store
+
+_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
+_HELP = (
+    "use memory://, json:///path/file.json, sqlite:///path/file.db, "
+    "postgresql://user@host/db or mysql://user@host/db"
+)
+
+
+def store_from_url(url: str) -> Store:
+    """The store STORE_URL names; ValueError (naming STORE_URL, never echoing a password)."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not separator:
+        raise ValueError(f"STORE_URL is not a URL; {_HELP}")
+    if scheme == "memory":
+        if rest:
+            raise ValueError("STORE_URL memory:// takes no path")
+        return MemoryStore()
+    if scheme == "json":
+        if not rest or rest.endswith("/"):
+            raise ValueError(f"STORE_URL json:// needs a file path; {_HELP}")
+        return JsonJournalStore(rest)
+    if scheme.split("+", 1)[0] in _SQL_SCHEMES:
+        try:
+            return SqlStore(url)
+        except ValueError as exc:
+            raise ValueError(f"STORE_URL: {exc}; {_HELP}") from None
+    raise ValueError(f"STORE_URL scheme {scheme!r} is not supported; {_HELP}")
