@@ -1,0 +1,55 @@
+"""Real domain objects at fixed times for the store tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.customer import Customer
+from domain.ledger import CreditEntry, credit_for
+from domain.money import Money
+from domain.order import AttemptStatus, Order, PaymentAttempt
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def customer(name: str = "Ananya Śrīnivāsan") -> Customer:
+    return Customer.create(name, "Ananya@Example.com", "9876543210")
+
+
+def active_order(order_id: str, amount: str = "499.00", minutes: int = 0) -> Order:
+    order = Order.create(order_id, Money.of(amount), customer(), at(minutes))
+    order.activate(f"cf_{order_id}", f"session_{order_id}", at(minutes))
+    return order
+
+
+def attempt(
+    payment_id: str, status: AttemptStatus, amount: str = "499.00", minutes: int = 1
+) -> PaymentAttempt:
+    return PaymentAttempt(
+        payment_id=payment_id,
+        status=status,
+        amount=Money.of(amount),
+        at=at(minutes),
+        message="Transaction declined by bank" if status.is_failure else "",
+        method="upi",
+    )
+
+
+def paid_order(order_id: str, amount: str = "499.00", minutes: int = 0) -> Order:
+    """Failed once, then paid: two attempts, in that order."""
+    order = active_order(order_id, amount, minutes)
+    order.record_attempt(
+        attempt(f"{order_id}_1", AttemptStatus.FAILED, amount, minutes + 1), at(minutes + 1)
+    )
+    order.record_attempt(
+        attempt(f"{order_id}_2", AttemptStatus.SUCCESS, amount, minutes + 2), at(minutes + 2)
+    )
+    return order
+
+
+def credit(order: Order, minutes: int = 3) -> CreditEntry:
+    return credit_for(order, at(minutes))
