@@ -92,13 +92,15 @@ def test_fake_mode_loads_the_simulators_cashfree_js(server: LiveServer) -> None:
 
 @pytest.mark.parametrize("environment", ["SANDBOX", "PRODUCTION"])
 async def test_cashfree_mode_loads_cashfree_js_v3(environment: str) -> None:
-    settings = Settings(
-        payment_gateway="cashfree",
-        cashfree_environment=environment,
-        cashfree_app_id="TEST_APP_ID",
-        cashfree_secret_key=SECRET,
-        store_url="memory://",
-        admin_token="admin-token-not-shown",
+    settings = Settings.model_validate(
+        {
+            "payment_gateway": "cashfree",
+            "cashfree_environment": environment,
+            "cashfree_app_id": "TEST_APP_ID",
+            "cashfree_secret_key": SECRET,
+            "store_url": "memory://",
+            "admin_token": "admin-token-not-shown",
+        }
     )
     app, _ = build_app(settings)
     transport = httpx.ASGITransport(app=app)
