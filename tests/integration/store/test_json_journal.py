@@ -1,0 +1,202 @@
+"""What only the JSON store promises: crash safety, many processes, compaction."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.store.json_journal import JournalCorrupted, JsonJournalStore
+from domain.order import AttemptStatus
+
+from .builders import active_order, at, attempt, credit, paid_order
+
+WRITER = Path(__file__).with_name("journal_writer.py")
+ACKS_BEFORE_KILL = 150
+
+
+async def _add(store: JsonJournalStore, *order_ids: str) -> None:
+    for order_id in order_ids:
+        async with store.unit_of_work() as uow:
+            await uow.orders.add(active_order(order_id))
+            await uow.commit()
+
+
+async def _ids(path: Path) -> set[str]:
+    store = JsonJournalStore(path)
+    try:
+        async with store.unit_of_work() as uow:
+            return {o.order_id for o in await uow.orders.list_recent(1_000_000)}
+    finally:
+        await store.close()
+
+
+def _writer(path: Path, prefix: str, count: int, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), str(path), prefix, str(count), *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def test_sigkill_mid_stream_keeps_every_acknowledged_write(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    writer = _writer(path, "KILLED", 1_000_000)
+    assert writer.stdout is not None
+    acknowledged: list[str] = []
+    while len(acknowledged) < ACKS_BEFORE_KILL:
+        line = await asyncio.to_thread(writer.stdout.readline)
+        assert line, "the writer ended before it was killed"
+        acknowledged.append(line.strip())
+    writer.send_signal(signal.SIGKILL)
+    rest = await asyncio.to_thread(writer.stdout.read)
+    writer.wait(timeout=10)
+    assert writer.returncode == -signal.SIGKILL
+    acknowledged += [line for line in rest.splitlines() if line.endswith(tuple("0123456789"))]
+
+    present = await _ids(path)
+
+    assert set(acknowledged) <= present
+    assert len(present) - len(acknowledged) <= 1
+
+
+async def test_a_torn_last_line_is_cut_and_writing_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path)
+    await _add(store, "ORDER_A", "ORDER_B")
+    await store.close()
+    journal = path.with_name("credits.json.journal")
+    with open(journal, "ab") as file:
+        file.write(b'{"ops":[{"op":"order","order":{"order_id":"ORDER_TORN"')
+
+    reopened = JsonJournalStore(path)
+    await _add(reopened, "ORDER_C")
+    await reopened.close()
+
+    assert await _ids(path) == {"ORDER_A", "ORDER_B", "ORDER_C"}
+    assert all(json.loads(line) for line in journal.read_text().splitlines())
+
+
+async def test_trailing_zeros_from_a_power_loss_are_cut(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path)
+    await _add(store, "ORDER_A")
+    await store.close()
+    with open(path.with_name("credits.json.journal"), "ab") as file:
+        file.write(b"\x00" * 512)
+    assert await _ids(path) == {"ORDER_A"}
+
+
+async def test_corruption_before_the_last_line_refuses_to_open(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path)
+    await _add(store, "ORDER_A", "ORDER_B", "ORDER_C")
+    await store.close()
+    journal = path.with_name("credits.json.journal")
+    lines = journal.read_bytes().splitlines(keepends=True)
+    lines[2] = b'{"ops": [garbage\n'
+    journal.write_bytes(b"".join(lines))
+
+    with pytest.raises(JournalCorrupted, match="line 3"):
+        await _ids(path)
+
+
+async def test_two_processes_on_one_file_lose_nothing_and_credit_once(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path)
+    paid = paid_order("ORDER_SHARED")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(paid)
+        await uow.commit()
+
+    writers = [_writer(path, prefix, 150, "ORDER_SHARED") for prefix in ("P1", "P2")]
+    outputs = [await asyncio.to_thread(w.communicate, timeout=60) for w in writers]
+
+    assert [w.returncode for w in writers] == [0, 0]
+    assert all(len(out.split()) == 150 for out, _ in outputs)
+    async with store.unit_of_work() as uow:
+        orders = await uow.orders.list_recent(1000)
+        totals = await uow.ledger.totals()
+    await store.close()
+    expected = {f"{p}_{i}" for p in ("P1", "P2") for i in range(150)} | {"ORDER_SHARED"}
+    assert {o.order_id for o in orders} == expected
+    assert totals.entries == 1
+
+
+async def test_another_writer_is_seen_on_entering_a_unit_of_work(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    mine, theirs = JsonJournalStore(path), JsonJournalStore(path, compact_after=2)
+    await _add(mine, "ORDER_A")
+    await _add(theirs, "ORDER_B", "ORDER_C", "ORDER_D")
+    async with mine.unit_of_work() as uow:
+        assert {o.order_id for o in await uow.orders.list_recent(10)} == {
+            "ORDER_A",
+            "ORDER_B",
+            "ORDER_C",
+            "ORDER_D",
+        }
+        order = await uow.orders.get("ORDER_B")
+        assert order is not None
+        order.record_attempt(attempt("p1", AttemptStatus.SUCCESS), at(1))
+        await uow.orders.save(order)
+        await uow.ledger.add(credit(order))
+        await uow.commit()
+    async with theirs.unit_of_work() as uow:
+        assert await uow.orders.get("ORDER_B") == order
+        assert await uow.ledger.get("ORDER_B") == credit(order)
+    await theirs.reset()
+    async with mine.unit_of_work() as uow:
+        assert await uow.orders.list_recent(10) == []
+    await mine.close()
+    await theirs.close()
+
+
+async def test_compaction_writes_a_snapshot_and_restarts_the_journal(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path, compact_after=4)
+    order_ids = [f"ORDER_{i}" for i in range(10)]
+    await _add(store, *order_ids)
+    await store.close()
+
+    snapshot = json.loads(path.read_text())
+    journal = path.with_name("credits.json.journal").read_text().splitlines()
+    assert snapshot["generation"] == 2
+    assert len(snapshot["orders"]) == 8
+    assert json.loads(journal[0]) == {"generation": 2}
+    assert len(journal) == 3
+    assert await _ids(path) == set(order_ids)
+
+
+async def test_a_crash_between_snapshot_and_journal_restart_replays_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path)
+    await _add(store, "ORDER_A", "ORDER_B")
+    await store.reset()
+    await _add(store, "ORDER_C")
+    journal = path.with_name("credits.json.journal")
+    before = journal.read_bytes()
+    await store.compact()
+    await store.close()
+    journal.write_bytes(before)
+
+    assert await _ids(path) == {"ORDER_C"}
+    assert json.loads(journal.read_text().splitlines()[0]) == {"generation": 1}
+
+
+async def test_parent_directories_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "credits.json"
+    store = JsonJournalStore(path)
+    await _add(store, "ORDER_A")
+    await store.close()
+    assert sorted(os.listdir(path.parent)) == [
+        "credits.json.journal",
+        "credits.json.lock",
+    ]
