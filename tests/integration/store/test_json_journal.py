@@ -37,6 +37,12 @@ async def _ids(path: Path) -> set[str]:
         await store.close()
 
 
+def _append(path: Path, data: bytes) -> None:
+    """What a crash mid-write leaves behind."""
+    with open(path, "ab") as file:
+        file.write(data)
+
+
 def _writer(path: Path, prefix: str, count: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(WRITER), str(path), prefix, str(count), *extra],
@@ -72,8 +78,7 @@ async def test_a_torn_last_line_is_cut_and_writing_goes_on(tmp_path: Path) -> No
     await _add(store, "ORDER_A", "ORDER_B")
     await store.close()
     journal = path.with_name("credits.json.journal")
-    with open(journal, "ab") as file:
-        file.write(b'{"ops":[{"op":"order","order":{"order_id":"ORDER_TORN"')
+    _append(journal, b'{"ops":[{"op":"order","order":{"order_id":"ORDER_TORN"')
 
     reopened = JsonJournalStore(path)
     await _add(reopened, "ORDER_C")
@@ -88,8 +93,7 @@ async def test_trailing_zeros_from_a_power_loss_are_cut(tmp_path: Path) -> None:
     store = JsonJournalStore(path)
     await _add(store, "ORDER_A")
     await store.close()
-    with open(path.with_name("credits.json.journal"), "ab") as file:
-        file.write(b"\x00" * 512)
+    _append(path.with_name("credits.json.journal"), b"\x00" * 512)
     assert await _ids(path) == {"ORDER_A"}
 
 
