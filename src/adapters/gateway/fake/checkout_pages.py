@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from string import Template
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.gateway.fake.errors import SimulatorError
+from adapters.gateway.fake.simulator import CashfreeSimulator
+
 STATIC = Path(__file__).parent / "static"
 OUTCOMES = frozenset({"SUCCESS", "FAILED", "USER_DROPPED", "PENDING"})
-METHODS = frozenset({"upi", "card", "netbanking", "app"})
 FAILURE_MESSAGES = (
     "Insufficient funds in the account",
     "Transaction declined by the issuing bank",
@@ -54,21 +56,6 @@ _PAGE_HEADERS = {
 }
 
 
-class CheckoutSimulator(Protocol):
-    """What the hosted checkout needs from the simulator core."""
-
-    async def order_for_session(self, payment_session_id: str) -> dict[str, Any] | None: ...
-
-    async def record_attempt(
-        self,
-        order_id: str,
-        outcome: str,
-        message: str | None = None,
-        method: str = "upi",
-        cf_payment_id: int | str | None = None,
-    ) -> dict[str, Any]: ...
-
-
 class CheckoutRefused(Exception):
     """The session cannot be paid; carries the status and the customer-facing reason."""
 
@@ -90,7 +77,7 @@ class PayRequest:
     cf_payment_id: str | None
 
 
-def checkout_routes(simulator: CheckoutSimulator) -> list[BaseRoute]:
+def checkout_routes(simulator: CashfreeSimulator) -> list[BaseRoute]:
     """Routes the simulator app mounts beside `/pg` and `/control`."""
     pages = CheckoutPages(simulator)
     return [
@@ -125,7 +112,7 @@ def format_amount(amount: object, currency: str) -> str:
 class CheckoutPages:
     """Request handlers of the hosted checkout, bound to one simulator."""
 
-    def __init__(self, simulator: CheckoutSimulator) -> None:
+    def __init__(self, simulator: CashfreeSimulator) -> None:
         self._simulator = simulator
         self._page = Template((STATIC / "checkout.html").read_text(encoding="utf-8"))
         self._error = Template((STATIC / "error.html").read_text(encoding="utf-8"))
@@ -191,13 +178,10 @@ class CheckoutPages:
         except ValueError as exc:
             return _json_error(400, str(exc), "request_invalid")
         order_id = str(order["order_id"])
-        payment = await self._simulator.record_attempt(
-            order_id,
-            choice.outcome,
-            message=choice.message,
-            method=choice.method,
-            cf_payment_id=choice.cf_payment_id,
-        )
+        try:
+            payment = await self._attempt(session_id, order_id, choice)
+        except SimulatorError as refused:
+            return JSONResponse(refused.body(), status_code=refused.status)
         return_url = (order.get("order_meta") or {}).get("return_url")
         redirect_url = return_url_for(return_url, order_id) if return_url else None
         return JSONResponse(
@@ -205,15 +189,31 @@ class CheckoutPages:
             headers={"Cache-Control": "no-store"},
         )
 
+    async def _attempt(self, session_id: str, order_id: str, choice: PayRequest) -> dict[str, Any]:
+        """A new attempt (where a forced outcome overrides the choice), or the bank's late
+        answer to the PENDING attempt the page is waiting on."""
+        if choice.cf_payment_id is None:
+            return await self._simulator.pay_with_session(
+                session_id, choice.outcome, choice.message, choice.method
+            )
+        return await self._simulator.record_attempt(
+            order_id,
+            choice.outcome,
+            message=choice.message,
+            method=choice.method,
+            cf_payment_id=choice.cf_payment_id,
+        )
+
     async def _payable_order(self, session_id: str) -> dict[str, Any]:
-        order = await self._simulator.order_for_session(session_id)
-        if order is None:
+        try:
+            order = await self._simulator.order_for_session(session_id)
+        except SimulatorError as unknown:
             raise CheckoutRefused(
                 404,
                 "payment_session_id_invalid",
                 "Checkout not found",
                 "This payment link is not valid. Start the payment again from the shop.",
-            )
+            ) from unknown
         status = order.get("order_status")
         if status == "EXPIRED":
             raise CheckoutRefused(
@@ -257,8 +257,8 @@ def parse_pay_request(body: bytes) -> PayRequest:
     if not isinstance(outcome, str) or outcome.upper() not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(sorted(OUTCOMES))}")
     method = data.get("method", "upi")
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(sorted(METHODS))}")
+    if not isinstance(method, str) or not method:
+        raise ValueError("method must be a payment method name such as upi or card")
     message = data.get("message")
     if message is not None and (not isinstance(message, str) or len(message) > MESSAGE_MAX):
         raise ValueError(f"message must be text of at most {MESSAGE_MAX} characters")
