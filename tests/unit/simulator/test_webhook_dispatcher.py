@@ -177,3 +177,13 @@ async def test_reset_clears_the_log_and_mode(
     await dispatcher.reset()
     assert dispatcher.deliveries() == []
     assert dispatcher.mode == "deliver"
+
+
+async def test_a_crashing_merchant_is_logged_not_raised(clock: FakeClock) -> None:
+    def crash(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("merchant bug")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(crash)) as client:
+        dispatcher = WebhookDispatcher(SECRET, client, clock, retry_delays=())
+        await send(dispatcher)
+        assert [e["status"] for e in dispatcher.deliveries()] == [None]
