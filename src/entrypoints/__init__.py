@@ -1,0 +1,1 @@
+"""Entrypoints: settings, the container (composition root), the web app and the CLI."""

@@ -1,0 +1,87 @@
+"""The `checkout` command: `checkout serve` runs the service, `checkout fake-gateway`
+runs the Cashfree simulator on its own for other shops' integration tests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import httpx
+import uvicorn
+
+from entrypoints.logs import configure_logging
+from entrypoints.settings import ConfigurationError, Settings, load_settings
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(host: str | None, port: int | None) -> None:
+    from entrypoints.container import build_container
+    from entrypoints.web.app import create_app
+
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = _settings(**overrides)
+    configure_logging(settings.log_format, settings.log_level)
+    app = create_app(build_container(settings))
+    print(f"Checkout service on {settings.public_url}  (gateway: {settings.payment_gateway})")
+    source = "generated" if settings.admin_token_generated else "from ADMIN_TOKEN"
+    print(f"Admin token ({source}): {settings.admin_token.get_secret_value()}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+
+
+def fake_gateway(host: str, port: int) -> None:
+    from adapters.clock import SystemClock
+    from adapters.gateway.fake.checkout_pages import checkout_routes
+    from adapters.gateway.fake.http_app import build_simulator_app
+    from adapters.gateway.fake.simulator import CashfreeSimulator
+    from adapters.gateway.fake.webhooks import WebhookDispatcher
+
+    settings = _settings(payment_gateway="fake", cashfree_environment="SANDBOX")
+    configure_logging(settings.log_format, settings.log_level)
+    clock = SystemClock()
+    secret = settings.cashfree_secret_key.get_secret_value()
+    webhooks = WebhookDispatcher(
+        secret=secret,
+        client=httpx.AsyncClient(timeout=10.0),
+        clock=clock,
+        time_scale=settings.fake_webhook_time_scale,
+    )
+    simulator = CashfreeSimulator(
+        app_id=settings.cashfree_app_id, secret=secret, clock=clock, webhooks=webhooks
+    )
+    app = build_simulator_app(simulator, extra_routes=checkout_routes(simulator))
+    print(f"Cashfree simulator on http://{host}:{port}  (API base: http://{host}:{port}/pg)")
+    print(f"CASHFREE_APP_ID={settings.cashfree_app_id}")
+    print(f"CASHFREE_SECRET_KEY={secret}", flush=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="checkout", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the payment service")
+    serve_cmd.add_argument("--host", help="interface to bind (HOST, default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, help="port (PORT, default 8000)")
+    fake_cmd = commands.add_parser("fake-gateway", help="run the Cashfree simulator alone")
+    fake_cmd.add_argument("--host", default="127.0.0.1")
+    fake_cmd.add_argument("--port", type=int, default=8090)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(args.host, args.port)
+    else:
+        fake_gateway(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Configuration from the environment (and .env), with the seed's variable names.
+
+Invalid configuration stops start-up with one line naming the variable (see
+`load_settings`); secrets are `SecretStr` so they never print by accident.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SANDBOX_URL = "https://sandbox.cashfree.com/pg"
+PRODUCTION_URL = "https://api.cashfree.com/pg"
+SDK_URL = "https://sdk.cashfree.com/js/v3/cashfree.js"
+FAKE_MOUNT = "/_fake-cashfree"
+
+
+class ConfigurationError(Exception):
+    """One readable line about the variable that is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    cashfree_app_id: str = ""
+    cashfree_secret_key: SecretStr = SecretStr("")
+    cashfree_environment: Literal["SANDBOX", "PRODUCTION"] = "SANDBOX"
+    cashfree_base_url: str = ""
+    cashfree_api_version: str = "2025-01-01"
+    cashfree_connect_timeout: float = Field(3.0, gt=0)
+    cashfree_read_timeout: float = Field(10.0, gt=0)
+    payment_gateway: Literal["fake", "cashfree", ""] = ""
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str = ""
+    return_url: str = ""
+    notify_url: str = ""
+    store_url: str = "sqlite:///data/checkout.db"
+    admin_token: SecretStr = SecretStr("")
+    log_format: Literal["json", "console", ""] = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    webhook_tolerance_seconds: int = Field(300, ge=1)
+    watch_interval_seconds: float = Field(1.0, gt=0)
+    fake_webhook_time_scale: float = Field(1.0, gt=0)
+    admin_token_generated: bool = Field(False, exclude=True)
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        has_credentials = bool(self.cashfree_app_id and self.cashfree_secret_key.get_secret_value())
+        if not self.payment_gateway:
+            self.payment_gateway = "cashfree" if has_credentials else "fake"
+        if self.payment_gateway == "cashfree" and not has_credentials:
+            raise ValueError(
+                "CASHFREE_APP_ID and CASHFREE_SECRET_KEY are required when PAYMENT_GATEWAY=cashfree"
+            )
+        if self.payment_gateway == "fake" and self.cashfree_environment == "PRODUCTION":
+            raise ValueError("PAYMENT_GATEWAY=fake cannot run with CASHFREE_ENVIRONMENT=PRODUCTION")
+        if self.payment_gateway == "fake" and not has_credentials:
+            self.cashfree_app_id = f"TEST{secrets.token_hex(8)}"
+            self.cashfree_secret_key = SecretStr(f"cfsk_ma_test_{secrets.token_hex(16)}")
+        if not self.admin_token.get_secret_value():
+            self.admin_token = SecretStr(secrets.token_urlsafe(24))
+            self.admin_token_generated = True
+        if not self.public_url:
+            self.public_url = f"http://{self.host}:{self.port}"
+        self.public_url = self.public_url.rstrip("/")
+        if not self.return_url:
+            self.return_url = f"{self.public_url}/return?order_id={{order_id}}"
+        if not self.notify_url:
+            self.notify_url = f"{self.public_url}/api/payment/webhook"
+        if not self.log_format:
+            self.log_format = "json" if self.cashfree_environment == "PRODUCTION" else "console"
+        for name in ("public_url", "return_url", "notify_url"):
+            if not getattr(self, name).startswith(("http://", "https://")):
+                raise ValueError(f"{name.upper()} must be an http(s) URL")
+        return self
+
+    @property
+    def gateway_base_url(self) -> str:
+        """Where the real adapter sends requests: CASHFREE_BASE_URL, else by environment."""
+        if self.cashfree_base_url:
+            return self.cashfree_base_url.rstrip("/")
+        return PRODUCTION_URL if self.cashfree_environment == "PRODUCTION" else SANDBOX_URL
+
+    @property
+    def is_fake(self) -> bool:
+        return self.payment_gateway == "fake"
+
+    @property
+    def sdk_url(self) -> str:
+        return f"{FAKE_MOUNT}/cashfree.js" if self.is_fake else SDK_URL
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a ConfigurationError names the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper()
+        message = first["msg"].removeprefix("Value error, ")
+        line = f"{where}: {message}" if where else message
+        raise ConfigurationError(f"invalid configuration: {line}") from None

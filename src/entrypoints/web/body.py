@@ -1,0 +1,44 @@
+"""Request bodies: 64 KiB at most (the seed took 10 MB), JSON with Decimal numbers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+
+from entrypoints.web.errors import HttpError
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw bytes as sent; 413 as soon as they exceed `limit`, without reading on."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HttpError(413, f"Request body must be at most {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HttpError(413, f"Request body must be at most {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """A JSON object with numbers parsed as Decimal, or a 400."""
+    raw = await read_body(request)
+    try:
+        value = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, "Request body must be valid JSON") from None
+    if not isinstance(value, dict):
+        raise HttpError(400, "Request body must be a JSON object")
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")

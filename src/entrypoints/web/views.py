@@ -1,0 +1,125 @@
+"""JSON views of domain objects, in the seed's field names; amounts as JSON numbers.
+
+Amounts are Decimal everywhere inside; at this edge they become JSON numbers with at most
+two decimals (an exact round trip for every amount the service handles).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from application.ports import FailedAttempt
+from application.use_cases.queries import CreditsReport, Statistics
+from domain.ledger import CreditEntry
+from domain.money import Money
+from domain.order import Order, PaymentAttempt
+
+
+def number(value: Money | Decimal) -> float:
+    amount = value.amount if isinstance(value, Money) else value
+    return float(amount)
+
+
+def attempt_view(attempt: PaymentAttempt) -> dict[str, Any]:
+    return {
+        "payment_id": attempt.payment_id,
+        "status": attempt.status.value,
+        "message": attempt.message,
+        "amount": number(attempt.amount),
+        "currency": attempt.amount.currency,
+        "method": attempt.method,
+        "at": attempt.at.isoformat(),
+        "mismatch": attempt.mismatch,
+    }
+
+
+def payment_status_view(order: Order) -> dict[str, Any]:
+    """What the customer's page sees: no name, e-mail or phone."""
+    view: dict[str, Any] = {
+        "success": True,
+        "status": order.payment_status,
+        "order_id": order.order_id,
+        "order_status": order.status.value,
+        "amount": number(order.amount),
+        "currency": order.amount.currency,
+        "attempts": [attempt_view(a) for a in order.attempts],
+    }
+    paying = order.paying_attempt
+    if paying is not None:
+        view["transaction_id"] = paying.payment_id
+    latest = order.latest_attempt
+    if latest is not None and latest.status.is_failure and order.payment_status != "SUCCESS":
+        view["reason"] = latest.message
+    return view
+
+
+def credit_view(entry: CreditEntry) -> dict[str, Any]:
+    return {
+        "orderId": entry.order_id,
+        "transactionId": entry.payment_id,
+        "amount": number(entry.amount),
+        "currency": entry.amount.currency,
+        "credits": entry.credits,
+        "customerName": entry.customer_name,
+        "customerEmail": entry.customer_email,
+        "paymentMethod": entry.method,
+        "status": "SUCCESS",
+        "timestamp": entry.at.isoformat(),
+        "processedAt": entry.at.isoformat(),
+    }
+
+
+def failed_payment_view(failed: FailedAttempt) -> dict[str, Any]:
+    return {
+        "orderId": failed.order_id,
+        "transactionId": failed.attempt.payment_id,
+        "amount": number(failed.amount),
+        "status": failed.attempt.status.value,
+        "reason": failed.attempt.message,
+        "paymentMethod": failed.attempt.method,
+        "timestamp": failed.attempt.at.isoformat(),
+        "failedAt": failed.attempt.at.isoformat(),
+    }
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    """An order for the operator (admin only: it carries the customer's details)."""
+    return {
+        "orderId": order.order_id,
+        "amount": number(order.amount),
+        "currency": order.amount.currency,
+        "customerName": order.customer.name,
+        "customerEmail": order.customer.email,
+        "customerPhone": order.customer.phone,
+        "status": order.status.value,
+        "paymentStatus": order.payment_status,
+        "createdAt": order.created_at.isoformat(),
+        "paidAt": order.paid_at.isoformat() if order.paid_at else None,
+        "failureReason": order.failure_reason,
+        "attempts": [attempt_view(a) for a in order.attempts],
+    }
+
+
+def credits_view(report: CreditsReport) -> dict[str, Any]:
+    return {
+        "totalCredits": report.totals.credits,
+        "totalAmount": number(report.totals.amount),
+        "payments": [credit_view(e) for e in report.payments],
+        "failedPayments": [failed_payment_view(f) for f in report.failed_payments],
+        "orders": [order_view(o) for o in report.orders],
+    }
+
+
+def statistics_view(stats: Statistics) -> dict[str, Any]:
+    return {
+        "totalPayments": stats.total_payments,
+        "totalFailures": stats.total_failures,
+        "totalAmount": number(stats.total_amount),
+        "failedAmount": number(stats.failed_amount),
+        "averageAmount": number(stats.average_amount),
+        "successRate": number(stats.success_rate),
+        "totalCredits": stats.total_credits,
+        "totalOrders": stats.total_orders,
+        "ordersByStatus": stats.orders_by_status,
+    }
