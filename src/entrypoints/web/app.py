@@ -22,7 +22,9 @@ from entrypoints.container import Container
 from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
+from entrypoints.web.events import event_routes
 from entrypoints.web.middleware import RequestContextMiddleware
+from entrypoints.web.pages import page_routes
 from entrypoints.web.webhook import webhook_routes
 
 log = structlog.get_logger(__name__)
@@ -68,7 +70,9 @@ def create_app(container: Container) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
         *api_routes(),
+        *event_routes(),
         *webhook_routes(),
+        *page_routes(),
     ]
     if settings.is_fake:
         simulator = container.simulator()
