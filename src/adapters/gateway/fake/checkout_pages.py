@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.gateway.fake import wire
 from adapters.gateway.fake.errors import SimulatorError
 from adapters.gateway.fake.simulator import CashfreeSimulator
 
@@ -184,8 +185,9 @@ class CheckoutPages:
             return JSONResponse(refused.body(), status_code=refused.status)
         return_url = (order.get("order_meta") or {}).get("return_url")
         redirect_url = return_url_for(return_url, order_id) if return_url else None
-        return JSONResponse(
-            {"payment": payment, "redirect_url": redirect_url},
+        return Response(
+            wire.dumps({"payment": payment, "redirect_url": redirect_url}),
+            media_type="application/json",
             headers={"Cache-Control": "no-store"},
         )
 
