@@ -1,0 +1,60 @@
+"""Another project's test suite picks the fixtures up from the `pytest11` entry point alone."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+README_EXAMPLE = '''
+import pytest
+
+@pytest.mark.asyncio
+async def test_checkout_fails_then_pays(fake_cashfree):
+    order = {"order_id": "ext_1", "order_amount": 10, "order_currency": "INR",
+             "customer_details": {"customer_id": "ext_c1", "customer_phone": "9876543210"}}
+    assert (await fake_cashfree.client.post("/pg/orders", json=order)).status_code == 200
+    await fake_cashfree.simulator.record_attempt("ext_1", "FAILED", "Insufficient funds")
+    await fake_cashfree.simulator.record_attempt("ext_1", "SUCCESS")
+    payments = (await fake_cashfree.client.get("/pg/orders/ext_1/payments")).json()
+    assert [p["payment_status"] for p in payments] == ["FAILED", "SUCCESS"]
+
+
+def test_live_server(fake_cashfree_server):
+    import httpx
+    response = httpx.get(fake_cashfree_server.api_url + "/orders/nope",
+                         headers=fake_cashfree_server.headers)
+    assert response.status_code == 404
+'''
+
+
+def test_an_outside_project_uses_both_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_outside=README_EXAMPLE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=2)
+
+
+def test_a_conftest_can_choose_the_credentials(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        '''
+import pytest
+from adapters.gateway.fake.pytest_plugin import FakeCashfreeSettings
+
+@pytest.fixture
+def fake_cashfree_settings():
+    return FakeCashfreeSettings(app_id="TEST_MY_APP", secret="cfsk_ma_test_mine")
+'''
+    )
+    pytester.makepyfile(
+        test_credentials='''
+def test_credentials(fake_cashfree_server):
+    import httpx
+    assert fake_cashfree_server.app_id == "TEST_MY_APP"
+    headers = {"x-client-id": "TEST_MY_APP", "x-client-secret": "cfsk_ma_test_mine",
+               "x-api-version": "2025-01-01"}
+    assert httpx.get(fake_cashfree_server.api_url + "/orders/x1x",
+                     headers=headers).status_code == 404
+'''
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
