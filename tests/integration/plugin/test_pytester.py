@@ -28,15 +28,7 @@ def test_live_server(fake_cashfree_server):
 '''
 
 
-def test_an_outside_project_uses_both_fixtures(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_outside=README_EXAMPLE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=2)
-
-
-def test_a_conftest_can_choose_the_credentials(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        '''
+CUSTOM_CONFTEST = '''
 import pytest
 from adapters.gateway.fake.pytest_plugin import FakeCashfreeSettings
 
@@ -44,9 +36,8 @@ from adapters.gateway.fake.pytest_plugin import FakeCashfreeSettings
 def fake_cashfree_settings():
     return FakeCashfreeSettings(app_id="TEST_MY_APP", secret="cfsk_ma_test_mine")
 '''
-    )
-    pytester.makepyfile(
-        test_credentials='''
+
+CUSTOM_TEST = '''
 def test_credentials(fake_cashfree_server):
     import httpx
     assert fake_cashfree_server.app_id == "TEST_MY_APP"
@@ -55,6 +46,15 @@ def test_credentials(fake_cashfree_server):
     assert httpx.get(fake_cashfree_server.api_url + "/orders/x1x",
                      headers=headers).status_code == 404
 '''
-    )
+
+
+def test_an_outside_project_uses_the_fixtures_and_overrides_the_settings(
+    pytester: pytest.Pytester,
+) -> None:
+    """One subprocess: the example at the top level, a conftest override in a subfolder."""
+    pytester.makepyfile(test_outside=README_EXAMPLE)
+    custom = pytester.mkpydir("custom")
+    (custom / "conftest.py").write_text(CUSTOM_CONFTEST)
+    (custom / "test_credentials.py").write_text(CUSTOM_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=3)
