@@ -58,8 +58,6 @@ from application.ports import (
 from domain.money import Money
 from domain.order import PaymentAttempt
 
-SANDBOX_BASE_URL: Final = "https://sandbox.cashfree.com/pg"
-PRODUCTION_BASE_URL: Final = "https://api.cashfree.com/pg"
 DEFAULT_API_VERSION: Final = "2025-01-01"
 
 _log = structlog.get_logger(__name__)
