@@ -5,28 +5,24 @@ from pathlib import Path
 
 import pytest
 
+from ..stores import STORE_KINDS, make_store
 from .harness import Service, running_service
-
-LOCAL_STORES = ["memory", "json", "sqlite"]
-
-
-def store_url(kind: str, tmp_path: Path) -> str:
-    return {
-        "memory": "memory://",
-        "json": f"json://{tmp_path / 'credits.json'}",
-        "sqlite": f"sqlite:///{tmp_path / 'checkout.db'}",
-    }[kind]
 
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    async with running_service(store_url("sqlite", tmp_path)) as running:
+    async with running_service(f"sqlite:///{tmp_path / 'checkout.db'}") as running:
         yield running
 
 
-@pytest.fixture(params=LOCAL_STORES)
+@pytest.fixture(params=STORE_KINDS)
 async def any_store_service(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[Service]:
-    async with running_service(store_url(request.param, tmp_path)) as running:
-        yield running
+    """The service on each store: memory, JSON, SQLite, PostgreSQL and MariaDB."""
+    store, drop = await make_store(request.param, tmp_path)
+    try:
+        async with running_service(store=store) as running:
+            yield running
+    finally:
+        await drop()

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from dependency_injector import providers
 
+from application.ports import Store
 from entrypoints.container import Container, build_container
 from entrypoints.settings import load_settings
 from entrypoints.web.app import create_app
@@ -66,7 +67,10 @@ class Service:
 
 
 @asynccontextmanager
-async def running_service(store_url: str = "memory://", **settings: Any) -> AsyncIterator[Service]:
+async def running_service(
+    store_url: str = "memory://", store: Store | None = None, **settings: Any
+) -> AsyncIterator[Service]:
+    """The service on `store_url`, or on an already made `store` (SQL servers in tests)."""
     defaults: dict[str, Any] = {
         "admin_token": ADMIN_TOKEN,
         "public_url": BASE,
@@ -77,6 +81,8 @@ async def running_service(store_url: str = "memory://", **settings: Any) -> Asyn
     }
     config = load_settings(store_url=store_url, **{**defaults, **settings})
     container = build_container(config)
+    if store is not None:
+        container.store.override(providers.Object(store))
 
     async def app_late_bound(scope: Any, receive: Any, send: Any) -> None:
         await app(scope, receive, send)

@@ -1,0 +1,104 @@
+"""Fresh, private stores of every kind for tests, and the rule for unreachable servers.
+
+PostgreSQL (postgresql://postgres@127.0.0.1:5432/test) and MariaDB
+(mysql://root@127.0.0.1:3306/test) tests get a schema/database of their own that is
+dropped afterwards. They skip when the server is unreachable, unless REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiomysql
+import asyncpg
+import pytest
+
+from adapters.store.json_journal import JsonJournalStore
+from adapters.store.memory import MemoryStore
+from adapters.store.sql.store import SqlStore
+from application.ports import Store
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+MARIADB_URL = "mysql://root@127.0.0.1:3306/test"
+CONNECT_TIMEOUT = 3
+
+STORE_KINDS = [
+    "memory",
+    "json",
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.services),
+    pytest.param("mariadb", marks=pytest.mark.services),
+]
+
+
+def unavailable(reason: str) -> None:
+    """Skip with one line, or fail when the environment requires the services."""
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+async def _postgres_schema() -> tuple[str, Callable[[], Awaitable[None]]]:
+    name = f"store_test_{secrets.token_hex(6)}"
+    try:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=CONNECT_TIMEOUT)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        unavailable(f"PostgreSQL unreachable at 127.0.0.1:5432: {type(exc).__name__}")
+    await connection.execute(f'CREATE SCHEMA "{name}"')
+    await connection.close()
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=CONNECT_TIMEOUT)
+        await connection.execute(f'DROP SCHEMA "{name}" CASCADE')
+        await connection.close()
+
+    return name, drop
+
+
+async def _mariadb_database() -> tuple[str, Callable[[], Awaitable[None]]]:
+    name = f"store_test_{secrets.token_hex(6)}"
+
+    async def run(statement: str) -> None:
+        connection = await aiomysql.connect(
+            host="127.0.0.1", port=3306, user="root", password="", connect_timeout=CONNECT_TIMEOUT
+        )
+        try:
+            async with connection.cursor() as cursor:
+                await cursor.execute(statement)
+        finally:
+            connection.close()
+
+    try:
+        await run(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    except (OSError, aiomysql.Error, TimeoutError) as exc:
+        unavailable(f"MariaDB unreachable at 127.0.0.1:3306: {type(exc).__name__}")
+    return name, lambda: run(f"DROP DATABASE `{name}`")
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def make_store(kind: str, tmp_path: Path) -> tuple[Store, Callable[[], Awaitable[None]]]:
+    """A fresh, opened store of `kind` and how to drop what it created."""
+    store: Store
+    drop: Callable[[], Awaitable[None]] = _nothing
+    if kind == "memory":
+        store = MemoryStore()
+    elif kind == "json":
+        store = JsonJournalStore(tmp_path / "data" / "credits.json")
+    elif kind == "sqlite":
+        store = SqlStore(f"sqlite:///{tmp_path}/data/store.db")
+    elif kind == "postgresql":
+        schema, drop = await _postgres_schema()
+        store = SqlStore(POSTGRES_URL, schema=schema)
+    elif kind == "mariadb":
+        database, drop = await _mariadb_database()
+        store = SqlStore(MARIADB_URL, schema=database)
+    else:
+        raise AssertionError(kind)
+    await store.open()
+    return store, drop
