@@ -99,6 +99,10 @@ function failureReasons(failed) {
   return [...rows.slice(0, 5), { label: "Other reasons", count: other }];
 }
 
+function chartWidth(id) {
+  return Math.max(280, Math.round($(id).clientWidth || 640));
+}
+
 function renderCharts(orders, failed) {
   const columns = hourlyColumns(orders, Date.now());
   const totals = Object.fromEntries(OUTCOMES.map((o) => [o.key, 0]));
@@ -109,7 +113,12 @@ function renderCharts(orders, failed) {
   });
   const summary = OUTCOMES.map((o) => `${totals[o.key]} ${o.label.toLowerCase()}`).join(", ");
   $("hourly-chart").replaceChildren(
-    stackedColumns(columns, OUTCOMES, `Payment attempts per hour, last 24 hours: ${summary}`),
+    stackedColumns(
+      columns,
+      OUTCOMES,
+      `Payment attempts per hour, last 24 hours: ${summary}`,
+      chartWidth("hourly-chart"),
+    ),
   );
   const reasons = failureReasons(failed);
   $("reasons-chart").replaceChildren(
@@ -118,13 +127,18 @@ function renderCharts(orders, failed) {
           reasons,
           "#b91c1c",
           `Failure reasons: ${reasons.map((r) => `${r.label} ${r.count}`).join("; ")}`,
+          chartWidth("reasons-chart"),
         )
       : element("p", { class: "hint", text: "No failed payments." }),
   );
 }
 
-function cell(text, className) {
-  return element("td", className ? { class: className, text } : { text });
+function cell(label, text, className) {
+  return element("td", { "data-label": label, text, ...(className ? { class: className } : {}) });
+}
+
+function codeCell(label, text) {
+  return element("td", { "data-label": label }, element("code", { text }));
 }
 
 function renderOrders(orders) {
@@ -133,12 +147,12 @@ function renderOrders(orders) {
     element(
       "tr",
       { "data-order-id": order.orderId },
-      cell(formatTime(order.createdAt)),
-      element("td", {}, element("code", { text: order.orderId })),
-      cell(`${order.customerName || ""}${order.customerEmail ? ` <${order.customerEmail}>` : ""}`),
-      cell(formatInr(order.amount), "num"),
-      cell(order.paymentStatus || order.status),
-      cell(String((order.attempts || []).length), "num"),
+      cell("Created", formatTime(order.createdAt)),
+      codeCell("Order", order.orderId),
+      cell("Customer", [order.customerName, order.customerEmail].filter(Boolean).join(", ")),
+      cell("Amount", formatInr(order.amount), "num"),
+      cell("Status", order.paymentStatus || order.status),
+      cell("Attempts", String((order.attempts || []).length), "num"),
     ),
   );
   body.replaceChildren(...(rows.length ? rows : [emptyRow(6, "No orders yet.")]));
@@ -150,11 +164,11 @@ function renderFailed(failed) {
     element(
       "tr",
       {},
-      cell(formatTime(payment.failedAt || payment.timestamp)),
-      element("td", {}, element("code", { text: payment.orderId })),
-      cell(formatInr(payment.amount), "num"),
-      cell(payment.status),
-      cell(payment.reason || ""),
+      cell("When", formatTime(payment.failedAt || payment.timestamp)),
+      codeCell("Order", payment.orderId),
+      cell("Amount", formatInr(payment.amount), "num"),
+      cell("Outcome", payment.status),
+      cell("Reason", payment.reason || ""),
     ),
   );
   body.replaceChildren(...(rows.length ? rows : [emptyRow(5, "No failed payments.")]));
@@ -196,13 +210,13 @@ async function refresh() {
     return;
   }
   hide(notice);
+  $("token-form").hidden = true;
+  $("dashboard").hidden = false;
   const data = credits.body.data || {};
   renderTiles(stats.body.data || {});
   renderCharts(data.orders || [], data.failedPayments || []);
   renderOrders(data.orders || []);
   renderFailed(data.failedPayments || []);
-  $("token-form").hidden = true;
-  $("dashboard").hidden = false;
   $("updated-at").textContent = `Updated ${new Date().toLocaleTimeString("en-IN")}`;
   document.body.dataset.loaded = "true";
 }

@@ -38,12 +38,12 @@ function legend(series) {
 }
 
 /**
- * Stacked columns: `columns` is [{label, values: {key: count}}], `series` is
+ * Charts are drawn at the width they are shown (one unit per CSS pixel) so their text stays
+ * readable on a phone. Stacked columns: `columns` is [{label, values: {key: count}}], `series` is
  * [{key, label, color}]. Returns a fragment with the chart and its legend.
  */
-export function stackedColumns(columns, series, summary) {
-  const width = 640;
-  const height = 260;
+export function stackedColumns(columns, series, summary, width = 640) {
+  const height = 240;
   const pad = { left: 34, right: 8, top: 10, bottom: 34 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
@@ -58,6 +58,7 @@ export function stackedColumns(columns, series, summary) {
     svg.append(svgNode("text", { x: pad.left - 6, y: y + 4, "text-anchor": "end", "font-size": 12, fill: "#475569" }, String(value)));
   }
   const slot = plotW / Math.max(1, columns.length);
+  const labelEvery = Math.max(1, Math.ceil(40 / slot));
   const barW = Math.max(2, slot * 0.7);
   columns.forEach((column, index) => {
     const x = pad.left + index * slot + (slot - barW) / 2;
@@ -73,7 +74,7 @@ export function stackedColumns(columns, series, summary) {
       rect.append(svgNode("title", {}, `${column.label}: ${count} ${s.label.toLowerCase()}`));
       svg.append(rect);
     }
-    if (index % 3 === 0) {
+    if (index % labelEvery === 0) {
       svg.append(svgNode("text", { x: x + barW / 2, y: height - 12, "text-anchor": "middle", "font-size": 12, fill: "#475569" }, column.label));
     }
   });
@@ -84,15 +85,15 @@ export function stackedColumns(columns, series, summary) {
 }
 
 /** Horizontal bars with their label above and the count at the end: [{label, count}]. */
-export function labelledBars(rows, color, summary) {
-  const width = 640;
+export function labelledBars(rows, color, summary, width = 640) {
   const rowH = 44;
   const height = Math.max(rowH, rows.length * rowH) + 4;
   const top = Math.max(1, ...rows.map((row) => row.count));
   const svg = chart(width, height, summary);
   rows.forEach((row, index) => {
     const y = index * rowH;
-    const label = row.label.length > 70 ? `${row.label.slice(0, 69)}…` : row.label;
+    const room = Math.floor(width / 7.5);
+    const label = row.label.length > room ? `${row.label.slice(0, room - 1)}…` : row.label;
     svg.append(svgNode("text", { x: 0, y: y + 14, "font-size": 13, fill: "#0f172a" }, label));
     const barW = Math.max(3, ((width - 60) * row.count) / top);
     const rect = svgNode("rect", { x: 0, y: y + 20, width: barW, height: 16, rx: 3, fill: color });
