@@ -24,7 +24,7 @@ from adapters.gateway.fake.webhooks import WebhookDispatcher
 from adapters.ids import SecureIdGenerator
 
 APP_ID = "TEST_APP_4c1f"
-HANG_SECONDS = 0.5  # how long a "timeout" fault holds its answer: above the tests' read timeout
+HANG_SECONDS = 1.0  # how long a "timeout" fault holds its answer: above the tests' read timeout
 SECRET = "cfsk_ma_test_integration_9f8e7d6c5b4a_SECRET"
 
 

@@ -209,7 +209,7 @@ async def test_same_refund_id_for_another_amount_is_a_conflict(
 async def test_create_order_survives_faults_without_a_second_order(
     make_gateway: GatewayFactory, live: LiveSimulator, kind: str
 ) -> None:
-    gateway = make_gateway(read_timeout=0.2)
+    gateway = make_gateway(read_timeout=0.5)
     live.simulator.set_fault("create_order", kind, rate=1.0, count=2)
 
     order = await gateway.create_order(order_request(f"ORDER_FAULT_{kind.upper()}"))
@@ -306,7 +306,7 @@ async def test_latency_above_the_read_timeout_is_unavailable_after_retries(
 ) -> None:
     gateway = make_gateway(read_timeout=0.1, max_attempts=2)
     await gateway.create_order(order_request("ORDER_SLOW_1"))
-    live.simulator.set_latency("get_order", 0.4)
+    live.simulator.set_latency("get_order", 0.6)
 
     with capture_logs() as logs, pytest.raises(GatewayUnavailable, match="ReadTimeout"):
         await gateway.get_order("ORDER_SLOW_1")
@@ -341,14 +341,14 @@ async def test_unreachable_gateway_is_unavailable(make_gateway: GatewayFactory) 
 async def test_secret_never_appears_in_logs_or_errors(
     make_gateway: GatewayFactory, live: LiveSimulator
 ) -> None:
-    gateway = make_gateway(read_timeout=0.2, max_attempts=2)
+    gateway = make_gateway(max_attempts=2)
     errors: list[str] = []
     with capture_logs() as logs:
         await gateway.create_order(order_request("ORDER_SECRET_1"))
         await live.simulator.record_attempt("ORDER_SECRET_1", "SUCCESS")
         await gateway.list_payments("ORDER_SECRET_1")
         await gateway.create_refund("ORDER_SECRET_1", "REFUND_S1", Money.of("1.00"), "")
-        live.simulator.set_fault("*", "timeout", rate=1.0, count=None)
+        live.simulator.set_fault("*", "5xx", rate=1.0, count=None)
         for call in (gateway.get_order("ORDER_SECRET_1"), gateway.list_refunds("ORDER_SECRET_1")):
             with pytest.raises(GatewayUnavailable) as caught:
                 await call
