@@ -68,6 +68,7 @@ class Container(containers.DeclarativeContainer):
             secret=providers.Callable(_secret, settings),
             base_url=settings.provided.gateway_base_url,
             ids=ids,
+            clock=clock,
             api_version=settings.provided.cashfree_api_version,
             connect_timeout=settings.provided.cashfree_connect_timeout,
             read_timeout=settings.provided.cashfree_read_timeout,

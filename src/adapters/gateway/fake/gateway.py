@@ -1,16 +1,16 @@
 """FakeGateway: the `PaymentGateway` port served in-process by the Cashfree simulator.
 
-It speaks to the simulator in Cashfree's own dicts, exactly as the HTTP adapter speaks to
-Cashfree, so the app in fake mode exercises the same mapping rules; simulator refusals and
-injected faults become the application's Gateway* errors.
+It speaks to the simulator in Cashfree's own dicts through the HTTP adapter's own wire
+mapping (`cashfree_mapping`), so the app in fake mode exercises the same mapping rules;
+simulator refusals and injected faults become the application's Gateway* errors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from adapters.gateway.fake import wire
+from adapters.gateway import cashfree_mapping as mapping
 from adapters.gateway.fake.errors import SimulatedFault, SimulatorError
 from adapters.gateway.fake.simulator import CashfreeSimulator
 from application.errors import (
@@ -25,12 +25,10 @@ from application.errors import (
 from application.ports import (
     GatewayOrder,
     GatewayOrderRequest,
-    GatewayOrderStatus,
     GatewayRefund,
-    RefundStatus,
 )
 from domain.money import Money
-from domain.order import AttemptStatus, PaymentAttempt
+from domain.order import PaymentAttempt
 
 T = TypeVar("T")
 
@@ -44,87 +42,35 @@ class FakeGateway:
         self.simulator = simulator
 
     async def create_order(self, request: GatewayOrderRequest) -> GatewayOrder:
-        customer: dict[str, Any] = {
-            "customer_id": request.customer_id,
-            "customer_name": request.customer.name,
-            "customer_email": request.customer.email,
-            "customer_phone": request.customer.phone,
-        }
-        body: dict[str, Any] = {
-            "order_id": request.order_id,
-            "order_amount": request.amount.amount,
-            "order_currency": request.amount.currency,
-            "customer_details": customer,
-            "order_meta": {"return_url": request.return_url, "notify_url": request.notify_url},
-        }
+        body = mapping.order_request(request)
         entity = await _call(self.simulator.create_order(body, idempotency_key=request.order_id))
-        return order_from_entity(entity)
+        return mapping.gateway_order(entity)
 
     async def get_order(self, order_id: str) -> GatewayOrder:
-        return order_from_entity(await _call(self.simulator.get_order(order_id)))
+        return mapping.gateway_order(await _call(self.simulator.get_order(order_id)))
 
     async def list_payments(self, order_id: str) -> list[PaymentAttempt]:
         payments = await _call(self.simulator.list_payments(order_id))
-        return [attempt_from_entity(p) for p in payments]
+        return mapping.payment_attempts(payments, self.simulator.now())
 
     async def terminate_order(self, order_id: str) -> GatewayOrder:
-        entity = await _call(
-            self.simulator.terminate_order(order_id, {"order_status": "TERMINATED"})
-        )
-        return order_from_entity(entity)
+        entity = await _call(self.simulator.terminate_order(order_id, mapping.terminate_request()))
+        return mapping.gateway_order(entity)
 
     async def create_refund(
         self, order_id: str, refund_id: str, amount: Money, note: str
     ) -> GatewayRefund:
-        body: dict[str, Any] = {"refund_id": refund_id, "refund_amount": amount.amount}
-        if note:
-            body["refund_note"] = note
+        body = mapping.refund_request(refund_id, amount, note)
         entity = await _call(
-            self.simulator.create_refund(order_id, body, idempotency_key=f"{order_id}:{refund_id}")
+            self.simulator.create_refund(order_id, body, idempotency_key=refund_id)
         )
-        return refund_from_entity(entity)
+        return mapping.gateway_refund(entity)
 
     async def list_refunds(self, order_id: str) -> list[GatewayRefund]:
-        refunds = await _call(self.simulator.list_refunds(order_id))
-        return [refund_from_entity(r) for r in refunds]
+        return mapping.gateway_refunds(await _call(self.simulator.list_refunds(order_id)))
 
     async def aclose(self) -> None:
         """The simulator outlives the gateway: its owner closes its webhook dispatcher."""
-
-
-def order_from_entity(entity: dict[str, Any]) -> GatewayOrder:
-    expiry = entity.get("order_expiry_time")
-    return GatewayOrder(
-        order_id=entity["order_id"],
-        gateway_order_id=str(entity["cf_order_id"]),
-        status=GatewayOrderStatus(entity["order_status"]),
-        payment_session_id=entity["payment_session_id"],
-        amount=Money.of(entity["order_amount"], entity["order_currency"]),
-        expires_at=wire.parse_time(expiry) if expiry else None,
-    )
-
-
-def attempt_from_entity(entity: dict[str, Any]) -> PaymentAttempt:
-    at = entity.get("payment_completion_time") or entity["payment_time"]
-    return PaymentAttempt(
-        payment_id=str(entity["cf_payment_id"]),
-        status=AttemptStatus(entity["payment_status"]),
-        amount=Money.of(entity["payment_amount"], entity["payment_currency"]),
-        at=wire.parse_time(at),
-        message=entity.get("payment_message") or "",
-        method=entity.get("payment_group") or "",
-    )
-
-
-def refund_from_entity(entity: dict[str, Any]) -> GatewayRefund:
-    return GatewayRefund(
-        order_id=entity["order_id"],
-        refund_id=entity["refund_id"],
-        gateway_refund_id=str(entity["cf_refund_id"]),
-        amount=Money.of(entity["refund_amount"], entity["refund_currency"]),
-        status=RefundStatus(entity["refund_status"]),
-        note=entity.get("refund_note") or "",
-    )
 
 
 async def _call(operation: Awaitable[T]) -> T:

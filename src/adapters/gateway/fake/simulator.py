@@ -161,6 +161,10 @@ class CashfreeSimulator:
         self._forced: tuple[str, str | None] | None = None
         self._sequence = 0
 
+    def now(self) -> datetime:
+        """The simulator's clock: what it stamps payments and expiries with."""
+        return self._clock.now()
+
     def credentials_match(self, app_id: str | None, secret: str | None) -> bool:
         """Constant-time check of the x-client-id / x-client-secret pair."""
         return secrets.compare_digest((app_id or "").encode(), self.app_id.encode()) and (
