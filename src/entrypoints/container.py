@@ -8,7 +8,6 @@ client, simulator, event bus, watcher); use cases are cheap factories.
 from __future__ import annotations
 
 import httpx
-from adapters.store.url import store_from_url
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
@@ -18,6 +17,7 @@ from adapters.gateway.fake.gateway import FakeGateway
 from adapters.gateway.fake.simulator import CashfreeSimulator
 from adapters.gateway.fake.webhooks import WebhookDispatcher
 from adapters.ids import SecureIdGenerator
+from adapters.store.url import store_from_url
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment
 from application.use_cases.queries import (
