@@ -43,9 +43,14 @@ async def test_a_timeout_fault_times_the_client_out_but_the_order_exists(
     simulator, base_url = live
     simulator.set_fault("create_order", "timeout", count=1)
     headers = {**PG_HEADERS, "x-idempotency-key": "live-1"}
-    async with httpx.AsyncClient(base_url=base_url, timeout=0.1) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client:
         with pytest.raises(httpx.ReadTimeout):
-            await client.post("/pg/orders", json=order_request(), headers=headers)
+            await client.post(
+                "/pg/orders",
+                json=order_request(),
+                headers=headers,
+                timeout=httpx.Timeout(5.0, read=0.1),
+            )
         retried = await client.post("/pg/orders", json=order_request(), headers=headers)
     assert retried.status_code == 200
     assert retried.json()["order_id"] == "order_2001"
