@@ -21,8 +21,6 @@ from starlette.applications import Starlette
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from entrypoints.web.app import create_app
-from entrypoints.web.events import event_routes
-from entrypoints.web.pages import page_routes
 
 ADMIN_TOKEN = "test-admin-token-for-web-checkout"
 START_TIMEOUT_SECONDS = 10.0
@@ -41,12 +39,7 @@ class LiveServer:
 
 def build_app(settings: Settings) -> tuple[Starlette, Container]:
     container = build_container(settings)
-    app = create_app(container)
-    paths = {getattr(route, "path", None) for route in app.router.routes}
-    if "/checkout" not in paths:
-        # Until app.py includes the pages and the event stream, add them here.
-        app.router.routes[1:1] = [*page_routes(), *event_routes()]
-    return app, container
+    return create_app(container), container
 
 
 @contextmanager
