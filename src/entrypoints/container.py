@@ -89,7 +89,6 @@ class Container(containers.DeclarativeContainer):
         notify_url=settings.provided.notify_url,
     )
     record_failure = providers.Factory(RecordFailure, confirm=confirm_payment)
-    get_payment_status = providers.Factory(GetPaymentStatus, store=store, confirm=confirm_payment)
     list_credits = providers.Factory(ListCredits, store=store)
     list_failed_payments = providers.Factory(ListFailedPayments, store=store)
     get_statistics = providers.Factory(GetStatistics, store=store)
@@ -100,6 +99,9 @@ class Container(containers.DeclarativeContainer):
         OrderWatcher,
         confirm=confirm_payment,
         interval_seconds=settings.provided.watch_interval_seconds,
+    )
+    get_payment_status = providers.Factory(
+        GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -9,7 +10,6 @@ import structlog
 
 from application.errors import GatewayError, OrderNotFound
 from application.ports import FailedAttempt, LedgerTotals, Store
-from application.use_cases.confirm_payment import ConfirmPayment
 from domain.ledger import CreditEntry
 from domain.order import Order, OrderStatus
 
@@ -17,12 +17,19 @@ log = structlog.get_logger(__name__)
 _CENTS = Decimal("0.01")
 
 
-class GetPaymentStatus:
-    """The order as we know it, refreshed from the gateway while it is still open."""
+Refresh = Callable[[str], Awaitable[Order]]
 
-    def __init__(self, store: Store, confirm: ConfirmPayment) -> None:
+
+class GetPaymentStatus:
+    """The order as we know it, refreshed from the gateway while it is still open.
+
+    `refresh` is the order watcher's single-flight confirmation in the app, so polls,
+    verifications and watchers of one order share one gateway call at a time.
+    """
+
+    def __init__(self, store: Store, refresh: Refresh) -> None:
         self._store = store
-        self._confirm = confirm
+        self._refresh = refresh
 
     async def execute(self, order_id: str, refresh: bool = True) -> Order:
         async with self._store.unit_of_work() as uow:
@@ -31,7 +38,7 @@ class GetPaymentStatus:
             raise OrderNotFound(order_id)
         if refresh and order.status is OrderStatus.ACTIVE:
             try:
-                return await self._confirm.execute(order_id)
+                return await self._refresh(order_id)
             except GatewayError as exc:
                 log.warning("status refresh failed", order_id=order_id, error=type(exc).__name__)
         return order

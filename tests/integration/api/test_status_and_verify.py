@@ -1,3 +1,5 @@
+import asyncio
+
 from .harness import CUSTOMER, Service
 
 
@@ -70,3 +72,13 @@ async def test_expired_order_reads_expired(service: Service) -> None:
     await service.container.simulator().expire_order(order["order_id"])
     body = (await service.client.get(f"/api/payment/status/{order['order_id']}")).json()
     assert body["status"] == "EXPIRED"
+
+
+async def test_concurrent_polls_share_one_gateway_confirmation(service: Service) -> None:
+    order = await service.create_order()
+    service.container.simulator().set_latency("list_payments", 0.2)
+    polls = await asyncio.gather(
+        *(service.client.get(f"/api/payment/status/{order['order_id']}") for _ in range(20))
+    )
+    assert {p.status_code for p in polls} == {200}
+    assert service.container.order_watcher().gateway_calls(order["order_id"]) == 1

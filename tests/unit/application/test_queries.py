@@ -59,10 +59,10 @@ async def test_status_refreshes_an_open_order_from_the_gateway(
 ) -> None:
     order = await create.execute(command("499.00"))
     gateway.payments[order.order_id] = [attempt(AttemptStatus.USER_DROPPED)]
-    status = await GetPaymentStatus(store, confirm).execute(order.order_id)
+    status = await GetPaymentStatus(store, confirm.execute).execute(order.order_id)
     assert status.payment_status == "USER_DROPPED"
     gateway.calls.clear()
-    local = await GetPaymentStatus(store, confirm).execute(order.order_id, refresh=False)
+    local = await GetPaymentStatus(store, confirm.execute).execute(order.order_id, refresh=False)
     assert local.payment_status == "USER_DROPPED"
     assert gateway.calls == []
 
