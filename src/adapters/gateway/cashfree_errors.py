@@ -63,17 +63,28 @@ def retry_after(response: httpx.Response) -> float | None:
 
 
 def error_for(response: httpx.Response, app_id: str) -> GatewayError:
-    """The application error for a non-2xx Cashfree answer.
+    """The application error for a non-2xx Cashfree answer over HTTP."""
+    return error_from(
+        response.status_code,
+        error_message(response),
+        error_type(response),
+        app_id,
+        retry_after(response),
+    )
+
+
+def error_from(
+    status: int, message: str, kind: str, app_id: str, wait: float | None = None
+) -> GatewayError:
+    """The application error for a Cashfree refusal: its status, message and type.
 
     401/403 name the app id whose credentials were refused (never the secret). A 422 is
     Cashfree's idempotency error (same key, different body), which is a conflict; any
-    other 422 is a validation error.
+    other 422 is a validation error. The simulator's in-process refusals map here too.
     """
-    status = response.status_code
-    message = error_message(response)
     if status in (401, 403):
         return GatewayAuthError(f"Cashfree refused the credentials of app id {app_id}: {message}")
-    if status == 422 and error_type(response) == _IDEMPOTENCY_ERROR:
+    if status == 422 and kind == _IDEMPOTENCY_ERROR:
         return GatewayConflict(message)
     if status in (400, 422):
         return GatewayValidationError(message)
@@ -82,7 +93,7 @@ def error_for(response: httpx.Response, app_id: str) -> GatewayError:
     if status == 409:
         return GatewayConflict(message)
     if status == 429:
-        return GatewayRateLimited(message, retry_after(response))
+        return GatewayRateLimited(message, wait)
     if status >= 500:
         return GatewayUnavailable(message)
     return GatewayError(message)

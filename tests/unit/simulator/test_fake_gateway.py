@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from adapters.gateway.cashfree_errors import error_from
 from adapters.gateway.fake.errors import SimulatorError
-from adapters.gateway.fake.gateway import FakeGateway, gateway_error
+from adapters.gateway.fake.gateway import FakeGateway
 from adapters.gateway.fake.simulator import CashfreeSimulator
 from application.errors import (
     GatewayAuthError,
@@ -125,4 +126,5 @@ async def test_injected_faults_become_gateway_unavailable(
     ],
 )
 def test_each_status_maps_to_its_error_class(status: int, expected: type[Exception]) -> None:
-    assert isinstance(gateway_error(SimulatorError(status, "m", "c")), expected)
+    error = SimulatorError(status, "m", "c")
+    assert isinstance(error_from(error.status, error.message, error.type, "app"), expected)

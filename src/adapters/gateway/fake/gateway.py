@@ -11,17 +11,10 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from adapters.gateway import cashfree_mapping as mapping
+from adapters.gateway.cashfree_errors import error_from
 from adapters.gateway.fake.errors import SimulatedFault, SimulatorError
 from adapters.gateway.fake.simulator import CashfreeSimulator
-from application.errors import (
-    GatewayAuthError,
-    GatewayConflict,
-    GatewayError,
-    GatewayNotFound,
-    GatewayRateLimited,
-    GatewayUnavailable,
-    GatewayValidationError,
-)
+from application.errors import GatewayUnavailable
 from application.ports import (
     GatewayOrder,
     GatewayOrderRequest,
@@ -43,55 +36,44 @@ class FakeGateway:
 
     async def create_order(self, request: GatewayOrderRequest) -> GatewayOrder:
         body = mapping.order_request(request)
-        entity = await _call(self.simulator.create_order(body, idempotency_key=request.order_id))
+        entity = await self._call(
+            self.simulator.create_order(body, idempotency_key=request.order_id)
+        )
         return mapping.gateway_order(entity)
 
     async def get_order(self, order_id: str) -> GatewayOrder:
-        return mapping.gateway_order(await _call(self.simulator.get_order(order_id)))
+        return mapping.gateway_order(await self._call(self.simulator.get_order(order_id)))
 
     async def list_payments(self, order_id: str) -> list[PaymentAttempt]:
-        payments = await _call(self.simulator.list_payments(order_id))
+        payments = await self._call(self.simulator.list_payments(order_id))
         return mapping.payment_attempts(payments, self.simulator.now())
 
     async def terminate_order(self, order_id: str) -> GatewayOrder:
-        entity = await _call(self.simulator.terminate_order(order_id, mapping.terminate_request()))
+        entity = await self._call(
+            self.simulator.terminate_order(order_id, mapping.terminate_request())
+        )
         return mapping.gateway_order(entity)
 
     async def create_refund(
         self, order_id: str, refund_id: str, amount: Money, note: str
     ) -> GatewayRefund:
         body = mapping.refund_request(refund_id, amount, note)
-        entity = await _call(
+        entity = await self._call(
             self.simulator.create_refund(order_id, body, idempotency_key=refund_id)
         )
         return mapping.gateway_refund(entity)
 
     async def list_refunds(self, order_id: str) -> list[GatewayRefund]:
-        return mapping.gateway_refunds(await _call(self.simulator.list_refunds(order_id)))
+        return mapping.gateway_refunds(await self._call(self.simulator.list_refunds(order_id)))
 
     async def aclose(self) -> None:
         """The simulator outlives the gateway: its owner closes its webhook dispatcher."""
 
-
-async def _call(operation: Awaitable[T]) -> T:
-    try:
-        return await operation
-    except SimulatedFault as exc:
-        raise GatewayUnavailable(f"simulated {exc.kind} from the fake gateway") from exc
-    except SimulatorError as exc:
-        raise gateway_error(exc) from exc
-
-
-def gateway_error(exc: SimulatorError) -> GatewayError:
-    """The application error for a Cashfree refusal, as the real adapter maps HTTP statuses."""
-    if exc.status in (401, 403):
-        return GatewayAuthError(exc.message)
-    if exc.status == 404:
-        return GatewayNotFound(exc.message)
-    if exc.status == 409:
-        return GatewayConflict(exc.message)
-    if exc.status == 429:
-        return GatewayRateLimited(exc.message)
-    if exc.status >= 500:
-        return GatewayUnavailable(exc.message)
-    return GatewayValidationError(exc.message)
+    async def _call(self, operation: Awaitable[T]) -> T:
+        """Faults become GatewayUnavailable; refusals map as the real adapter maps them."""
+        try:
+            return await operation
+        except SimulatedFault as exc:
+            raise GatewayUnavailable(f"simulated {exc.kind} from the fake gateway") from exc
+        except SimulatorError as exc:
+            raise error_from(exc.status, exc.message, exc.type, self.simulator.app_id) from exc
