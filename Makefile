@@ -6,17 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint unit integration e2e bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml simulator/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e ./simulator -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/checkout serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench simulator
 	$(BIN)/mypy
 
 test: lint

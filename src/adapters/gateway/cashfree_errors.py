@@ -6,7 +6,6 @@ pass Cashfree's own message through, because only those describe the customer's 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import httpx
@@ -20,6 +19,7 @@ from application.errors import (
     GatewayUnavailable,
     GatewayValidationError,
 )
+from cashfree_simulator import wire
 
 _IDEMPOTENCY_ERROR = "idempotency_error"
 _RETRY_AFTER_HEADERS = ("x-ratelimit-retry", "retry-after")
@@ -28,7 +28,7 @@ _RETRY_AFTER_HEADERS = ("x-ratelimit-retry", "retry-after")
 def error_message(response: httpx.Response) -> str:
     """Cashfree's `message`, or a neutral description when the body has none."""
     try:
-        body = json.loads(response.content)
+        body = wire.loads(response.content)
     except ValueError:
         body = None
     if isinstance(body, Mapping):
@@ -40,7 +40,7 @@ def error_message(response: httpx.Response) -> str:
 
 def error_type(response: httpx.Response) -> str:
     try:
-        body = json.loads(response.content)
+        body = wire.loads(response.content)
     except ValueError:
         return ""
     kind = body.get("type") if isinstance(body, Mapping) else None

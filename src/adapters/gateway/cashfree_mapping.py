@@ -7,7 +7,6 @@ numbers parsed to `Decimal`; a float never holds money on either side of the wir
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +20,7 @@ from application.ports import (
     GatewayRefund,
     RefundStatus,
 )
+from cashfree_simulator import wire
 from domain.errors import DomainError
 from domain.money import CURRENCY, Money
 from domain.order import AttemptStatus, PaymentAttempt
@@ -37,27 +37,14 @@ class CashfreeResponseInvalid(GatewayError):
 def decode(content: bytes) -> Any:
     """Parse a response body with every JSON number that has a fraction as `Decimal`."""
     try:
-        return json.loads(content, parse_float=Decimal)
+        return wire.loads(content)
     except ValueError as exc:
         raise CashfreeResponseInvalid("Cashfree answered with a body that is not JSON") from exc
 
 
 def encode(payload: Any) -> bytes:
-    """Serialize a JSON value, writing `Decimal` values as exact JSON numbers."""
-    return _encode_value(payload).encode()
-
-
-def _encode_value(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(key))}:{_encode_value(item)}" for key, item in value.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_encode_value(item) for item in value) + "]"
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in a Cashfree request body")
-    return json.dumps(value)
+    """Serialize a request body, writing `Decimal` values as exact JSON numbers."""
+    return wire.dumps(payload)
 
 
 def order_request(request: GatewayOrderRequest) -> dict[str, Any]:
@@ -212,9 +199,7 @@ def _time(entity: Mapping[str, Any], key: str) -> datetime | None:
     if not isinstance(value, str):
         raise CashfreeResponseInvalid(f"Cashfree response has an invalid {key}")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = wire.parse_time(value)
     except ValueError as exc:
         raise CashfreeResponseInvalid(f"Cashfree response has an invalid {key}") from exc
-    if parsed.tzinfo is None:
-        raise CashfreeResponseInvalid(f"Cashfree response has a {key} without an offset")
     return parsed.astimezone(UTC)

@@ -1,45 +1,58 @@
-"""Cashfree webhook bodies to domain evidence.
+"""Cashfree webhooks as the application's `PaymentNotifications` port.
 
-The signature is checked before this runs (adapters.gateway.signature); here a payment
-webhook becomes the order id and the `PaymentAttempt` it reports. Other types (refunds,
-settlements, anything new) are returned as `None` so the caller can acknowledge them.
+A webhook is authentic when `x-webhook-signature` is base64(HMAC-SHA256(client secret,
+`x-webhook-timestamp` + raw body)) over the bytes exactly as received, compared in constant
+time, and the millisecond timestamp is inside the replay window (`sign` is the wire format
+the simulator shares, so both sides sign alike). Only then is the body read:
+a payment webhook becomes the order id and the `PaymentAttempt` it reports; other types
+(refunds, settlements, anything new) are None so the caller can acknowledge them.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from adapters.gateway.cashfree_mapping import CashfreeResponseInvalid, payment_attempt
-from domain.order import PaymentAttempt
+from application.errors import NotificationUnauthentic, NotificationUnreadable
+from application.ports import PaymentNotification
+from cashfree_simulator.wire import sign
 
+DEFAULT_TOLERANCE_SECONDS = 300
 PAYMENT_TYPES = frozenset(
     {"PAYMENT_SUCCESS_WEBHOOK", "PAYMENT_FAILED_WEBHOOK", "PAYMENT_USER_DROPPED_WEBHOOK"}
 )
 
 
-class WebhookInvalid(ValueError):
-    """A signed body that still is not a readable Cashfree webhook."""
+def verify_signature(
+    secret: str,
+    timestamp: str | None,
+    signature: str | None,
+    raw_body: bytes,
+    now: datetime,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+) -> bool:
+    """True only for a well-formed, fresh timestamp and a matching signature."""
+    if not timestamp or not signature or not timestamp.isdigit():
+        return False
+    if abs(now.timestamp() * 1000 - int(timestamp)) > tolerance_seconds * 1000:
+        return False
+    expected = sign(secret, timestamp, raw_body)
+    return hmac.compare_digest(expected.encode(), signature.strip().encode())
 
 
-@dataclass(frozen=True)
-class PaymentWebhook:
-    type: str
-    order_id: str
-    attempt: PaymentAttempt
-
-
-def parse_webhook(raw_body: bytes, received_at: datetime) -> PaymentWebhook | None:
-    """The payment reported by a webhook, or None for a type we do not act on."""
+def parse_notification(raw_body: bytes, received_at: datetime) -> PaymentNotification | None:
+    """The payment a verified webhook reports, or None for a type we do not act on."""
     try:
         body: Any = json.loads(raw_body, parse_float=Decimal)
     except ValueError as exc:
-        raise WebhookInvalid("webhook body is not JSON") from exc
+        raise NotificationUnreadable("webhook body is not JSON") from exc
     if not isinstance(body, dict):
-        raise WebhookInvalid("webhook body is not an object")
+        raise NotificationUnreadable("webhook body is not an object")
     kind = body.get("type")
     if kind not in PAYMENT_TYPES:
         return None
@@ -47,9 +60,35 @@ def parse_webhook(raw_body: bytes, received_at: datetime) -> PaymentWebhook | No
     order = data.get("order") if isinstance(data, dict) else None
     payment = data.get("payment") if isinstance(data, dict) else None
     if not isinstance(order, dict) or not isinstance(order.get("order_id"), str):
-        raise WebhookInvalid("webhook has no data.order.order_id")
+        raise NotificationUnreadable("webhook has no data.order.order_id")
     try:
         attempt = payment_attempt(payment, received_at)
     except CashfreeResponseInvalid as exc:
-        raise WebhookInvalid(str(exc)) from exc
-    return PaymentWebhook(type=str(kind), order_id=order["order_id"], attempt=attempt)
+        raise NotificationUnreadable(str(exc)) from exc
+    return PaymentNotification(type=str(kind), order_id=order["order_id"], attempt=attempt)
+
+
+class CashfreeNotifications:
+    """Verifies and reads Cashfree's webhooks with the client secret; never logs it."""
+
+    def __init__(self, secret: str, tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS) -> None:
+        self._secret = secret
+        self._tolerance_seconds = tolerance_seconds
+
+    def __repr__(self) -> str:
+        return f"CashfreeNotifications(tolerance_seconds={self._tolerance_seconds})"
+
+    def verify_and_parse(
+        self, headers: Mapping[str, str], raw: bytes, now: datetime
+    ) -> PaymentNotification | None:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if not verify_signature(
+            self._secret,
+            lowered.get("x-webhook-timestamp"),
+            lowered.get("x-webhook-signature"),
+            raw,
+            now,
+            self._tolerance_seconds,
+        ):
+            raise NotificationUnauthentic("bad, missing or stale webhook signature")
+        return parse_notification(raw, now)

@@ -16,12 +16,12 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.clock import SystemClock
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
-from adapters.gateway.fake.http_app import build_simulator_app
-from adapters.gateway.fake.simulator import CashfreeSimulator
-from adapters.gateway.fake.webhooks import WebhookDispatcher
 from adapters.ids import SecureIdGenerator
+from cashfree_simulator import create_simulator_app
+from cashfree_simulator.clock import SystemClock
+from cashfree_simulator.simulator import CashfreeSimulator
+from cashfree_simulator.webhooks import WebhookDispatcher
 
 APP_ID = "TEST_APP_4c1f"
 HANG_SECONDS = 1.0  # how long a "timeout" fault holds its answer: above the tests' read timeout
@@ -34,8 +34,8 @@ class LiveSimulator:
     base_url: str
 
     def orders_held(self) -> int:
-        """How many gateway orders exist (the simulator has no public count yet)."""
-        return len(self.simulator._orders)
+        """How many gateway orders exist."""
+        return self.simulator.order_count()
 
 
 def _webhook_sink(request: httpx.Request) -> httpx.Response:
@@ -55,7 +55,7 @@ async def live() -> AsyncIterator[LiveSimulator]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        build_simulator_app(simulator, hang_seconds=HANG_SECONDS),
+        create_simulator_app(simulator, hang_seconds=HANG_SECONDS),
         log_level="warning",
         access_log=False,
         lifespan="off",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.gateway.fake.pytest_plugin import FakeCashfreeSettings, generated_settings
+from cashfree_simulator.pytest_plugin import FakeCashfreeSettings, generated_settings
 
 from .openapi_contract import SPEC_PATH, OpenApiContract
 

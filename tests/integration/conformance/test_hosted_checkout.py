@@ -7,8 +7,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from adapters.gateway.fake.checkout_pages import format_amount, return_url_for
-from adapters.gateway.fake.pytest_plugin import FakeCashfree
+from cashfree_simulator.checkout_pages import format_amount, return_url_for
+from cashfree_simulator.pytest_plugin import FakeCashfree
 
 from .conftest import order_body
 

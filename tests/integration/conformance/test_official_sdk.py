@@ -4,6 +4,10 @@ The SDK hard-codes Cashfree's sandbox and production hosts in every call; the on
 offers is the `Configuration` it builds per call, so the test swaps that class for one
 that always points at the simulator. Everything else (headers, models, parsing) is the
 SDK's own code path.
+
+Independently of Cashfree's OpenAPI file, every order, payment and refund entity and every
+webhook payload the simulator produces is parsed strictly into the SDK's own models
+(`sdk_models.strict_problems`): an unknown field or a missing one fails.
 """
 
 from __future__ import annotations
@@ -14,21 +18,101 @@ from typing import Any
 
 import httpx
 import pytest
+from cashfree_pg import api_client
+from cashfree_pg.api_client import Cashfree
+from cashfree_pg.exceptions import ApiException
+from cashfree_pg.models.create_order_request import CreateOrderRequest
+from cashfree_pg.models.customer_details import CustomerDetails
+from cashfree_pg.models.order_create_refund_request import OrderCreateRefundRequest
+from cashfree_pg.models.order_entity import OrderEntity
+from cashfree_pg.models.order_meta import OrderMeta
+from cashfree_pg.models.payment_entity import PaymentEntity
+from cashfree_pg.models.payment_webhook import PaymentWebhook
+from cashfree_pg.models.refund_entity import RefundEntity
+from cashfree_pg.models.refund_webhook import RefundWebhook
 
-from adapters.gateway.fake.pytest_plugin import FakeCashfreeServer
+from cashfree_simulator.pytest_plugin import FakeCashfree, FakeCashfreeServer
 
-from .conftest import NOTIFY_URL, RETURN_URL
+from .conftest import NOTIFY_URL, RETURN_URL, order_body
+from .sdk_models import strict_problems
 
-cashfree_pg = pytest.importorskip("cashfree_pg", reason="the official cashfree-pg SDK is absent")
-from cashfree_pg import api_client  # noqa: E402
-from cashfree_pg.api_client import Cashfree  # noqa: E402
-from cashfree_pg.exceptions import ApiException  # noqa: E402
-from cashfree_pg.models.create_order_request import CreateOrderRequest  # noqa: E402
-from cashfree_pg.models.customer_details import CustomerDetails  # noqa: E402
-from cashfree_pg.models.order_create_refund_request import OrderCreateRefundRequest  # noqa: E402
-from cashfree_pg.models.order_meta import OrderMeta  # noqa: E402
+ENTITY_FIELDS = {
+    "OrderEntity": frozenset(
+        {
+            "cf_order_id",
+            "order_id",
+            "entity",
+            "order_currency",
+            "order_amount",
+            "order_status",
+            "payment_session_id",
+            "order_expiry_time",
+            "created_at",
+            "customer_details",
+            "order_meta",
+        }
+    ),
+    "PaymentEntity": frozenset(
+        {
+            "cf_payment_id",
+            "order_id",
+            "entity",
+            "is_captured",
+            "order_amount",
+            "order_currency",
+            "payment_status",
+            "payment_amount",
+            "payment_currency",
+            "payment_message",
+            "payment_time",
+            "payment_group",
+            "payment_method",
+            "payment_gateway_details",
+        }
+    ),
+    "RefundEntity": frozenset(
+        {
+            "cf_payment_id",
+            "cf_refund_id",
+            "order_id",
+            "refund_id",
+            "entity",
+            "refund_amount",
+            "refund_currency",
+            "refund_status",
+            "refund_type",
+            "refund_mode",
+            "status_description",
+            "created_at",
+        }
+    ),
+}
+# Payment webhooks carry Cashfree's published sample shape: a slimmer payment object.
+WEBHOOK_FIELDS = {
+    "PaymentWebhook": frozenset({"data", "event_time", "type"}),
+    "RefundWebhook": frozenset({"data", "event_time", "type"}),
+    "PaymentWebhookDataEntity": frozenset(
+        {"order", "payment", "customer_details", "payment_gateway_details"}
+    ),
+    "PaymentWebhookOrderEntity": frozenset({"order_id", "order_amount", "order_currency"}),
+    "PaymentEntity": frozenset(
+        {
+            "cf_payment_id",
+            "payment_status",
+            "payment_amount",
+            "payment_currency",
+            "payment_message",
+            "payment_time",
+            "payment_group",
+            "payment_method",
+        }
+    ),
+    "RefundWebhookDataEntity": frozenset({"refund"}),
+    "RefundEntity": ENTITY_FIELDS["RefundEntity"],
+}
+METHODS = ("upi", "credit_card", "debit_card", "net_banking", "wallet")
 
-# The SDK's generated models call pydantic v1-style methods on every request.
+# The SDK's generated models call pydantic v1-style methods on every request and parse.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:cashfree_pg.*")
 
 
@@ -147,3 +231,84 @@ def test_sdk_verifies_a_webhook_the_simulator_delivered(
             tampered,
             delivery["headers"]["x-webhook-timestamp"],
         )
+
+
+async def test_every_entity_fits_the_sdk_models_exactly(fake_cashfree: FakeCashfree) -> None:
+    client, simulator = fake_cashfree.client, fake_cashfree.simulator
+    entities: list[tuple[type[Any], Any]] = []
+    created = await client.post("/pg/orders", json=order_body("sdk_strict_1"))
+    await client.post("/pg/orders", json=order_body("sdk_strict_2"))
+    terminated = await client.patch("/pg/orders/sdk_strict_2", json={"order_status": "TERMINATED"})
+    entities += [(OrderEntity, created.json()), (OrderEntity, terminated.json())]
+    for method, outcome in zip(
+        METHODS, ("FAILED", "USER_DROPPED", "PENDING", "FAILED", "SUCCESS"), strict=True
+    ):
+        await simulator.record_attempt("sdk_strict_1", outcome, method=method)
+    payments = (await client.get("/pg/orders/sdk_strict_1/payments")).json()
+    assert [p["payment_group"] for p in payments] == list(METHODS)
+    one = await client.get(f"/pg/orders/sdk_strict_1/payments/{payments[-1]['cf_payment_id']}")
+    entities += [(PaymentEntity, p) for p in [*payments, one.json()]]
+    refund = await client.post(
+        "/pg/orders/sdk_strict_1/refunds",
+        json={"refund_id": "sdk_strict_r1", "refund_amount": 5, "refund_note": "partial"},
+    )
+    listed = (await client.get("/pg/orders/sdk_strict_1/refunds")).json()
+    fetched = await client.get("/pg/orders/sdk_strict_1/refunds/sdk_strict_r1")
+    paid = await client.get("/pg/orders/sdk_strict_1")
+    entities += [(RefundEntity, refund.json()), (RefundEntity, fetched.json())]
+    entities += [(RefundEntity, r) for r in listed] + [(OrderEntity, paid.json())]
+
+    for model, raw in entities:
+        assert strict_problems(model, raw, ENTITY_FIELDS) == [], raw
+
+
+async def test_every_webhook_fits_the_sdk_models_exactly(fake_cashfree: FakeCashfree) -> None:
+    client, simulator = fake_cashfree.client, fake_cashfree.simulator
+    await client.post("/pg/orders", json=order_body("sdk_hook_1"))
+    await simulator.record_attempt("sdk_hook_1", "FAILED", method="credit_card")
+    await simulator.record_attempt("sdk_hook_1", "USER_DROPPED", method="net_banking")
+    await simulator.record_attempt("sdk_hook_1", "SUCCESS", method="wallet")
+    await client.post(
+        "/pg/orders/sdk_hook_1/refunds", json={"refund_id": "sdk_hook_r1", "refund_amount": 5}
+    )
+    bodies = [json.loads(entry["body"]) for entry in simulator.webhook_log()]
+    assert [b["type"] for b in bodies] == [
+        "PAYMENT_FAILED_WEBHOOK",
+        "PAYMENT_USER_DROPPED_WEBHOOK",
+        "PAYMENT_SUCCESS_WEBHOOK",
+        "REFUND_STATUS_WEBHOOK",
+    ]
+    for body in bodies:
+        if body["type"] == "REFUND_STATUS_WEBHOOK":
+            assert strict_problems(RefundWebhook, body, WEBHOOK_FIELDS) == []
+            continue
+        # Cashfree's samples send cf_payment_id as a number; the SDK's model says string.
+        payment = body["data"]["payment"]
+        assert isinstance(payment["cf_payment_id"], int)
+        payment["cf_payment_id"] = str(payment["cf_payment_id"])
+        assert strict_problems(PaymentWebhook, body, WEBHOOK_FIELDS) == []
+
+
+def test_the_strict_parse_catches_unknown_missing_and_mistyped_fields() -> None:
+    """The check is not vacuous."""
+    entity = {
+        "cf_refund_id": "1",
+        "cf_payment_id": "2",
+        "order_id": "o",
+        "refund_id": "r",
+        "entity": "refund",
+        "refund_amount": 5,
+        "refund_currency": "INR",
+        "refund_status": "SUCCESS",
+        "refund_type": "MERCHANT_INITIATED",
+        "refund_mode": "STANDARD",
+        "status_description": "done",
+        "created_at": "2025-01-01T10:00:00+05:30",
+    }
+    assert strict_problems(RefundEntity, entity, ENTITY_FIELDS) == []
+    misspelled = {**entity, "refund_amout": 5}
+    assert strict_problems(RefundEntity, misspelled, ENTITY_FIELDS) != []
+    missing = {k: v for k, v in entity.items() if k != "refund_status"}
+    assert strict_problems(RefundEntity, missing, ENTITY_FIELDS) != []
+    with pytest.raises(ValueError):
+        strict_problems(RefundEntity, {**entity, "cf_refund_id": 1}, ENTITY_FIELDS)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
-from adapters.gateway.fake.pytest_plugin import FakeCashfree
+from cashfree_simulator.pytest_plugin import FakeCashfree
 
 from .conftest import order_body
 from .openapi_contract import OpenApiContract, missing_fields
@@ -136,10 +134,6 @@ async def test_each_error_class_matches_the_spec(
         assert set(body) >= {"message", "code", "type"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the simulator answers 409; the spec declares 422 IdempotencyError for a reused key",
-)
 async def test_an_idempotency_conflict_is_the_documented_422(
     fake_cashfree: FakeCashfree, contract: OpenApiContract
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.gateway.fake.pytest_plugin import FakeCashfree, FakeCashfreeServer, generated_settings
+from cashfree_simulator.pytest_plugin import FakeCashfree, FakeCashfreeServer, generated_settings
 
 ORDER = {
     "order_id": "plugin_order_1",

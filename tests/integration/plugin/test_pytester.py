@@ -30,7 +30,7 @@ def test_live_server(fake_cashfree_server):
 
 CUSTOM_CONFTEST = '''
 import pytest
-from adapters.gateway.fake.pytest_plugin import FakeCashfreeSettings
+from cashfree_simulator.pytest_plugin import FakeCashfreeSettings
 
 @pytest.fixture
 def fake_cashfree_settings():

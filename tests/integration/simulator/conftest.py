@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.clock import SystemClock
-from adapters.gateway.fake.http_app import build_simulator_app
-from adapters.gateway.fake.simulator import CashfreeSimulator
-from adapters.gateway.fake.webhooks import WebhookDispatcher
+from cashfree_simulator import create_simulator_app
+from cashfree_simulator.clock import SystemClock
+from cashfree_simulator.simulator import CashfreeSimulator
+from cashfree_simulator.webhooks import WebhookDispatcher
 
 APP_ID = "SIM_TEST_APP"
 SECRET = "sim-test-secret"
@@ -50,7 +50,7 @@ async def harness() -> AsyncIterator[Harness]:
     async with httpx.AsyncClient(transport=httpx.MockTransport(merchant.handle)) as outbound:
         webhooks = WebhookDispatcher(SECRET, outbound, clock, time_scale=100_000)
         simulator = CashfreeSimulator(APP_ID, SECRET, clock, webhooks)
-        transport = httpx.ASGITransport(app=build_simulator_app(simulator))
+        transport = httpx.ASGITransport(app=create_simulator_app(simulator))
         async with httpx.AsyncClient(transport=transport, base_url="http://sim.test") as client:
             yield Harness(simulator, client, merchant)
         await webhooks.aclose()

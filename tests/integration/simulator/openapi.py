@@ -4,21 +4,20 @@ Two quirks of the published description are bridged here, not in the simulator:
 OpenAPI 3.0 schemas do not mark fields nullable although Cashfree sends null for absent
 optional fields (so nulls are dropped before validating), and the payment_method variants
 are a oneOf without discriminator that any payload satisfies several times (so oneOf is
-read as anyOf).
+read as anyOf). The description is not shipped with any package: it is read from the
+repository's sibling `shared/cashfree/`, and a check is skipped where it is absent.
 """
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 
-import adapters.gateway.fake
-
-SPEC = Path(adapters.gateway.fake.__file__).parent / "spec" / "openapi-2025-01-01.yaml"
+from ..conformance.openapi_contract import SPEC_PATH as SPEC
 
 
 def _any_of(node: Any) -> Any:
@@ -48,6 +47,8 @@ def _without_nulls(value: Any) -> Any:
 
 def assert_matches(schema_name: str, instance: Any) -> None:
     """Raise with every violation if `instance` does not fit components.schemas[name]."""
+    if not SPEC.is_file():
+        pytest.skip(f"Cashfree's OpenAPI description is not at {SPEC}")
     schema = {"components": _components(), "$ref": f"#/components/schemas/{schema_name}"}
     validator = jsonschema.Draft7Validator(schema)
     errors = [

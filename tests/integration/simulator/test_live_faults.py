@@ -9,10 +9,10 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.clock import SystemClock
-from adapters.gateway.fake.http_app import build_simulator_app
-from adapters.gateway.fake.simulator import CashfreeSimulator
-from adapters.gateway.fake.webhooks import WebhookDispatcher
+from cashfree_simulator import create_simulator_app
+from cashfree_simulator.clock import SystemClock
+from cashfree_simulator.simulator import CashfreeSimulator
+from cashfree_simulator.webhooks import WebhookDispatcher
 
 from .conftest import APP_ID, PG_HEADERS, SECRET, order_request
 
@@ -22,7 +22,7 @@ async def live() -> AsyncIterator[tuple[CashfreeSimulator, str]]:
     async with httpx.AsyncClient() as outbound:
         webhooks = WebhookDispatcher(SECRET, outbound, SystemClock())
         simulator = CashfreeSimulator(APP_ID, SECRET, SystemClock(), webhooks)
-        app = build_simulator_app(simulator, hang_seconds=0.5)
+        app = create_simulator_app(simulator, hang_seconds=0.5)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())

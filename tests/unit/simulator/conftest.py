@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.gateway.fake.simulator import CashfreeSimulator
-from adapters.gateway.fake.webhooks import WebhookDispatcher
+from cashfree_simulator.simulator import CashfreeSimulator
+from cashfree_simulator.webhooks import WebhookDispatcher
 
 APP_ID = "TEST_APP_ID"
 SECRET = "test-secret-not-real"

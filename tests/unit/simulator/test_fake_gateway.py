@@ -7,9 +7,7 @@ from decimal import Decimal
 import pytest
 
 from adapters.gateway.cashfree_errors import error_from
-from adapters.gateway.fake.errors import SimulatorError
-from adapters.gateway.fake.gateway import FakeGateway
-from adapters.gateway.fake.simulator import CashfreeSimulator
+from adapters.gateway.fake_gateway import FakeGateway
 from application.errors import (
     GatewayAuthError,
     GatewayConflict,
@@ -19,6 +17,8 @@ from application.errors import (
     GatewayValidationError,
 )
 from application.ports import GatewayOrderRequest, GatewayOrderStatus, RefundStatus
+from cashfree_simulator.errors import SimulatorError
+from cashfree_simulator.simulator import CashfreeSimulator
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import AttemptStatus

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.gateway.fake.errors import SimulatedFault
-from adapters.gateway.fake.faults import FaultPlan
-from adapters.gateway.fake.simulator import CashfreeSimulator
+from cashfree_simulator.errors import SimulatedFault
+from cashfree_simulator.faults import FaultPlan
+from cashfree_simulator.simulator import CashfreeSimulator
 
 from .conftest import order_body
 

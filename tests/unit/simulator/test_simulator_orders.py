@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from adapters.gateway.fake.errors import SimulatorError
-from adapters.gateway.fake.simulator import CashfreeSimulator
+from cashfree_simulator.errors import SimulatorError
+from cashfree_simulator.simulator import CashfreeSimulator
 
 from .conftest import FakeClock, order_body
 
@@ -107,7 +107,7 @@ async def test_same_idempotency_key_and_body_returns_the_first_result(
     assert again == first
 
 
-async def test_same_idempotency_key_with_another_body_is_an_idempotency_409(
+async def test_same_idempotency_key_with_another_body_is_an_idempotency_422(
     simulator: CashfreeSimulator,
 ) -> None:
     await simulator.create_order(order_body(), idempotency_key="key-1")
@@ -115,7 +115,7 @@ async def test_same_idempotency_key_with_another_body_is_an_idempotency_409(
         await simulator.create_order(
             order_body(order_amount=Decimal("1.00")), idempotency_key="key-1"
         )
-    assert caught.value.status == 409
+    assert caught.value.status == 422
     assert caught.value.type == "idempotency_error"
 
 

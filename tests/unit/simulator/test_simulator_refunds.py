@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.gateway.fake.errors import SimulatorError
-from adapters.gateway.fake.simulator import CashfreeSimulator
+from cashfree_simulator.errors import SimulatorError
+from cashfree_simulator.simulator import CashfreeSimulator
 
 from .conftest import Receiver, order_body
 

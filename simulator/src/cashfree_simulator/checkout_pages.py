@@ -22,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.gateway.fake import wire
-from adapters.gateway.fake.errors import SimulatorError
-from adapters.gateway.fake.simulator import CashfreeSimulator
+from cashfree_simulator import wire
+from cashfree_simulator.body import read_body
+from cashfree_simulator.errors import SimulatorError
+from cashfree_simulator.simulator import CashfreeSimulator
 
 STATIC = Path(__file__).parent / "static"
 OUTCOMES = frozenset({"SUCCESS", "FAILED", "USER_DROPPED", "PENDING"})
@@ -38,7 +39,6 @@ FAILURE_MESSAGES = (
 PENDING_MS_DEFAULT = 1500
 PENDING_MS_MAX = 10_000
 MESSAGE_MAX = 200
-BODY_MAX = 4096
 _ORDER_ID_PLACEHOLDERS = ("{order_id}", "%7Border_id%7D", "%7border_id%7d")
 _ASSETS = {
     "checkout.css": "text/css; charset=utf-8",
@@ -79,7 +79,7 @@ class PayRequest:
 
 
 def checkout_routes(simulator: CashfreeSimulator) -> list[BaseRoute]:
-    """Routes the simulator app mounts beside `/pg` and `/control`."""
+    """The hosted checkout and cashfree.js, served beside `/pg` and `/control`."""
     pages = CheckoutPages(simulator)
     return [
         Route("/cashfree.js", pages.cashfree_js, methods=["GET", "HEAD"]),
@@ -171,9 +171,10 @@ class CheckoutPages:
             order = await self._payable_order(session_id)
         except CheckoutRefused as refused:
             return _json_error(refused.status, refused.detail, refused.code)
-        body = await request.body()
-        if len(body) > BODY_MAX:
-            return _json_error(413, "request body is too large", "request_too_large")
+        try:
+            body = await read_body(request)
+        except SimulatorError as refused:
+            return JSONResponse(refused.body(), status_code=refused.status)
         try:
             choice = parse_pay_request(body)
         except ValueError as exc:
@@ -273,7 +274,7 @@ def parse_pay_request(body: bytes) -> PayRequest:
 
 
 def _base_path(request: Request) -> str:
-    """Where the simulator is mounted: `/_fake-cashfree` in the app, `` when standalone."""
+    """Where the simulator is mounted: its Mount path inside another app, `` when standalone."""
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import secrets
 import socket
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
@@ -23,11 +22,8 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from adapters.clock import SystemClock
-from adapters.gateway.fake.checkout_pages import checkout_routes
-from adapters.gateway.fake.http_app import build_simulator_app
-from adapters.gateway.fake.simulator import CashfreeSimulator
-from adapters.gateway.fake.webhooks import WebhookDispatcher
+from cashfree_simulator.app import create_simulator_app
+from cashfree_simulator.simulator import CashfreeSimulator, build_simulator, generate_credentials
 
 HAS_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
 
@@ -55,27 +51,35 @@ class FakeCashfreeSettings:
 
 def generated_settings() -> FakeCashfreeSettings:
     """Fresh test credentials, shaped like Cashfree's sandbox ones."""
-    return FakeCashfreeSettings(
-        app_id=f"TEST{secrets.token_hex(12).upper()}",
-        secret=f"cfsk_ma_test_{secrets.token_hex(20)}",
-    )
+    app_id, secret = generate_credentials()
+    return FakeCashfreeSettings(app_id=app_id, secret=secret)
 
 
-def build_simulator(
-    settings: FakeCashfreeSettings,
-) -> tuple[CashfreeSimulator, Starlette, httpx.AsyncClient]:
-    """A simulator, its app (API, control, hosted checkout) and its webhook client."""
-    clock = SystemClock()
-    webhook_client = httpx.AsyncClient(transport=settings.webhook_transport, timeout=10.0)
-    webhooks = WebhookDispatcher(
-        secret=settings.secret,
-        client=webhook_client,
-        clock=clock,
-        time_scale=settings.webhook_time_scale,
+@dataclass
+class _Running:
+    """A simulator, its app, and the webhook client lent to it (if any) to close after it."""
+
+    simulator: CashfreeSimulator
+    app: Starlette
+    webhook_client: httpx.AsyncClient | None
+
+    async def aclose(self) -> None:
+        await self.simulator.aclose()
+        if self.webhook_client is not None:
+            await self.webhook_client.aclose()
+
+
+def _start(settings: FakeCashfreeSettings) -> _Running:
+    webhook_client = None
+    if settings.webhook_transport is not None:
+        webhook_client = httpx.AsyncClient(transport=settings.webhook_transport, timeout=10.0)
+    simulator = build_simulator(
+        settings.app_id,
+        settings.secret,
+        webhook_client=webhook_client,
+        webhook_time_scale=settings.webhook_time_scale,
     )
-    simulator = CashfreeSimulator(settings.app_id, settings.secret, clock, webhooks)
-    app = build_simulator_app(simulator, extra_routes=checkout_routes(simulator))
-    return simulator, app, webhook_client
+    return _Running(simulator, create_simulator_app(simulator), webhook_client)
 
 
 def api_headers(settings: FakeCashfreeSettings) -> dict[str, str]:
@@ -185,12 +189,16 @@ class FakeCashfreeServer:
             self._ready.set()
 
     async def _main(self) -> None:
-        simulator, app, webhook_client = build_simulator(self.settings)
+        running = _start(self.settings)
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1
+            running.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)
-        self._simulator, self._server = simulator, server
+        self._simulator, self._server = running.simulator, server
         serving = asyncio.create_task(server.serve(sockets=[self._socket]))
         try:
             while not server.started:
@@ -201,8 +209,7 @@ class FakeCashfreeServer:
             self._ready.set()
             await serving
         finally:
-            await simulator.webhooks.aclose()
-            await webhook_client.aclose()
+            await running.aclose()
 
 
 @pytest.fixture
@@ -225,18 +232,17 @@ def fake_cashfree_server(
 
 
 async def _in_process(settings: FakeCashfreeSettings) -> AsyncIterator[FakeCashfree]:
-    simulator, app, webhook_client = build_simulator(settings)
+    running = _start(settings)
     client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=running.app),
         base_url=IN_PROCESS_BASE_URL,
         headers=api_headers(settings),
     )
     try:
-        yield FakeCashfree(simulator, app, client, settings)
+        yield FakeCashfree(running.simulator, running.app, client, settings)
     finally:
         await client.aclose()
-        await simulator.webhooks.aclose()
-        await webhook_client.aclose()
+        await running.aclose()
 
 
 if HAS_PYTEST_ASYNCIO:

@@ -2,15 +2,21 @@
 
 Each endpoint (or "*" for all) may carry a latency and a fault rule. A rule with
 `rate=1.0` and a `count` is deterministic: exactly the next `count` calls fail.
+`@faulty(endpoint)` applies the plan around one simulator operation, so the in-process
+and HTTP faces suffer the same faults: a "5xx" fails before the operation runs; "timeout"
+and "reset" let it run and then lose the answer, as a real network does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
-from adapters.gateway.fake.errors import SimulatedFault
+from cashfree_simulator.errors import SimulatedFault
 
 ENDPOINTS = (
     "create_order",
@@ -103,6 +109,36 @@ class FaultPlan:
                 for name, r in self._faults.items()
             },
         }
+
+
+class HasFaults(Protocol):
+    @property
+    def faults(self) -> FaultPlan: ...
+
+
+S = TypeVar("S", bound=HasFaults)
+P = ParamSpec("P")
+T = TypeVar("T")
+Operation = Callable[Concatenate[S, P], Awaitable[T]]
+
+
+def faulty(endpoint: str) -> Callable[[Operation[S, P, T]], Operation[S, P, T]]:
+    """Run an operation under its endpoint's latency and fault rule."""
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"unknown endpoint {endpoint}")
+
+    def decorate(operation: Operation[S, P, T]) -> Operation[S, P, T]:
+        @functools.wraps(operation)
+        async def guarded(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            lost = await self.faults.before(endpoint)
+            result = await operation(self, *args, **kwargs)
+            if lost is not None:
+                raise SimulatedFault(lost, endpoint)
+            return result
+
+        return guarded
+
+    return decorate
 
 
 def _check_endpoint(endpoint: str) -> None:

@@ -22,9 +22,8 @@ from typing import Any
 
 import httpx
 
-from adapters.gateway.fake import wire
-from adapters.gateway.signature import sign
-from application.ports import Clock
+from cashfree_simulator import wire
+from cashfree_simulator.clock import Clock
 
 WEBHOOK_VERSION = "2023-08-01"
 DEFAULT_RETRY_DELAYS = (120.0, 600.0, 1800.0)
@@ -42,12 +41,16 @@ class WebhookEvent:
 
 
 class WebhookDispatcher:
-    """Builds, signs, sends and logs Cashfree webhooks."""
+    """Builds, signs, sends and logs Cashfree webhooks.
+
+    Without a `client` it opens its own and closes it in `aclose`; a lent client is left
+    to its owner.
+    """
 
     def __init__(
         self,
         secret: str,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None,
         clock: Clock,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         time_scale: float = 1.0,
@@ -56,7 +59,8 @@ class WebhookDispatcher:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self._secret = secret
-        self._client = client
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=timeout_seconds)
         self._clock = clock
         self._retry_delays = tuple(retry_delays)
         self._time_scale = time_scale
@@ -140,6 +144,8 @@ class WebhookDispatcher:
 
     async def aclose(self) -> None:
         await self._cancel_tasks()
+        if self._owns_client:
+            await self._client.aclose()
 
     async def _cancel_tasks(self) -> None:
         tasks = list(self._tasks)
@@ -177,7 +183,7 @@ class WebhookDispatcher:
     def _signed(self, body: bytes) -> dict[str, str]:
         timestamp = str(int(self._clock.now().timestamp() * 1000))
         return {
-            "x-webhook-signature": sign(self._secret, timestamp, body),
+            "x-webhook-signature": wire.sign(self._secret, timestamp, body),
             "x-webhook-timestamp": timestamp,
         }
 

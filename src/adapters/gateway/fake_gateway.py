@@ -1,4 +1,5 @@
-"""FakeGateway: the `PaymentGateway` port served in-process by the Cashfree simulator.
+"""FakeGateway: the `PaymentGateway` port served in-process by the Cashfree simulator
+(the `cashfree-simulator` distribution).
 
 It speaks to the simulator in Cashfree's own dicts through the HTTP adapter's own wire
 mapping (`cashfree_mapping`), so the app in fake mode exercises the same mapping rules;
@@ -12,14 +13,13 @@ from typing import TypeVar
 
 from adapters.gateway import cashfree_mapping as mapping
 from adapters.gateway.cashfree_errors import error_from
-from adapters.gateway.fake.errors import SimulatedFault, SimulatorError
-from adapters.gateway.fake.simulator import CashfreeSimulator
 from application.errors import GatewayUnavailable
 from application.ports import (
     GatewayOrder,
     GatewayOrderRequest,
     GatewayRefund,
 )
+from cashfree_simulator import CashfreeSimulator, SimulatedFault, SimulatorError
 from domain.money import Money
 from domain.order import PaymentAttempt
 
@@ -67,7 +67,7 @@ class FakeGateway:
         return mapping.gateway_refunds(await self._call(self.simulator.list_refunds(order_id)))
 
     async def aclose(self) -> None:
-        """The simulator outlives the gateway: its owner closes its webhook dispatcher."""
+        """The simulator outlives the gateway: its owner closes it."""
 
     async def _call(self, operation: Awaitable[T]) -> T:
         """Faults become GatewayUnavailable; refusals map as the real adapter maps them."""

@@ -1,10 +1,11 @@
 """The simulator over HTTP: Cashfree's /pg API and the /control scenario API.
 
-Served at the root by the standalone simulator and under /_fake-cashfree by the app in fake
-mode; both share the one `CashfreeSimulator` they are given.
+`create_simulator_app` serves these beside the hosted checkout, at the root of the
+standalone simulator or mounted inside another app; all share the one `CashfreeSimulator`
+they are given.
 
 /pg (needs x-client-id, x-client-secret: else 401; x-api-version YYYY-MM-DD: else 400;
-x-idempotency-key honoured on the POSTs; JSON bodies of at most 64 KiB):
+x-idempotency-key honoured on the POSTs; JSON bodies of at most body.MAX_BODY_BYTES):
     POST  /pg/orders                                    create an order
     GET   /pg/orders/{order_id}                         fetch an order
     PATCH /pg/orders/{order_id}                         terminate: {"order_status": "TERMINATED"}
@@ -42,22 +43,21 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from adapters.gateway.fake import wire
-from adapters.gateway.fake.errors import SimulatedFault, SimulatorError
-from adapters.gateway.fake.simulator import CashfreeSimulator
+from cashfree_simulator import wire
+from cashfree_simulator.body import read_object
+from cashfree_simulator.errors import SimulatedFault, SimulatorError
+from cashfree_simulator.simulator import CashfreeSimulator
 
-MAX_BODY_BYTES = 64 * 1024
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -91,15 +91,10 @@ def error(exc: SimulatorError) -> Response:
     return CashfreeJSON(exc.body(), status_code=exc.status)
 
 
-def build_simulator_app(
-    simulator: CashfreeSimulator,
-    extra_routes: Sequence[BaseRoute] = (),
-    hang_seconds: float = 30.0,
-) -> Starlette:
-    """The Starlette app of one simulator; `extra_routes` adds the hosted checkout pages."""
+def pg_routes(simulator: CashfreeSimulator, hang_seconds: float) -> list[BaseRoute]:
+    """Cashfree's /pg endpoints over `simulator`."""
     pg = _PgApi(simulator, hang_seconds)
-    control = _ControlApi(simulator)
-    routes: list[BaseRoute] = [
+    return [
         Route("/pg/orders", pg.guard(pg.create_order), methods=["POST"]),
         Route("/pg/orders/{order_id}", pg.guard(pg.get_order), methods=["GET"]),
         Route("/pg/orders/{order_id}", pg.guard(pg.terminate_order), methods=["PATCH"]),
@@ -114,51 +109,20 @@ def build_simulator_app(
         Route(
             "/pg/orders/{order_id}/refunds/{refund_id}", pg.guard(pg.get_refund), methods=["GET"]
         ),
-        *control.routes(),
-        *extra_routes,
     ]
-    return Starlette(
-        routes=routes,
-        exception_handlers={404: _bad_url, 405: _bad_url},
-    )
 
 
-async def _bad_url(request: Request, exc: Exception) -> Response:
+def control_routes(simulator: CashfreeSimulator) -> list[BaseRoute]:
+    """The /control scenario API over `simulator`."""
+    return _ControlApi(simulator).routes()
+
+
+async def bad_url(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer in Cashfree's error shape."""
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     return error(
         SimulatorError(status, "bad URL, please check API documentation", "request_failed")
     )
-
-
-async def read_json(request: Request) -> Any:
-    """The JSON body, at most 64 KiB; numbers with a fraction become Decimal."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large()
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw.extend(chunk)
-        if len(raw) > MAX_BODY_BYTES:
-            raise _too_large()
-    if not raw:
-        return {}
-    try:
-        return wire.loads(bytes(raw))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SimulatorError(400, "request body is not valid JSON", "request_invalid") from exc
-
-
-def _too_large() -> SimulatorError:
-    return SimulatorError(
-        413, f"request body is larger than {MAX_BODY_BYTES} bytes", "request_too_large"
-    )
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise SimulatorError(400, "request body must be a JSON object", "request_invalid")
-    return body
 
 
 class _PgApi:
@@ -207,7 +171,7 @@ class _PgApi:
         return error(SimulatorError(500, "internal Server Error", "internal_error", "api_error"))
 
     async def create_order(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         key = request.headers.get("x-idempotency-key")
         return CashfreeJSON(await self._sim.create_order(body, key))
 
@@ -215,7 +179,7 @@ class _PgApi:
         return CashfreeJSON(await self._sim.get_order(request.path_params["order_id"]))
 
     async def terminate_order(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         order_id = request.path_params["order_id"]
         return CashfreeJSON(await self._sim.terminate_order(order_id, body))
 
@@ -229,7 +193,7 @@ class _PgApi:
         )
 
     async def create_refund(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         key = request.headers.get("x-idempotency-key")
         order_id = request.path_params["order_id"]
         return CashfreeJSON(await self._sim.create_refund(order_id, body, key))
@@ -275,7 +239,7 @@ class _ControlApi:
         return guarded
 
     async def attempt(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         amount = body.get("amount")
         payment = await self._sim.record_attempt(
             request.path_params["order_id"],
@@ -291,21 +255,21 @@ class _ControlApi:
         return CashfreeJSON(await self._sim.expire_order(request.path_params["order_id"]))
 
     async def next_outcome(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         outcome = _text(body, "outcome")
         self._sim.force_next_outcome(outcome, _optional_text(body, "message"))
         return CashfreeJSON({"outcome": outcome})
 
     async def latency(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         self._sim.set_latency(_text(body, "endpoint"), float(body["seconds"]))
-        return CashfreeJSON(self._sim.faults.describe())
+        return JSONResponse(self._sim.faults.describe())
 
     async def faults(self, request: Request) -> Response:
         if request.method == "DELETE":
             self._sim.faults.clear()
         elif request.method == "POST":
-            body = await _object(request)
+            body = await read_object(request)
             count = body.get("count")
             self._sim.set_fault(
                 _text(body, "endpoint"),
@@ -313,10 +277,10 @@ class _ControlApi:
                 float(body.get("rate", 1.0)),
                 int(count) if count is not None else None,
             )
-        return CashfreeJSON(self._sim.faults.describe())
+        return JSONResponse(self._sim.faults.describe())
 
     async def webhook_mode(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         mode = _text(body, "mode")
         await self._sim.set_webhook_mode(mode, float(body.get("delay_seconds", 0)))
         return CashfreeJSON({"mode": mode})
@@ -325,7 +289,7 @@ class _ControlApi:
         return CashfreeJSON(self._sim.webhook_log())
 
     async def replay(self, request: Request) -> Response:
-        body = await _object(request)
+        body = await read_object(request)
         fresh = body.get("fresh_signature", True)
         if not isinstance(fresh, bool):
             raise ValueError("fresh_signature must be a boolean")
