@@ -27,6 +27,14 @@ class ResetRefused(ApplicationError):
     """Wiping the store is never allowed against the production gateway."""
 
 
+class NotificationUnauthentic(ApplicationError):
+    """A gateway notification whose signature is missing, wrong or outside the replay window."""
+
+
+class NotificationUnreadable(ApplicationError):
+    """A correctly signed gateway notification whose body still cannot be read."""
+
+
 class GatewayError(ApplicationError):
     """The payment gateway did not do what was asked. `public_message` is safe to show."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -111,6 +111,33 @@ class PaymentGateway(Protocol):
     async def aclose(self) -> None: ...
 
 
+# --- payment notifications -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentNotification:
+    """A verified notification from the gateway: evidence about one attempt on one order."""
+
+    type: str
+    order_id: str
+    attempt: PaymentAttempt
+
+
+class PaymentNotifications(Protocol):
+    """The gateway's webhooks, authenticated and read (Cashfree's signature scheme)."""
+
+    def verify_and_parse(
+        self, headers: Mapping[str, str], raw: bytes, now: datetime
+    ) -> PaymentNotification | None:
+        """The payment a webhook reports, or None for a type the service does not act on.
+
+        Raises NotificationUnauthentic for a bad, missing or stale signature (checked over
+        `raw` before anything is parsed) and NotificationUnreadable for a signed body that
+        is not a readable notification.
+        """
+        ...
+
+
 # --- store -----------------------------------------------------------------------------
 
 
@@ -152,16 +179,6 @@ class OrderRepository(Protocol):
         at commit) if someone else saved it since it was loaded. Bumps `order.version`."""
         ...
 
-    async def list_recent(self, limit: int, offset: int = 0) -> list[Order]:
-        """Newest first by created_at."""
-        ...
-
-    async def list_failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
-        """Attempts whose status is a failure, newest attempt first."""
-        ...
-
-    async def statistics(self) -> OrderStatistics: ...
-
 
 class CreditLedger(Protocol):
     async def add(self, entry: CreditEntry) -> None:
@@ -171,11 +188,29 @@ class CreditLedger(Protocol):
 
     async def get(self, order_id: str) -> CreditEntry | None: ...
 
-    async def list(self, limit: int, offset: int = 0) -> list[CreditEntry]:
-        """Newest first."""
+
+class PaymentReports(Protocol):
+    """What the operator reads: orders, failed attempts, credits and their totals.
+
+    Kept apart from the repositories, which a unit of work uses to change one order at a
+    time. Each query reads committed data on its own; pages are newest first.
+    """
+
+    async def recent_orders(self, limit: int, offset: int = 0) -> list[Order]:
+        """Newest first by created_at, ties by order id."""
         ...
 
-    async def totals(self) -> LedgerTotals: ...
+    async def failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
+        """Attempts whose status is a failure, newest attempt first."""
+        ...
+
+    async def order_statistics(self) -> OrderStatistics: ...
+
+    async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:
+        """Ledger entries, newest grant first."""
+        ...
+
+    async def ledger_totals(self) -> LedgerTotals: ...
 
 
 class UnitOfWork(Protocol):
@@ -206,6 +241,8 @@ class Store(Protocol):
     description: str
 
     def unit_of_work(self) -> UnitOfWork: ...
+
+    def reports(self) -> PaymentReports: ...
 
     async def open(self) -> None:
         """Create files or tables as needed; idempotent."""

@@ -10,15 +10,16 @@ many pages (or requests) watch it: 1,000 watchers cost the gateway what one cost
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+import structlog
+
 from application.errors import ApplicationError, OrderNotFound
 from domain.order import Order
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -84,6 +85,16 @@ class OrderWatcher:
         # A cancelled watcher must not cancel the call other waiters share.
         return await asyncio.shield(task)
 
+    async def aclose(self) -> None:
+        """Cancel the polling loops and their confirmations: at shutdown no stream or
+        request is left to end them, and the store closes next."""
+        loops = list(self._loops.values())
+        calls = list(self._inflight.values())
+        self._loops.clear()
+        for task in (*loops, *calls):
+            task.cancel()
+        await asyncio.gather(*loops, *calls, return_exceptions=True)
+
     def watcher_count(self, order_id: str) -> int:
         return self._watchers.get(order_id, 0)
 
@@ -118,9 +129,9 @@ class OrderWatcher:
             except OrderNotFound:
                 return
             except ApplicationError as exc:
-                log.warning("watcher could not confirm order %s: %s", order_id, exc)
+                log.warning("watcher could not confirm order", order_id=order_id, error=str(exc))
             except Exception:
-                log.exception("watcher failed to confirm order %s", order_id)
+                log.exception("watcher failed to confirm order", order_id=order_id)
             else:
                 if order.status.is_final:
                     return

@@ -1,4 +1,4 @@
-"""The paying customer, validated as the checkout form and the seed API expect."""
+"""The paying customer: a name, an e-mail address and an Indian mobile number."""
 
 from __future__ import annotations
 
@@ -38,26 +38,26 @@ class Customer:
 
 def _name(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidField("customerName", "name is required")
+        raise InvalidField("name", "name is required")
     name = " ".join(value.split())
     if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise InvalidField("customerName", f"name must be {NAME_MIN} to {NAME_MAX} characters")
+        raise InvalidField("name", f"name must be {NAME_MIN} to {NAME_MAX} characters")
     return name
 
 
 def _email(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidField("customerEmail", "a valid e-mail address is required")
+        raise InvalidField("email", "a valid e-mail address is required")
     email = value.strip().lower()
     if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
-        raise InvalidField("customerEmail", "a valid e-mail address is required")
+        raise InvalidField("email", "a valid e-mail address is required")
     return email
 
 
 def _phone(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidField("customerPhone", "a valid 10-digit Indian mobile number is required")
+        raise InvalidField("phone", "a valid 10-digit Indian mobile number is required")
     phone = value.strip()
     if not _PHONE.fullmatch(phone):
-        raise InvalidField("customerPhone", "a valid 10-digit Indian mobile number is required")
+        raise InvalidField("phone", "a valid 10-digit Indian mobile number is required")
     return phone

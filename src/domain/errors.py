@@ -11,7 +11,10 @@ class DomainError(Exception):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One invalid input field, reported together with its siblings."""
+    """One invalid input field, reported together with its siblings.
+
+    `field` is the domain's name (`name`, `email`, `phone`, `amount`); an entrypoint maps
+    it to whatever its callers call the field."""
 
     field: str
     message: str

@@ -74,11 +74,6 @@ class OrderTerminated(Event):
 
 @dataclass(frozen=True)
 class OrderCredited(Event):
+    """The ledger granted a paid order its credits (recorded when the entry is written)."""
+
     credits: int
-
-
-@dataclass(frozen=True)
-class RefundRecorded(Event):
-    refund_id: str
-    amount: Money
-    status: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from domain.errors import InvalidField
 
@@ -42,12 +42,21 @@ class Money:
         return cls(cents, currency)
 
     @classmethod
-    def parse(cls, value: object) -> Money:
-        """A customer-entered INR amount: a number or numeric string from 1.00 to 500000.00.
+    def from_stored(cls, value: Decimal | int | str, currency: str) -> Money:
+        """An amount a store kept, back to exactly two places (databases may answer 499 or
+        499.0000); trusted, so neither range nor currency is checked again."""
+        return cls(cls.quantize(Decimal(value)), currency)
 
-        Floats from JSON are accepted only through their shortest decimal repr, which is
-        exactly what the customer typed (json numbers are parsed as Decimal upstream).
-        """
+    @staticmethod
+    def quantize(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+        """`value` in whole paise, for sums and averages computed from amounts."""
+        return value.quantize(_CENTS, rounding)
+
+    @classmethod
+    def parse(cls, value: object) -> Money:
+        """A customer-entered INR amount: a Decimal, int or numeric string from 1.00 to
+        500000.00. Floats are refused: whoever reads the customer's input reads numbers as
+        Decimal, so the amount is exactly what the customer typed."""
         if value is None or isinstance(value, bool):
             raise InvalidField("amount", "amount is required and must be a number")
         if not isinstance(value, (Decimal, int, str)):

@@ -219,8 +219,9 @@ class Order:
 
     @property
     def payment_status(self) -> str:
-        """What the customer's page shows: SUCCESS once paid, the end state once ended,
-        else the latest attempt's outcome when it failed, else PENDING."""
+        """How paying the order has gone, in the gateway's payment words: SUCCESS once paid,
+        the end state once ended, else the latest attempt's outcome when it failed, else
+        PENDING (a failed attempt is not the end: the customer may retry)."""
         if self.status is OrderStatus.PAID:
             return "SUCCESS"
         if self.status in (OrderStatus.EXPIRED, OrderStatus.TERMINATED):

@@ -43,6 +43,3 @@ class InProcessEventBus:
                 subscribers.discard(queue)
                 if not subscribers:
                     del self._subscribers[order_id]
-
-    def subscriber_count(self, order_id: str) -> int:
-        return len(self._subscribers.get(order_id, ()))

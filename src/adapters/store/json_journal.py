@@ -29,7 +29,8 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,7 +42,7 @@ from adapters.store.records import (
     order_record,
 )
 from adapters.store.staged import StagedUnitOfWork
-from adapters.store.state import Changes, StoreState
+from adapters.store.state import Changes, StateReports, StoreState
 from domain.ledger import CreditEntry
 from domain.order import Order
 
@@ -325,6 +326,9 @@ class JsonJournalStore:
     def unit_of_work(self) -> JsonJournalUnitOfWork:
         return JsonJournalUnitOfWork(self)
 
+    def reports(self) -> StateReports:
+        return StateReports(self._committed)
+
     async def open(self) -> None:
         await self._acquire()
         self._release()
@@ -375,3 +379,12 @@ class JsonJournalStore:
     def _release(self) -> None:
         self._journal.unlock()
         self._lock.release()
+
+    @asynccontextmanager
+    async def _committed(self) -> AsyncIterator[StoreState]:
+        """The state as the files hold it, under both locks."""
+        await self._acquire()
+        try:
+            yield self._state
+        finally:
+            self._release()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from adapters.store.staged import StagedUnitOfWork
-from adapters.store.state import Changes, StoreState
+from adapters.store.state import Changes, StateReports, StoreState
 
 
 class MemoryUnitOfWork(StagedUnitOfWork):
@@ -38,6 +40,9 @@ class MemoryStore:
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self._state, self._lock)
 
+    def reports(self) -> StateReports:
+        return StateReports(self._committed)
+
     async def open(self) -> None:
         return None
 
@@ -47,3 +52,8 @@ class MemoryStore:
 
     async def close(self) -> None:
         return None
+
+    @asynccontextmanager
+    async def _committed(self) -> AsyncIterator[StoreState]:
+        async with self._lock:
+            yield self._state

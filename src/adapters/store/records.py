@@ -7,7 +7,6 @@ with an explicit offset and refused on read if the offset is missing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from domain.customer import Customer
@@ -44,7 +43,7 @@ def _money(value: Money) -> Record:
 
 
 def _parse_money(record: Record) -> Money:
-    return Money(Decimal(record["amount"]), record["currency"])
+    return Money.from_stored(record["amount"], record["currency"])
 
 
 def attempt_record(attempt: PaymentAttempt) -> Record:

@@ -11,24 +11,9 @@ from collections import ChainMap
 from types import TracebackType
 from typing import Self
 
-from adapters.store.state import (
-    Changes,
-    StoreState,
-    detached,
-    failed_attempts,
-    ledger_totals,
-    order_statistics,
-    recent_credits,
-    recent_orders,
-)
+from adapters.store.state import Changes, StoreState, detached
 from application.errors import ConcurrencyConflict, DuplicateOrder
-from application.ports import (
-    CreditLedger,
-    FailedAttempt,
-    LedgerTotals,
-    OrderRepository,
-    OrderStatistics,
-)
+from application.ports import CreditLedger, OrderRepository
 from domain.errors import DuplicateCredit
 from domain.ledger import CreditEntry
 from domain.order import Order
@@ -76,15 +61,6 @@ class StagedOrders:
         order.version += 1
         self._staging.changes.orders[order.order_id] = detached(order)
 
-    async def list_recent(self, limit: int, offset: int = 0) -> list[Order]:
-        return recent_orders(self._staging.orders().values(), limit, offset)
-
-    async def list_failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
-        return failed_attempts(self._staging.orders().values(), limit, offset)
-
-    async def statistics(self) -> OrderStatistics:
-        return order_statistics(self._staging.orders().values())
-
 
 class StagedLedger:
     def __init__(self, staging: _Staging) -> None:
@@ -97,12 +73,6 @@ class StagedLedger:
 
     async def get(self, order_id: str) -> CreditEntry | None:
         return self._staging.credits().get(order_id)
-
-    async def list(self, limit: int, offset: int = 0) -> list[CreditEntry]:
-        return recent_credits(self._staging.credits().values(), limit, offset)
-
-    async def totals(self) -> LedgerTotals:
-        return ledger_totals(self._staging.credits())
 
 
 class StagedUnitOfWork:

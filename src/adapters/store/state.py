@@ -1,15 +1,15 @@
-"""Committed orders and credits held in process memory, and the queries over them.
+"""Committed orders and credits held in process memory, and the reports over them.
 
 The memory store and the JSON journal store share this: they differ only in how a commit
-is made durable. Queries take any mapping of orders, so a unit of work can run them over
-its staged writes laid on top of the committed state.
+is made durable and in what reading the committed state takes.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -61,55 +61,73 @@ class StoreState:
         self.credits.clear()
 
 
-def recent_orders(orders: Iterable[Order], limit: int, offset: int) -> list[Order]:
-    """Newest first by created_at, ties broken by order id (descending)."""
-    check_page(limit, offset)
-    top = heapq.nlargest(offset + limit, orders, key=lambda o: (o.created_at, o.order_id))
-    return [detached(o) for o in top[offset:]]
+class StateReports:
+    """The operator's queries over committed state in process memory.
 
+    `read` lends the state under the store's lock (the JSON store first catches up with
+    what other processes appended), so a query never sees half a commit.
+    """
 
-def failed_attempts(orders: Iterable[Order], limit: int, offset: int) -> list[FailedAttempt]:
-    """Failed attempts, newest attempt first; ties by order id then payment id (descending)."""
-    check_page(limit, offset)
-    failures = (
-        FailedAttempt(order.order_id, order.amount, attempt)
-        for order in orders
-        for attempt in order.attempts
-        if attempt.status.is_failure
-    )
-    top = heapq.nlargest(
-        offset + limit, failures, key=lambda f: (f.attempt.at, f.order_id, f.attempt.payment_id)
-    )
-    return top[offset:]
+    def __init__(self, read: Callable[[], AbstractAsyncContextManager[StoreState]]) -> None:
+        self._read = read
 
+    async def recent_orders(self, limit: int, offset: int = 0) -> list[Order]:
+        """Newest first by created_at, ties broken by order id (descending)."""
+        check_page(limit, offset)
+        async with self._read() as state:
+            top = heapq.nlargest(
+                offset + limit, state.orders.values(), key=lambda o: (o.created_at, o.order_id)
+            )
+            return [detached(o) for o in top[offset:]]
 
-def order_statistics(orders: Iterable[Order]) -> OrderStatistics:
-    """Orders per status; orders with any attempt; count and amount of failed attempts."""
-    by_status: Counter[str] = Counter()
-    attempted = 0
-    failures = 0
-    failed_amount = ZERO
-    for order in orders:
-        by_status[order.status.value] += 1
-        if order.attempts:
-            attempted += 1
-        for attempt in order.attempts:
-            if attempt.status.is_failure:
-                failures += 1
-                failed_amount += attempt.amount.amount
-    return OrderStatistics(dict(by_status), attempted, failures, failed_amount)
+    async def failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
+        """Newest attempt first; ties by order id then payment id (descending)."""
+        check_page(limit, offset)
+        async with self._read() as state:
+            failures = (
+                FailedAttempt(order.order_id, order.amount, attempt)
+                for order in state.orders.values()
+                for attempt in order.attempts
+                if attempt.status.is_failure
+            )
+            top = heapq.nlargest(
+                offset + limit,
+                failures,
+                key=lambda f: (f.attempt.at, f.order_id, f.attempt.payment_id),
+            )
+        return top[offset:]
 
+    async def order_statistics(self) -> OrderStatistics:
+        """Orders per status; orders with any attempt; count and amount of failed attempts."""
+        by_status: Counter[str] = Counter()
+        attempted = 0
+        failures = 0
+        failed_amount = ZERO
+        async with self._read() as state:
+            for order in state.orders.values():
+                by_status[order.status.value] += 1
+                if order.attempts:
+                    attempted += 1
+                for attempt in order.attempts:
+                    if attempt.status.is_failure:
+                        failures += 1
+                        failed_amount += attempt.amount.amount
+        return OrderStatistics(dict(by_status), attempted, failures, failed_amount)
 
-def recent_credits(credits: Iterable[CreditEntry], limit: int, offset: int) -> list[CreditEntry]:
-    """Newest first by time of grant, ties by order id (descending)."""
-    check_page(limit, offset)
-    top = heapq.nlargest(offset + limit, credits, key=lambda c: (c.at, c.order_id))
-    return top[offset:]
+    async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:
+        """Newest first by time of grant, ties by order id (descending)."""
+        check_page(limit, offset)
+        async with self._read() as state:
+            top = heapq.nlargest(
+                offset + limit, state.credits.values(), key=lambda c: (c.at, c.order_id)
+            )
+        return top[offset:]
 
-
-def ledger_totals(credits: Mapping[str, CreditEntry]) -> LedgerTotals:
-    return LedgerTotals(
-        entries=len(credits),
-        credits=sum(c.credits for c in credits.values()),
-        amount=sum((c.amount.amount for c in credits.values()), ZERO),
-    )
+    async def ledger_totals(self) -> LedgerTotals:
+        async with self._read() as state:
+            entries = state.credits.values()
+            return LedgerTotals(
+                entries=len(entries),
+                credits=sum(c.credits for c in entries),
+                amount=sum((c.amount.amount for c in entries), ZERO),
+            )

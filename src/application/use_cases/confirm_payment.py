@@ -1,9 +1,10 @@
 """ConfirmPayment: the one path by which anything learns how an order's payment went.
 
-Webhook, status poll, return-page verification, watcher and reconciler all end here. The
-truth comes from the gateway (or a verified webhook as evidence); it is applied to the
-order inside one unit of work together with the ledger entry a paid order earns, and the
-store's uniqueness guarantees that entry is written once however many callers race.
+Webhook, status poll, return-page verification and watcher all end here. The truth comes
+from the gateway (or a verified webhook as evidence); it is applied to the order inside one
+unit of work together with the ledger entry a paid order earns, and the store's uniqueness
+guarantees that entry is written once however many callers race. The unit of work
+publishes the events of each committed round, so a retried round publishes nothing twice.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from datetime import datetime
 import structlog
 
 from application.errors import ConcurrencyConflict, OrderNotFound
-from application.ports import Clock, EventPublisher, GatewayOrderStatus, PaymentGateway, Store
+from application.ports import Clock, GatewayOrderStatus, PaymentGateway
+from application.unit_of_work import UnitOfWorkFactory
 from domain.errors import DuplicateCredit
-from domain.events import Event, OrderCredited
 from domain.ledger import credit_for
 from domain.order import Order, OrderStatus, PaymentAttempt
 
@@ -27,13 +28,10 @@ MAX_ROUNDS = 20
 
 
 class ConfirmPayment:
-    def __init__(
-        self, store: Store, gateway: PaymentGateway, clock: Clock, publisher: EventPublisher
-    ) -> None:
-        self._store = store
+    def __init__(self, units: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock) -> None:
+        self._units = units
         self._gateway = gateway
         self._clock = clock
-        self._publisher = publisher
 
     async def execute(
         self,
@@ -70,12 +68,9 @@ class ConfirmPayment:
         """Record attempts and the gateway's order status; credit a paid order once."""
         for _ in range(MAX_ROUNDS):
             try:
-                order, events = await self._apply_once(order_id, attempts, gateway_status)
+                return await self._apply_once(order_id, attempts, gateway_status)
             except (ConcurrencyConflict, DuplicateCredit):
                 await asyncio.sleep(0)
-                continue
-            await self._publisher.publish(events)
-            return order
         raise ConcurrencyConflict(f"order {order_id} kept changing under confirmation")
 
     async def _apply_once(
@@ -83,9 +78,10 @@ class ConfirmPayment:
         order_id: str,
         attempts: Sequence[PaymentAttempt],
         gateway_status: GatewayOrderStatus | None,
-    ) -> tuple[Order, list[Event]]:
+    ) -> Order:
         now = self._clock.now()
-        async with self._store.unit_of_work() as uow:
+        credited = False
+        async with self._units() as uow:
             order = await uow.orders.get(order_id)
             if order is None:
                 raise OrderNotFound(order_id)
@@ -93,23 +89,20 @@ class ConfirmPayment:
             for attempt in sorted(attempts, key=lambda a: a.at):
                 changed |= order.record_attempt(attempt, now)
             changed |= _apply_gateway_status(order, gateway_status, now)
-            events = order.pull_events()
             if order.status is OrderStatus.PAID and await uow.ledger.get(order_id) is None:
-                entry = credit_for(order, now)
-                await uow.ledger.add(entry)
-                events.append(OrderCredited(order_id, now, entry.credits))
-                changed = True
+                await uow.ledger.add(credit_for(order, now))
+                credited = changed = True
             if not changed:
-                return order, []
+                return order
             await uow.orders.save(order)
             await uow.commit()
-        if any(isinstance(e, OrderCredited) for e in events):
+        if credited:
             log.info("order credited", order_id=order_id)
-        return order, events
+        return order
 
     async def _require_known(self, order_id: str) -> None:
         """Unknown ids are answered locally, never forwarded to the gateway."""
-        async with self._store.unit_of_work() as uow:
+        async with self._units() as uow:
             if await uow.orders.get(order_id) is None:
                 raise OrderNotFound(order_id)
 

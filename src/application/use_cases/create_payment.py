@@ -2,6 +2,7 @@
 
 The order is saved as CREATED before the gateway is called, so a crash or a refusal can
 never leave a gateway order we know nothing about; a refusal ends it as FAILED_TO_CREATE.
+Each step's events are published by its unit of work once the step is committed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,8 @@ from dataclasses import dataclass
 import structlog
 
 from application.errors import GatewayError
-from application.ports import (
-    Clock,
-    EventPublisher,
-    GatewayOrderRequest,
-    IdGenerator,
-    PaymentGateway,
-    Store,
-)
+from application.ports import Clock, GatewayOrderRequest, IdGenerator, PaymentGateway
+from application.unit_of_work import UnitOfWorkFactory
 from domain.customer import Customer
 from domain.errors import FieldError, InvalidField, ValidationFailed
 from domain.money import Money
@@ -41,29 +36,26 @@ class CreatePaymentCommand:
 class CreatePayment:
     def __init__(
         self,
-        store: Store,
+        units: UnitOfWorkFactory,
         gateway: PaymentGateway,
         clock: Clock,
         ids: IdGenerator,
-        publisher: EventPublisher,
         return_url: str,
         notify_url: str,
     ) -> None:
-        self._store = store
+        self._units = units
         self._gateway = gateway
         self._clock = clock
         self._ids = ids
-        self._publisher = publisher
         self._return_url = return_url
         self._notify_url = notify_url
 
     async def execute(self, command: CreatePaymentCommand) -> Order:
         amount, customer = _validate(command)
         order = Order.create(self._ids.order_id(), amount, customer, self._clock.now())
-        async with self._store.unit_of_work() as uow:
+        async with self._units() as uow:
             await uow.orders.add(order)
             await uow.commit()
-        await self._publisher.publish(order.pull_events())
         bound = log.bind(order_id=order.order_id)
         request = GatewayOrderRequest(
             order_id=order.order_id,
@@ -92,13 +84,12 @@ class CreatePayment:
         return order
 
     async def _finish(self, order_id: str, change: Callable[[Order], None]) -> Order:
-        async with self._store.unit_of_work() as uow:
+        async with self._units() as uow:
             order = await uow.orders.get(order_id)
             assert order is not None, "an order saved moments ago must exist"
             change(order)
             await uow.orders.save(order)
             await uow.commit()
-        await self._publisher.publish(order.pull_events())
         return order
 
 

@@ -9,12 +9,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import structlog
 
 from application.errors import GatewayError, OrderNotFound
-from application.ports import FailedAttempt, LedgerTotals, Store
+from application.ports import FailedAttempt, LedgerTotals, PaymentReports, Store
 from domain.ledger import CreditEntry
+from domain.money import Money
 from domain.order import Order, OrderStatus
 
 log = structlog.get_logger(__name__)
-_CENTS = Decimal("0.01")
+# The success rate is a percentage shown with two decimals, not an amount of money.
+_PERCENT_PLACES = Decimal("0.01")
 
 
 Refresh = Callable[[str], Awaitable[Order]]
@@ -53,26 +55,24 @@ class CreditsReport:
 
 
 class ListCredits:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, reports: PaymentReports) -> None:
+        self._reports = reports
 
     async def execute(self, limit: int = 100, offset: int = 0) -> CreditsReport:
-        async with self._store.unit_of_work() as uow:
-            return CreditsReport(
-                totals=await uow.ledger.totals(),
-                payments=await uow.ledger.list(limit, offset),
-                failed_payments=await uow.orders.list_failed_attempts(limit, offset),
-                orders=await uow.orders.list_recent(limit, offset),
-            )
+        return CreditsReport(
+            totals=await self._reports.ledger_totals(),
+            payments=await self._reports.credits(limit, offset),
+            failed_payments=await self._reports.failed_attempts(limit, offset),
+            orders=await self._reports.recent_orders(limit, offset),
+        )
 
 
 class ListFailedPayments:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, reports: PaymentReports) -> None:
+        self._reports = reports
 
     async def execute(self, limit: int = 100, offset: int = 0) -> list[FailedAttempt]:
-        async with self._store.unit_of_work() as uow:
-            return await uow.orders.list_failed_attempts(limit, offset)
+        return await self._reports.failed_attempts(limit, offset)
 
 
 @dataclass(frozen=True)
@@ -93,13 +93,12 @@ class Statistics:
 
 
 class GetStatistics:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, reports: PaymentReports) -> None:
+        self._reports = reports
 
     async def execute(self) -> Statistics:
-        async with self._store.unit_of_work() as uow:
-            totals = await uow.ledger.totals()
-            orders = await uow.orders.statistics()
+        totals = await self._reports.ledger_totals()
+        orders = await self._reports.order_statistics()
         average = (totals.amount / totals.entries) if totals.entries else Decimal(0)
         rate = (
             Decimal(100)
@@ -111,10 +110,10 @@ class GetStatistics:
         return Statistics(
             total_payments=totals.entries,
             total_failures=orders.failed_attempts,
-            total_amount=totals.amount.quantize(_CENTS),
-            failed_amount=orders.failed_amount.quantize(_CENTS),
-            average_amount=average.quantize(_CENTS, ROUND_HALF_UP),
-            success_rate=rate.quantize(_CENTS, ROUND_HALF_UP),
+            total_amount=Money.quantize(totals.amount),
+            failed_amount=Money.quantize(orders.failed_amount),
+            average_amount=Money.quantize(average),
+            success_rate=rate.quantize(_PERCENT_PLACES, ROUND_HALF_UP),
             total_credits=totals.credits,
             total_orders=sum(orders.orders_by_status.values()),
             orders_by_status=dict(orders.orders_by_status),

@@ -1,7 +1,9 @@
 """JSON views of domain objects, in the seed's field names; amounts as JSON numbers.
 
-Amounts are Decimal everywhere inside; at this edge they become JSON numbers with at most
-two decimals (an exact round trip for every amount the service handles).
+The domain names its fields for what they are (`name`, `email`, `phone`); the seed's API
+names them `customerName` and so on, and only this edge knows it. Amounts are Decimal
+everywhere inside; here they become JSON numbers with at most two decimals (an exact round
+trip for every amount the service handles).
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ from application.use_cases.queries import CreditsReport, Statistics
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
+
+# Domain field -> the API's field, for validation errors; other names are the same in both.
+API_FIELDS = {"name": "customerName", "email": "customerEmail", "phone": "customerPhone"}
+
+
+def api_field(field: str) -> str:
+    """The request field a domain validation error is about."""
+    return API_FIELDS.get(field, field)
 
 
 def number(value: Money | Decimal) -> float:

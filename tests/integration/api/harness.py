@@ -62,8 +62,7 @@ class Service:
         return log
 
     async def ledger_entries(self) -> int:
-        async with self.container.store().unit_of_work() as uow:
-            return (await uow.ledger.totals()).entries
+        return (await self.container.store().reports().ledger_totals()).entries
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""The UnitOfWork contract, the same tests for every store."""
+"""The UnitOfWork and PaymentReports contracts, the same tests for every store."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ import pytest
 
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
+from application.unit_of_work import UnitOfWorkFactory
 from domain.errors import DuplicateCredit
+from domain.events import (
+    OrderActivated,
+    OrderCreated,
+    OrderCredited,
+    OrderPaid,
+    PaymentAttemptRecorded,
+)
 from domain.order import AttemptStatus, OrderStatus
+from unit.application.fakes import RecordingPublisher
 
 from .builders import active_order, at, attempt, credit, paid_order
 
@@ -141,7 +150,10 @@ async def test_rollback_discards_and_the_unit_of_work_goes_on(store: Store) -> N
         await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_A") is None
-        assert [o.order_id for o in await uow.orders.list_recent(10)] == ["ORDER_C", "ORDER_B"]
+    assert [o.order_id for o in await store.reports().recent_orders(10)] == [
+        "ORDER_C",
+        "ORDER_B",
+    ]
 
 
 async def test_changing_a_loaded_order_without_saving_changes_nothing(store: Store) -> None:
@@ -187,7 +199,7 @@ async def test_saving_an_order_that_was_never_added_conflicts(store: Store) -> N
             await uow.commit()
 
 
-async def test_ledger_add_get_list_totals(store: Store) -> None:
+async def test_ledger_add_get_and_reported_credits_and_totals(store: Store) -> None:
     orders = [paid_order(f"ORDER_{i}", amount=f"{i}00.25", minutes=i) for i in range(1, 4)]
     async with store.unit_of_work() as uow:
         for order in orders:
@@ -196,9 +208,9 @@ async def test_ledger_add_get_list_totals(store: Store) -> None:
         await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.ledger.get("ORDER_2") == credit(orders[1], minutes=12)
-        listed = await uow.ledger.list(10)
-        page = await uow.ledger.list(1, offset=1)
-        totals = await uow.ledger.totals()
+    listed = await store.reports().credits(10)
+    page = await store.reports().credits(1, offset=1)
+    totals = await store.reports().ledger_totals()
     assert [c.order_id for c in listed] == ["ORDER_3", "ORDER_2", "ORDER_1"]
     assert listed[0] == credit(orders[2], minutes=13)
     assert [c.order_id for c in page] == ["ORDER_2"]
@@ -208,9 +220,8 @@ async def test_ledger_add_get_list_totals(store: Store) -> None:
 
 
 async def test_empty_ledger_totals_are_zero(store: Store) -> None:
-    async with store.unit_of_work() as uow:
-        totals = await uow.ledger.totals()
-        assert await uow.ledger.list(10) == []
+    totals = await store.reports().ledger_totals()
+    assert await store.reports().credits(10) == []
     assert (totals.entries, totals.credits, totals.amount) == (0, 0, Decimal("0.00"))
 
 
@@ -228,7 +239,7 @@ async def test_a_second_credit_for_an_order_is_refused(store: Store) -> None:
             await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.ledger.get("ORDER_A") == credit(order)
-        assert (await uow.ledger.totals()).entries == 1
+    assert (await store.reports().ledger_totals()).entries == 1
 
 
 async def test_a_refused_credit_leaves_the_unit_of_work_usable(store: Store) -> None:
@@ -246,22 +257,21 @@ async def test_a_refused_credit_leaves_the_unit_of_work_usable(store: Store) -> 
         assert await uow.orders.get("ORDER_B") == active_order("ORDER_B")
 
 
-async def test_list_recent_is_newest_first_and_pages(store: Store) -> None:
+async def test_recent_orders_are_newest_first_and_page(store: Store) -> None:
     async with store.unit_of_work() as uow:
         for minutes in (5, 1, 9, 3, 7):
             await uow.orders.add(paid_order(f"ORDER_{minutes}", minutes=minutes))
         await uow.commit()
-    async with store.unit_of_work() as uow:
-        everything = await uow.orders.list_recent(10)
-        second_page = await uow.orders.list_recent(2, offset=2)
-        past_the_end = await uow.orders.list_recent(2, offset=5)
+    everything = await store.reports().recent_orders(10)
+    second_page = await store.reports().recent_orders(2, offset=2)
+    past_the_end = await store.reports().recent_orders(2, offset=5)
     assert [o.order_id for o in everything] == [f"ORDER_{m}" for m in (9, 7, 5, 3, 1)]
     assert everything[0] == paid_order("ORDER_9", minutes=9)
     assert [o.order_id for o in second_page] == ["ORDER_5", "ORDER_3"]
     assert past_the_end == []
 
 
-async def test_list_failed_attempts_newest_first_with_their_order(store: Store) -> None:
+async def test_failed_attempts_newest_first_with_their_order(store: Store) -> None:
     first = active_order("ORDER_A", amount="100.00")
     first.record_attempt(attempt("a1", AttemptStatus.FAILED, "100.00", minutes=1), at(1))
     first.record_attempt(attempt("a2", AttemptStatus.SUCCESS, "100.00", minutes=4), at(4))
@@ -273,9 +283,8 @@ async def test_list_failed_attempts_newest_first_with_their_order(store: Store) 
         await uow.orders.add(first)
         await uow.orders.add(second)
         await uow.commit()
-    async with store.unit_of_work() as uow:
-        failed = await uow.orders.list_failed_attempts(10)
-        page = await uow.orders.list_failed_attempts(1, offset=1)
+    failed = await store.reports().failed_attempts(10)
+    page = await store.reports().failed_attempts(1, offset=1)
     assert [(f.order_id, f.attempt.payment_id) for f in failed] == [
         ("ORDER_B", "b3"),
         ("ORDER_B", "b1"),
@@ -298,12 +307,57 @@ async def test_statistics(store: Store) -> None:
         for order in (paid, failing, untouched, expired):
             await uow.orders.add(order)
         await uow.commit()
-    async with store.unit_of_work() as uow:
-        stats = await uow.orders.statistics()
+    stats = await store.reports().order_statistics()
     assert stats.orders_by_status == {"PAID": 1, "ACTIVE": 2, "EXPIRED": 1}
     assert stats.attempted_orders == 2
     assert stats.failed_attempts == 3
     assert stats.failed_amount == Decimal("541.00")
+
+
+async def test_reports_see_only_what_was_committed(store: Store) -> None:
+    order = paid_order("ORDER_A")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.ledger.add(credit(order))
+        await uow.rollback()
+        await uow.orders.add(active_order("ORDER_B"))
+    reports = store.reports()
+    assert await reports.recent_orders(10) == []
+    assert await reports.failed_attempts(10) == []
+    assert await reports.credits(10) == []
+    assert (await reports.ledger_totals()).entries == 0
+    assert (await reports.order_statistics()).orders_by_status == {}
+
+
+async def test_published_events_follow_what_each_store_committed(store: Store) -> None:
+    publisher = RecordingPublisher()
+    units = UnitOfWorkFactory(store, publisher)
+    order = active_order("ORDER_A")
+    async with units() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stale = await uow.orders.get("ORDER_A")
+    async with units() as uow:
+        fresh = await uow.orders.get("ORDER_A")
+        assert fresh is not None
+        fresh.record_attempt(attempt("p1", AttemptStatus.SUCCESS), at(1))
+        await uow.orders.save(fresh)
+        await uow.ledger.add(credit(fresh))
+        await uow.commit()
+    assert stale is not None
+    stale.expire(at(2))
+    with pytest.raises(ConcurrencyConflict):
+        async with units() as uow:
+            await uow.orders.save(stale)
+            await uow.commit()
+    assert [type(e) for e in publisher.events] == [
+        OrderCreated,
+        OrderActivated,
+        PaymentAttemptRecorded,
+        OrderPaid,
+        OrderCredited,
+    ]
 
 
 async def test_reset_deletes_orders_and_credits(store: Store) -> None:
@@ -313,11 +367,12 @@ async def test_reset_deletes_orders_and_credits(store: Store) -> None:
         await uow.ledger.add(credit(order))
         await uow.commit()
     await store.reset()
+    reports = store.reports()
+    assert await reports.recent_orders(10) == []
+    assert (await reports.ledger_totals()).entries == 0
+    assert (await reports.order_statistics()).orders_by_status == {}
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_A") is None
-        assert await uow.orders.list_recent(10) == []
-        assert (await uow.ledger.totals()).entries == 0
-        assert (await uow.orders.statistics()).orders_by_status == {}
         await uow.orders.add(order)
         await uow.ledger.add(credit(order))
         await uow.commit()
@@ -326,11 +381,12 @@ async def test_reset_deletes_orders_and_credits(store: Store) -> None:
 
 
 async def test_negative_paging_is_refused(store: Store) -> None:
-    async with store.unit_of_work() as uow:
-        with pytest.raises(ValueError):
-            await uow.orders.list_recent(-1)
-        with pytest.raises(ValueError):
-            await uow.ledger.list(10, offset=-1)
+    with pytest.raises(ValueError):
+        await store.reports().recent_orders(-1)
+    with pytest.raises(ValueError):
+        await store.reports().credits(10, offset=-1)
+    with pytest.raises(ValueError):
+        await store.reports().failed_attempts(-1)
 
 
 async def test_open_is_idempotent(store: Store) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.store.memory import MemoryStore
+from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment
 
@@ -30,15 +31,17 @@ def publisher() -> RecordingPublisher:
 
 
 @pytest.fixture
-def create(
-    store: MemoryStore, gateway: ScriptedGateway, clock: FixedClock, publisher: RecordingPublisher
-) -> CreatePayment:
+def units(store: MemoryStore, publisher: RecordingPublisher) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(store, publisher)
+
+
+@pytest.fixture
+def create(units: UnitOfWorkFactory, gateway: ScriptedGateway, clock: FixedClock) -> CreatePayment:
     return CreatePayment(
-        store,
+        units,
         gateway,
         clock,
         CountingIds(),
-        publisher,
         return_url="http://shop.test/return?order_id={order_id}",
         notify_url="http://shop.test/api/payment/webhook",
     )
@@ -46,6 +49,6 @@ def create(
 
 @pytest.fixture
 def confirm(
-    store: MemoryStore, gateway: ScriptedGateway, clock: FixedClock, publisher: RecordingPublisher
+    units: UnitOfWorkFactory, gateway: ScriptedGateway, clock: FixedClock
 ) -> ConfirmPayment:
-    return ConfirmPayment(store, gateway, clock, publisher)
+    return ConfirmPayment(units, gateway, clock)

@@ -25,8 +25,7 @@ async def order(create: CreatePayment) -> Order:
 
 
 async def ledger_size(store: MemoryStore) -> int:
-    async with store.unit_of_work() as uow:
-        return (await uow.ledger.totals()).entries
+    return (await store.reports().ledger_totals()).entries
 
 
 async def test_a_success_from_the_gateway_pays_and_credits_once(

@@ -41,7 +41,7 @@ async def test_reports_every_invalid_field_and_calls_nobody(
     with pytest.raises(ValidationFailed) as info:
         await create.execute(CreatePaymentCommand("0.5", "A", "x", "123"))
     fields = [e.field for e in info.value.errors]
-    assert fields == ["amount", "customerName", "customerEmail", "customerPhone"]
+    assert fields == ["amount", "name", "email", "phone"]
     assert gateway.calls == []
 
 

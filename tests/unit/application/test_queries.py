@@ -37,7 +37,7 @@ async def test_statistics_credits_and_failures(
     )
     await confirm.apply(failing.order_id, [attempt(AttemptStatus.FAILED, "3", amount="75.00")])
 
-    stats = await GetStatistics(store).execute()
+    stats = await GetStatistics(store.reports()).execute()
     assert stats.total_payments == 2
     assert stats.total_credits == 2
     assert stats.total_amount == Decimal("350.50")
@@ -47,10 +47,10 @@ async def test_statistics_credits_and_failures(
     assert stats.success_rate == Decimal("66.67")
     assert stats.total_orders == 4
 
-    report = await ListCredits(store).execute()
+    report = await ListCredits(store.reports()).execute()
     assert {e.order_id for e in report.payments} == {paid_a.order_id, paid_b.order_id}
     assert report.totals.credits == 2
-    failed = await ListFailedPayments(store).execute()
+    failed = await ListFailedPayments(store.reports()).execute()
     assert {f.order_id for f in failed} == {paid_b.order_id, failing.order_id}
 
 
@@ -75,4 +75,4 @@ async def test_reset_is_refused_in_production(store: MemoryStore) -> None:
 async def test_reset_empties_the_store(create: CreatePayment, store: MemoryStore) -> None:
     await create.execute(command("10.00"))
     await ResetStore(store, "SANDBOX").execute()
-    assert (await GetStatistics(store).execute()).total_orders == 0
+    assert (await GetStatistics(store.reports()).execute()).total_orders == 0

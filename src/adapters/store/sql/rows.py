@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from domain.customer import Customer
@@ -12,11 +11,6 @@ from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus, PaymentAttempt
 
 Row = Mapping[str, Any]
-_CENTS = Decimal("0.01")
-
-
-def _money(amount: Decimal, currency: str) -> Money:
-    return Money(Decimal(amount).quantize(_CENTS), currency)
 
 
 def order_values(order: Order) -> dict[str, Any]:
@@ -56,7 +50,7 @@ def attempt_from_row(row: Row) -> PaymentAttempt:
     return PaymentAttempt(
         payment_id=row["payment_id"],
         status=AttemptStatus(row["status"]),
-        amount=_money(row["amount"], row["currency"]),
+        amount=Money.from_stored(row["amount"], row["currency"]),
         at=row["at"],
         message=row["message"],
         method=row["method"],
@@ -67,7 +61,7 @@ def attempt_from_row(row: Row) -> PaymentAttempt:
 def order_from_rows(row: Row, attempts: Sequence[Row]) -> Order:
     return Order(
         order_id=row["order_id"],
-        amount=_money(row["amount"], row["currency"]),
+        amount=Money.from_stored(row["amount"], row["currency"]),
         customer=Customer(row["customer_name"], row["customer_email"], row["customer_phone"]),
         created_at=row["created_at"],
         status=OrderStatus(row["status"]),
@@ -100,7 +94,7 @@ def credit_from_row(row: Row) -> CreditEntry:
         order_id=row["order_id"],
         payment_id=row["payment_id"],
         credits=row["credits"],
-        amount=_money(row["amount"], row["currency"]),
+        amount=Money.from_stored(row["amount"], row["currency"]),
         customer_name=row["customer_name"],
         customer_email=row["customer_email"],
         method=row["method"],

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 
+from adapters.store.sql.reports import SqlReports
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS, TABLES
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
@@ -91,6 +92,9 @@ class SqlStore:
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._engine, self.dialect, self._gate)
 
+    def reports(self) -> SqlReports:
+        return SqlReports(self.unit_of_work)
+
     async def open(self) -> None:
         if self.dialect == "sqlite" and self.url.database:
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -99,9 +103,9 @@ class SqlStore:
 
     async def reset(self) -> None:
         async with self.unit_of_work() as uow:
-            await uow._session.execute(delete(ATTEMPTS))
-            await uow._session.execute(delete(ORDERS))
-            await uow._session.execute(delete(CREDITS))
+            await uow.session.execute(delete(ATTEMPTS))
+            await uow.session.execute(delete(ORDERS))
+            await uow.session.execute(delete(CREDITS))
             await uow.commit()
 
     async def close(self) -> None:

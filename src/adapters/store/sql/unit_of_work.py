@@ -21,10 +21,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
-from adapters.store.paging import check_page
 from adapters.store.sql.rows import (
     Row,
-    attempt_from_row,
     attempt_values,
     credit_from_row,
     credit_values,
@@ -33,21 +31,13 @@ from adapters.store.sql.rows import (
 )
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
 from application.errors import ConcurrencyConflict, DuplicateOrder
-from application.ports import (
-    CreditLedger,
-    FailedAttempt,
-    LedgerTotals,
-    OrderRepository,
-    OrderStatistics,
-)
+from application.ports import CreditLedger, OrderRepository
 from domain.errors import DuplicateCredit
 from domain.ledger import CreditEntry
 from domain.money import Money
-from domain.order import AttemptStatus, Order, PaymentAttempt
+from domain.order import Order, PaymentAttempt
 
-FAILURES = sorted(s.value for s in AttemptStatus if s.is_failure)
 _ZERO = Decimal("0.00")
-_CENTS = Decimal("0.01")
 # PostgreSQL serialization failure and deadlock; MariaDB deadlock and lock wait timeout.
 _PG_CONFLICTS = frozenset({"40001", "40P01"})
 _MYSQL_CONFLICTS = frozenset({1213, 1205})
@@ -72,7 +62,7 @@ def _conflicts() -> Iterator[None]:
         raise
 
 
-class _Session:
+class SqlSession:
     """The open connection of a unit of work and what it has loaded."""
 
     def __init__(self, dialect: str) -> None:
@@ -111,15 +101,45 @@ class _Session:
         if value is None:
             return _ZERO
         if self.dialect == "sqlite":
-            return Decimal(int(value)).scaleb(-2).quantize(_CENTS)
-        return Decimal(value).quantize(_CENTS)
+            return Money.quantize(Decimal(int(value)).scaleb(-2))
+        return Money.quantize(Decimal(value))
 
     def remember(self, order: Order) -> None:
         self.loaded[order.order_id] = (order.version, tuple(order.attempts))
 
 
+async def load_orders(
+    session: SqlSession, where: ColumnElement[bool] | None, *, limit: int, offset: int
+) -> list[Order]:
+    """Orders newest first with their attempts, in two queries whatever the page size."""
+    statement = select(ORDERS)
+    if where is not None:
+        statement = statement.where(where)
+    statement = (
+        statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.order_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await session.execute(statement)).mappings().all()
+    if not rows:
+        return []
+    ids = [row["order_id"] for row in rows]
+    attempts: defaultdict[str, list[Row]] = defaultdict(list)
+    attempt_rows = await session.execute(
+        select(ATTEMPTS)
+        .where(ATTEMPTS.c.order_id.in_(ids))
+        .order_by(ATTEMPTS.c.order_id, ATTEMPTS.c.position)
+    )
+    for attempt in attempt_rows.mappings():
+        attempts[attempt["order_id"]].append(attempt)
+    orders = [order_from_rows(row, attempts[row["order_id"]]) for row in rows]
+    for order in orders:
+        session.remember(order)
+    return orders
+
+
 class SqlOrders:
-    def __init__(self, session: _Session) -> None:
+    def __init__(self, session: SqlSession) -> None:
         self._session = session
 
     async def add(self, order: Order) -> None:
@@ -130,7 +150,7 @@ class SqlOrders:
         self._session.remember(order)
 
     async def get(self, order_id: str) -> Order | None:
-        found = await self._load(ORDERS.c.order_id == order_id, limit=1, offset=0)
+        found = await load_orders(self._session, ORDERS.c.order_id == order_id, limit=1, offset=0)
         return found[0] if found else None
 
     async def save(self, order: Order) -> None:
@@ -145,83 +165,6 @@ class SqlOrders:
         await self._sync_attempts(order)
         order.version += 1
         self._session.remember(order)
-
-    async def list_recent(self, limit: int, offset: int = 0) -> list[Order]:
-        check_page(limit, offset)
-        return await self._load(None, limit=limit, offset=offset)
-
-    async def list_failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
-        check_page(limit, offset)
-        statement = (
-            select(
-                ATTEMPTS,
-                ORDERS.c.amount.label("order_amount"),
-                ORDERS.c.currency.label("order_currency"),
-            )
-            .join(ORDERS, ORDERS.c.order_id == ATTEMPTS.c.order_id)
-            .where(ATTEMPTS.c.status.in_(FAILURES))
-            .order_by(
-                ATTEMPTS.c.at.desc(), ATTEMPTS.c.order_id.desc(), ATTEMPTS.c.payment_id.desc()
-            )
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = (await self._session.execute(statement)).mappings().all()
-        return [
-            FailedAttempt(
-                row["order_id"],
-                Money(Decimal(row["order_amount"]).quantize(_CENTS), row["order_currency"]),
-                attempt_from_row(row),
-            )
-            for row in rows
-        ]
-
-    async def statistics(self) -> OrderStatistics:
-        session = self._session
-        by_status = await session.execute(
-            select(ORDERS.c.status, func.count()).group_by(ORDERS.c.status)
-        )
-        attempted = await session.execute(select(func.count(ATTEMPTS.c.order_id.distinct())))
-        failed = await session.execute(
-            select(func.count(), session.money_sum(ATTEMPTS.c.amount)).where(
-                ATTEMPTS.c.status.in_(FAILURES)
-            )
-        )
-        failures, failed_amount = failed.one()
-        return OrderStatistics(
-            orders_by_status={status: int(count) for status, count in by_status.all()},
-            attempted_orders=int(attempted.scalar_one()),
-            failed_attempts=int(failures),
-            failed_amount=session.money_total(failed_amount),
-        )
-
-    async def _load(
-        self, where: ColumnElement[bool] | None, *, limit: int, offset: int
-    ) -> list[Order]:
-        statement = select(ORDERS)
-        if where is not None:
-            statement = statement.where(where)
-        statement = (
-            statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.order_id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = (await self._session.execute(statement)).mappings().all()
-        if not rows:
-            return []
-        ids = [row["order_id"] for row in rows]
-        attempts: defaultdict[str, list[Row]] = defaultdict(list)
-        attempt_rows = await self._session.execute(
-            select(ATTEMPTS)
-            .where(ATTEMPTS.c.order_id.in_(ids))
-            .order_by(ATTEMPTS.c.order_id, ATTEMPTS.c.position)
-        )
-        for attempt in attempt_rows.mappings():
-            attempts[attempt["order_id"]].append(attempt)
-        orders = [order_from_rows(row, attempts[row["order_id"]]) for row in rows]
-        for order in orders:
-            self._session.remember(order)
-        return orders
 
     async def _sync_attempts(self, order: Order) -> None:
         """Write only the attempts that changed since load; rewrite all if unknown."""
@@ -256,7 +199,7 @@ class SqlOrders:
 
 
 class SqlLedger:
-    def __init__(self, session: _Session) -> None:
+    def __init__(self, session: SqlSession) -> None:
         self._session = session
 
     async def add(self, entry: CreditEntry) -> None:
@@ -268,25 +211,6 @@ class SqlLedger:
         row = result.mappings().first()
         return None if row is None else credit_from_row(row)
 
-    async def list(self, limit: int, offset: int = 0) -> list[CreditEntry]:
-        check_page(limit, offset)
-        statement = (
-            select(CREDITS)
-            .order_by(CREDITS.c.at.desc(), CREDITS.c.order_id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        result = await self._session.execute(statement)
-        return [credit_from_row(row) for row in result.mappings()]
-
-    async def totals(self) -> LedgerTotals:
-        session = self._session
-        result = await session.execute(
-            select(func.count(), func.sum(CREDITS.c.credits), session.money_sum(CREDITS.c.amount))
-        )
-        entries, credits, amount = result.one()
-        return LedgerTotals(int(entries), int(credits or 0), session.money_total(amount))
-
 
 class SqlUnitOfWork:
     """A connection and its transaction; on SQLite also the store's write gate, held
@@ -295,17 +219,17 @@ class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine, dialect: str, gate: asyncio.Lock | None) -> None:
         self._engine = engine
         self._gate = gate
-        self._session = _Session(dialect)
-        self.orders: OrderRepository = SqlOrders(self._session)
-        self.ledger: CreditLedger = SqlLedger(self._session)
+        self.session = SqlSession(dialect)
+        self.orders: OrderRepository = SqlOrders(self.session)
+        self.ledger: CreditLedger = SqlLedger(self.session)
 
     async def __aenter__(self) -> Self:
-        if self._session.connection is not None:
+        if self.session.connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
         if self._gate is not None:
             await self._gate.acquire()
         try:
-            self._session.connection = await self._engine.connect()
+            self.session.connection = await self._engine.connect()
         except BaseException:
             if self._gate is not None:
                 self._gate.release()
@@ -318,19 +242,19 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection = self._session.require()
+        connection = self.session.require()
         try:
             await connection.close()
         finally:
-            self._session.connection = None
-            self._session.loaded.clear()
+            self.session.connection = None
+            self.session.loaded.clear()
             if self._gate is not None:
                 self._gate.release()
 
     async def commit(self) -> None:
         with _conflicts():
-            await self._session.require().commit()
+            await self.session.require().commit()
 
     async def rollback(self) -> None:
-        await self._session.require().rollback()
-        self._session.loaded.clear()
+        await self.session.require().rollback()
+        self.session.loaded.clear()

@@ -1,0 +1,146 @@
+"""Units of work that publish what they wrote, after it is committed and never otherwise.
+
+Use cases change orders and grant credits; they never publish by hand. This wrapper sits
+over any store's unit of work (memory, JSON journal, SQL), so the rule is written once: an
+order's events are taken from it when the order is written (added or saved), an
+`OrderCredited` is recorded when a ledger entry is written, and both reach the publisher
+when the unit of work ends, for what was committed. A rollback, a failed commit or an exit
+without commit drops them: subscribers never hear of a change the store does not hold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from types import TracebackType
+from typing import Self
+
+from application.ports import (
+    CreditLedger,
+    EventPublisher,
+    OrderRepository,
+    Store,
+    UnitOfWork,
+)
+from domain.events import Event, OrderCredited
+from domain.ledger import CreditEntry
+from domain.order import Order
+
+
+class _Events:
+    """Events of writes not yet committed, and of writes committed but not yet published.
+
+    Credits are kept after the order changes of the same commit, because a credit is
+    always earned by an order that was paid first.
+    """
+
+    def __init__(self) -> None:
+        self.orders: list[Event] = []
+        self.credits: list[Event] = []
+        self.committed: list[Event] = []
+
+    def commit(self) -> None:
+        self.committed += self.orders + self.credits
+        self.discard()
+
+    def discard(self) -> None:
+        self.orders = []
+        self.credits = []
+
+    def take_committed(self) -> list[Event]:
+        committed, self.committed = self.committed, []
+        return committed
+
+
+class _CollectingOrders:
+    """The store's orders; each written order hands its events over."""
+
+    def __init__(self, orders: OrderRepository, events: _Events) -> None:
+        self._orders = orders
+        self._events = events
+
+    async def add(self, order: Order) -> None:
+        await self._orders.add(order)
+        self._events.orders += order.pull_events()
+
+    async def get(self, order_id: str) -> Order | None:
+        return await self._orders.get(order_id)
+
+    async def save(self, order: Order) -> None:
+        await self._orders.save(order)
+        self._events.orders += order.pull_events()
+
+
+class _CollectingLedger:
+    """The store's ledger; each written entry is an `OrderCredited`."""
+
+    def __init__(self, ledger: CreditLedger, events: _Events) -> None:
+        self._ledger = ledger
+        self._events = events
+
+    async def add(self, entry: CreditEntry) -> None:
+        await self._ledger.add(entry)
+        self._events.credits.append(OrderCredited(entry.order_id, entry.at, entry.credits))
+
+    async def get(self, order_id: str) -> CreditEntry | None:
+        return await self._ledger.get(order_id)
+
+
+class PublishingUnitOfWork:
+    """A store's unit of work whose committed events are published when it ends.
+
+    Publishing waits for the end, after the store has let go of its locks and
+    connection, so a subscriber reading the order at once finds the committed state.
+    """
+
+    def __init__(self, inner: UnitOfWork, publisher: EventPublisher) -> None:
+        self._inner = inner
+        self._publisher = publisher
+        self._events = _Events()
+        self.orders: OrderRepository = _CollectingOrders(inner.orders, self._events)
+        self.ledger: CreditLedger = _CollectingLedger(inner.ledger, self._events)
+
+    async def __aenter__(self) -> Self:
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._events.discard()
+        try:
+            await self._inner.__aexit__(exc_type, exc, tb)
+        finally:
+            committed = self._events.take_committed()
+            if committed:
+                await self._publisher.publish(committed)
+
+    async def commit(self) -> None:
+        """Commit, or on failure roll back, so a later commit cannot write what the
+        failed one dropped the events of. The commit's error is the one reported."""
+        try:
+            await self._inner.commit()
+        except BaseException as failure:
+            self._events.discard()
+            if isinstance(failure, Exception):
+                with contextlib.suppress(Exception):
+                    await self._inner.rollback()
+            raise
+        self._events.commit()
+
+    async def rollback(self) -> None:
+        self._events.discard()
+        await self._inner.rollback()
+
+
+class UnitOfWorkFactory:
+    """Opens publishing units of work on one store: what use cases that write depend on."""
+
+    def __init__(self, store: Store, publisher: EventPublisher) -> None:
+        self._store = store
+        self._publisher = publisher
+
+    def __call__(self) -> PublishingUnitOfWork:
+        return PublishingUnitOfWork(self._store.unit_of_work(), self._publisher)
