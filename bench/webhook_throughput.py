@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from dependency_injector import providers
 
-from adapters.gateway.signature import sign
+from cashfree_simulator.wire import sign
 from entrypoints.container import build_container
 from entrypoints.settings import load_settings
 from entrypoints.web.app import create_app

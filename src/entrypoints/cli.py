@@ -7,7 +7,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import httpx
 import uvicorn
 
 from entrypoints.logs import configure_logging
@@ -41,30 +40,18 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 def fake_gateway(host: str, port: int) -> None:
-    from adapters.clock import SystemClock
-    from adapters.gateway.fake.checkout_pages import checkout_routes
-    from adapters.gateway.fake.http_app import build_simulator_app
-    from adapters.gateway.fake.simulator import CashfreeSimulator
-    from adapters.gateway.fake.webhooks import WebhookDispatcher
+    """The `cashfree-simulator` command, with this service's credentials and settings."""
+    from cashfree_simulator.cli import serve as serve_simulator
 
     settings = _settings(payment_gateway="fake", cashfree_environment="SANDBOX")
     configure_logging(settings.log_format, settings.log_level)
-    clock = SystemClock()
-    secret = settings.cashfree_secret_key.get_secret_value()
-    webhooks = WebhookDispatcher(
-        secret=secret,
-        client=httpx.AsyncClient(timeout=10.0),
-        clock=clock,
-        time_scale=settings.fake_webhook_time_scale,
+    serve_simulator(
+        host,
+        port,
+        settings.cashfree_app_id,
+        settings.cashfree_secret_key.get_secret_value(),
+        webhook_time_scale=settings.fake_webhook_time_scale,
     )
-    simulator = CashfreeSimulator(
-        app_id=settings.cashfree_app_id, secret=secret, clock=clock, webhooks=webhooks
-    )
-    app = build_simulator_app(simulator, extra_routes=checkout_routes(simulator))
-    print(f"Cashfree simulator on http://{host}:{port}  (API base: http://{host}:{port}/pg)")
-    print(f"CASHFREE_APP_ID={settings.cashfree_app_id}")
-    print(f"CASHFREE_SECRET_KEY={secret}", flush=True)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,11 +1,22 @@
-"""The composition root: the only place that chooses adapters.
+"""The composition root: the only place that chooses adapters, and the only place that
+starts and stops them.
 
 Built from `Settings`; tests override providers (`container.gateway.override(fake)`)
 instead of patching modules. Singletons hold what must be one per process (store, gateway
 client, simulator, event bus, watcher); use cases are cheap factories.
+
+Whatever has a lifecycle has a `providers.Resource` beside its Singleton, started by
+`start(container)` and stopped by `stop(container)` (the app's lifespan). The Resource is
+separate because dependency-injector turns every provider that depends on an async Resource
+into one returning awaitables: use cases must stay plain factories, and an overridden
+Singleton (a test's store or webhook client) is still opened and closed.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
 import httpx
 from dependency_injector import containers, providers
@@ -13,11 +24,12 @@ from dependency_injector import containers, providers
 from adapters.clock import SystemClock
 from adapters.events.in_process import InProcessEventBus
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
-from adapters.gateway.fake.gateway import FakeGateway
-from adapters.gateway.fake.simulator import CashfreeSimulator
-from adapters.gateway.fake.webhooks import WebhookDispatcher
+from adapters.gateway.cashfree_webhook import CashfreeNotifications
+from adapters.gateway.fake_gateway import FakeGateway
 from adapters.ids import SecureIdGenerator
 from adapters.store.url import store_from_url
+from application.ports import PaymentNotifications, Store
+from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment
 from application.use_cases.queries import (
@@ -29,11 +41,41 @@ from application.use_cases.queries import (
 from application.use_cases.record_failure import RecordFailure
 from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
+from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import Settings
 
 
 def _secret(settings: Settings) -> str:
     return settings.cashfree_secret_key.get_secret_value()
+
+
+class _Closeable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+async def _opened(store: Store) -> AsyncIterator[None]:
+    """Open the store (files, tables, pools) at start-up; close it at shutdown."""
+    await store.open()
+    try:
+        yield
+    finally:
+        await store.close()
+
+
+async def _closed_at_shutdown(
+    closeables: Sequence[_Closeable], **needs: None
+) -> AsyncIterator[None]:
+    """Nothing to start; at shutdown close `closeables` in order.
+
+    `needs` are the lifecycles the closeables use while they run: naming them makes the
+    container start those first and stop them last, since it stops a Resource only once no
+    started Resource refers to it.
+    """
+    try:
+        yield
+    finally:
+        for closeable in closeables:
+            await closeable.aclose()
 
 
 class Container(containers.DeclarativeContainer):
@@ -45,19 +87,13 @@ class Container(containers.DeclarativeContainer):
     store = providers.Singleton(store_from_url, settings.provided.store_url)
 
     webhook_http_client = providers.Singleton(httpx.AsyncClient, timeout=10.0)
-    webhook_dispatcher = providers.Singleton(
-        WebhookDispatcher,
-        secret=providers.Callable(_secret, settings),
-        client=webhook_http_client,
-        clock=clock,
-        time_scale=settings.provided.fake_webhook_time_scale,
-    )
     simulator = providers.Singleton(
-        CashfreeSimulator,
+        build_simulator,
         app_id=settings.provided.cashfree_app_id,
         secret=providers.Callable(_secret, settings),
         clock=clock,
-        webhooks=webhook_dispatcher,
+        webhook_client=webhook_http_client,
+        webhook_time_scale=settings.provided.fake_webhook_time_scale,
     )
     gateway = providers.Selector(
         settings.provided.payment_gateway,
@@ -75,23 +111,25 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
+    units_of_work = providers.Singleton(UnitOfWorkFactory, store=store, publisher=event_bus)
+    reports = store.provided.reports.call()
+
     confirm_payment = providers.Factory(
-        ConfirmPayment, store=store, gateway=gateway, clock=clock, publisher=event_bus
+        ConfirmPayment, units=units_of_work, gateway=gateway, clock=clock
     )
     create_payment = providers.Factory(
         CreatePayment,
-        store=store,
+        units=units_of_work,
         gateway=gateway,
         clock=clock,
         ids=ids,
-        publisher=event_bus,
         return_url=settings.provided.return_url,
         notify_url=settings.provided.notify_url,
     )
     record_failure = providers.Factory(RecordFailure, confirm=confirm_payment)
-    list_credits = providers.Factory(ListCredits, store=store)
-    list_failed_payments = providers.Factory(ListFailedPayments, store=store)
-    get_statistics = providers.Factory(GetStatistics, store=store)
+    list_credits = providers.Factory(ListCredits, reports=reports)
+    list_failed_payments = providers.Factory(ListFailedPayments, reports=reports)
+    get_statistics = providers.Factory(GetStatistics, reports=reports)
     reset_store = providers.Factory(
         ResetStore, store=store, environment=settings.provided.cashfree_environment
     )
@@ -103,6 +141,53 @@ class Container(containers.DeclarativeContainer):
     get_payment_status = providers.Factory(
         GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm
     )
+
+    payment_notifications: providers.Provider[PaymentNotifications] = providers.Singleton(
+        CashfreeNotifications,
+        secret=providers.Callable(_secret, settings),
+        tolerance_seconds=settings.provided.webhook_tolerance_seconds,
+    )
+    simulator_app = providers.Singleton(create_simulator_app, simulator)
+
+    store_lifecycle = providers.Resource(_opened, store)
+    simulator_lifecycle = providers.Resource(
+        _closed_at_shutdown,
+        providers.Selector(
+            settings.provided.payment_gateway,
+            fake=providers.List(simulator, webhook_http_client),
+            cashfree=providers.List(),
+        ),
+        store=store_lifecycle,
+    )
+    gateway_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(gateway))
+    watcher_lifecycle = providers.Resource(
+        _closed_at_shutdown,
+        providers.List(order_watcher),
+        store=store_lifecycle,
+        gateway=gateway_lifecycle,
+    )
+
+
+async def start(container: Container) -> None:
+    """Start every lifecycle, dependencies first; if one fails, stop the rest and raise.
+
+    This is `init_resources()` waiting for every start to finish: that one returns at the
+    first failure, leaving the others half-started where `stop` cannot close them.
+    """
+    resources = container.traverse(types=[providers.Resource])
+    starting = [started for started in (r.init() for r in resources) if started is not None]
+    outcomes = await asyncio.gather(*starting, return_exceptions=True)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failures:
+        await stop(container)
+        raise failures[0]
+
+
+async def stop(container: Container) -> None:
+    """Stop every started lifecycle, dependents first."""
+    stopped = container.shutdown_resources()
+    if stopped is not None:
+        await stopped
 
 
 def build_container(settings: Settings) -> Container:

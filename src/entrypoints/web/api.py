@@ -2,11 +2,10 @@
 
 Validation errors answer 400 with `details` (the seed's list of messages) and `fields`
 (one {field, message} per invalid input); every other error is `{success: false, error}`.
+The endpoints are bound to one app's container, so several apps can share a process.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import structlog
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from application.use_cases.create_payment import CreatePaymentCommand
+from entrypoints.container import Container
 from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object
 from entrypoints.web.errors import HttpError
@@ -27,10 +27,6 @@ from entrypoints.web.views import (
 
 log = structlog.get_logger(__name__)
 MAX_PAGE = 500
-
-
-def _container(request: Request) -> Any:
-    return request.app.state.container
 
 
 def _order_id(value: object) -> str:
@@ -50,79 +46,80 @@ def _paging(request: Request) -> tuple[int, int]:
     return limit, offset
 
 
-async def create_order(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    command = CreatePaymentCommand(
-        amount=body.get("amount"),
-        customer_name=body.get("customerName"),
-        customer_email=body.get("customerEmail"),
-        customer_phone=body.get("customerPhone"),
-    )
-    container = _container(request)
-    order = await container.create_payment().execute(command)
-    structlog.contextvars.bind_contextvars(order_id=order.order_id)
-    return JSONResponse(
-        {
-            "success": True,
-            "order_id": order.order_id,
-            "payment_session_id": order.payment_session_id,
-            "environment": container.settings().cashfree_environment,
-            "amount": number(order.amount),
-        }
-    )
+class PaymentApi:
+    """The payment API over the use cases one container builds."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self._settings = container.settings()
+
+    async def create_order(self, request: Request) -> JSONResponse:
+        body = await read_json_object(request)
+        command = CreatePaymentCommand(
+            amount=body.get("amount"),
+            customer_name=body.get("customerName"),
+            customer_email=body.get("customerEmail"),
+            customer_phone=body.get("customerPhone"),
+        )
+        order = await self._container.create_payment().execute(command)
+        structlog.contextvars.bind_contextvars(order_id=order.order_id)
+        return JSONResponse(
+            {
+                "success": True,
+                "order_id": order.order_id,
+                "payment_session_id": order.payment_session_id,
+                "environment": self._settings.cashfree_environment,
+                "amount": number(order.amount),
+            }
+        )
+
+    async def payment_status(self, request: Request) -> JSONResponse:
+        order_id = _order_id(request.path_params["order_id"])
+        structlog.contextvars.bind_contextvars(order_id=order_id)
+        order = await self._container.get_payment_status().execute(order_id)
+        return JSONResponse(payment_status_view(order))
+
+    async def verify(self, request: Request) -> JSONResponse:
+        """The return page's check (academy seed): the gateway's truth through ConfirmPayment."""
+        body = await read_json_object(request)
+        order_id = _order_id(body.get("order_id", body.get("orderId")))
+        structlog.contextvars.bind_contextvars(order_id=order_id)
+        order = await self._container.get_payment_status().execute(order_id)
+        view = payment_status_view(order)
+        view["verified"] = view["status"] == "SUCCESS"
+        return JSONResponse(view)
+
+    async def credits(self, request: Request) -> JSONResponse:
+        require_admin(request, self._settings.admin_token)
+        limit, offset = _paging(request)
+        report = await self._container.list_credits().execute(limit, offset)
+        return JSONResponse({"success": True, "data": credits_view(report)})
+
+    async def failed_payments(self, request: Request) -> JSONResponse:
+        require_admin(request, self._settings.admin_token)
+        limit, offset = _paging(request)
+        failed = await self._container.list_failed_payments().execute(limit, offset)
+        return JSONResponse({"success": True, "data": [failed_payment_view(f) for f in failed]})
+
+    async def stats(self, request: Request) -> JSONResponse:
+        require_admin(request, self._settings.admin_token)
+        statistics = await self._container.get_statistics().execute()
+        return JSONResponse({"success": True, "data": statistics_view(statistics)})
+
+    async def reset(self, request: Request) -> JSONResponse:
+        require_admin(request, self._settings.admin_token)
+        await self._container.reset_store().execute()
+        return JSONResponse({"success": True, "message": "Credits reset successfully"})
 
 
-async def payment_status(request: Request) -> JSONResponse:
-    order_id = _order_id(request.path_params["order_id"])
-    structlog.contextvars.bind_contextvars(order_id=order_id)
-    order = await _container(request).get_payment_status().execute(order_id)
-    return JSONResponse(payment_status_view(order))
-
-
-async def verify(request: Request) -> JSONResponse:
-    """The return page's check (academy seed): the gateway's truth through ConfirmPayment."""
-    body = await read_json_object(request)
-    order_id = _order_id(body.get("order_id", body.get("orderId")))
-    structlog.contextvars.bind_contextvars(order_id=order_id)
-    order = await _container(request).get_payment_status().execute(order_id)
-    view = payment_status_view(order)
-    view["verified"] = view["status"] == "SUCCESS"
-    return JSONResponse(view)
-
-
-async def credits(request: Request) -> JSONResponse:
-    require_admin(request)
-    limit, offset = _paging(request)
-    report = await _container(request).list_credits().execute(limit, offset)
-    return JSONResponse({"success": True, "data": credits_view(report)})
-
-
-async def failed_payments(request: Request) -> JSONResponse:
-    require_admin(request)
-    limit, offset = _paging(request)
-    failed = await _container(request).list_failed_payments().execute(limit, offset)
-    return JSONResponse({"success": True, "data": [failed_payment_view(f) for f in failed]})
-
-
-async def stats(request: Request) -> JSONResponse:
-    require_admin(request)
-    statistics = await _container(request).get_statistics().execute()
-    return JSONResponse({"success": True, "data": statistics_view(statistics)})
-
-
-async def reset(request: Request) -> JSONResponse:
-    require_admin(request)
-    await _container(request).reset_store().execute()
-    return JSONResponse({"success": True, "message": "Credits reset successfully"})
-
-
-def api_routes() -> list[BaseRoute]:
+def api_routes(container: Container) -> list[BaseRoute]:
+    api = PaymentApi(container)
     return [
-        Route("/api/payment/create-order", create_order, methods=["POST"]),
-        Route("/api/payment/status/{order_id}", payment_status, methods=["GET"]),
-        Route("/api/payment/verify", verify, methods=["POST"]),
-        Route("/api/payment/credits", credits, methods=["GET"]),
-        Route("/api/payment/failed-payments", failed_payments, methods=["GET"]),
-        Route("/api/payment/stats", stats, methods=["GET"]),
-        Route("/api/payment/credits/reset", reset, methods=["POST"]),
+        Route("/api/payment/create-order", api.create_order, methods=["POST"]),
+        Route("/api/payment/status/{order_id}", api.payment_status, methods=["GET"]),
+        Route("/api/payment/verify", api.verify, methods=["POST"]),
+        Route("/api/payment/credits", api.credits, methods=["GET"]),
+        Route("/api/payment/failed-payments", api.failed_payments, methods=["GET"]),
+        Route("/api/payment/stats", api.stats, methods=["GET"]),
+        Route("/api/payment/credits/reset", api.reset, methods=["POST"]),
     ]

@@ -1,13 +1,15 @@
 """The Starlette application: routes, error handlers, middleware and lifespan.
 
-`create_app(container)` is all a server or a test needs; in fake mode the Cashfree
-simulator is mounted at /_fake-cashfree so the whole payment loop runs offline.
+`create_app(container)` is all a server or a test needs; in fake mode the container's
+Cashfree simulator is mounted at /_fake-cashfree so the whole payment loop runs offline.
+The lifespan only starts and stops the container's resources: the container owns them.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import structlog
 from starlette.applications import Starlette
@@ -16,9 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from adapters.gateway.fake.checkout_pages import checkout_routes
-from adapters.gateway.fake.http_app import build_simulator_app
-from entrypoints.container import Container
+from entrypoints.container import Container, start, stop
 from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
@@ -30,28 +30,35 @@ from entrypoints.web.webhook import webhook_routes
 log = structlog.get_logger(__name__)
 
 
-async def health(request: Request) -> JSONResponse:
-    container = request.app.state.container
-    settings = container.settings()
-    uptime = (container.clock().now() - request.app.state.started_at).total_seconds()
-    return JSONResponse(
-        {
-            "status": "healthy",
-            "environment": settings.cashfree_environment,
-            "store": container.store().description,
-            "gateway": settings.payment_gateway,
-            "uptime": round(uptime, 3),
-        }
-    )
+class Health:
+    """GET /health: what runs and for how long (uptime counts from the last start)."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self.started_at: datetime = container.clock().now()
+
+    async def check(self, request: Request) -> JSONResponse:
+        settings = self._container.settings()
+        uptime = (self._container.clock().now() - self.started_at).total_seconds()
+        return JSONResponse(
+            {
+                "status": "healthy",
+                "environment": settings.cashfree_environment,
+                "store": self._container.store().description,
+                "gateway": settings.payment_gateway,
+                "uptime": round(uptime, 3),
+            }
+        )
 
 
 def create_app(container: Container) -> Starlette:
     settings = container.settings()
+    health = Health(container)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.started_at = container.clock().now()
-        await container.store().open()
+        await start(container)
+        health.started_at = container.clock().now()
         log.info(
             "service started",
             gateway=settings.payment_gateway,
@@ -61,33 +68,20 @@ def create_app(container: Container) -> Starlette:
         try:
             yield
         finally:
-            await container.gateway().aclose()
-            if settings.is_fake:
-                await container.webhook_dispatcher().aclose()
-                await container.webhook_http_client().aclose()
-            await container.store().close()
+            await stop(container)
 
     routes: list[BaseRoute] = [
-        Route("/health", health, methods=["GET"]),
-        *api_routes(),
-        *event_routes(),
-        *webhook_routes(),
-        *page_routes(),
+        Route("/health", health.check, methods=["GET"]),
+        *api_routes(container),
+        *event_routes(container),
+        *webhook_routes(container),
+        *page_routes(settings),
     ]
     if settings.is_fake:
-        simulator = container.simulator()
-        routes.append(
-            Mount(
-                FAKE_MOUNT,
-                app=build_simulator_app(simulator, extra_routes=checkout_routes(simulator)),
-            )
-        )
-    app = Starlette(
+        routes.append(Mount(FAKE_MOUNT, app=container.simulator_app()))
+    return Starlette(
         routes=routes,
         middleware=[Middleware(RequestContextMiddleware, ids=container.ids())],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.state.container = container
-    app.state.started_at = container.clock().now()
-    return app

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 
+from pydantic import SecretStr
 from starlette.requests import Request
 
 from entrypoints.web.errors import HttpError
 
 
-def require_admin(request: Request) -> None:
-    expected = request.app.state.container.settings().admin_token.get_secret_value()
+def require_admin(request: Request, admin_token: SecretStr) -> None:
+    expected = admin_token.get_secret_value()
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         token.strip().encode(), expected.encode()

@@ -20,6 +20,7 @@ from application.errors import (
     ResetRefused,
 )
 from domain.errors import DomainError, IllegalTransition, ValidationFailed
+from entrypoints.web.views import api_field
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +43,7 @@ def validation_details(exc: ValidationFailed) -> dict[str, Any]:
     """`details` as the seed's list of messages, `fields` for forms that mark inputs."""
     return {
         "details": [e.message for e in exc.errors],
-        "fields": [{"field": e.field, "message": e.message} for e in exc.errors],
+        "fields": [{"field": api_field(e.field), "message": e.message} for e in exc.errors],
     }
 
 
@@ -69,7 +70,7 @@ async def handle_application_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, OrderNotFound):
         return error_response(404, "Order not found")
     if isinstance(exc, ResetRefused):
-        return error_response(403, str(exc))
+        return error_response(403, "reset is disabled when CASHFREE_ENVIRONMENT=PRODUCTION")
     if isinstance(exc, ConcurrencyConflict):
         return error_response(409, "The order is being updated; please retry")
     if isinstance(exc, GatewayError):

@@ -1,9 +1,10 @@
 """`GET /api/payment/events/{order_id}`: an order's status changes as Server-Sent Events.
 
 The stream sends the current status at once, then each change the moment the service
-commits it (webhook, verification, watcher, reconciler all publish on the event bus), then a
-`final` event, and closes. While it is open the order watcher asks the gateway once per
-interval, so a failure shows even when Cashfree's webhook is late or lost.
+commits it (whether webhook, verification or watcher changed the order, the unit of work
+publishes the change on the event bus), then a `final` event, and closes. While it is open
+the order watcher asks the gateway once per interval, so a failure shows even when
+Cashfree's webhook is late or lost.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from application.errors import OrderNotFound
 from domain.order import Order
+from entrypoints.container import Container
 from entrypoints.web.views import payment_status_view
 
 PING_SECONDS = 15
@@ -30,7 +32,7 @@ def _event(name: str, view: dict[str, Any]) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(view), event=name, retry=RETRY_MILLISECONDS)
 
 
-async def _stream(container: Any, order_id: str) -> AsyncIterator[ServerSentEvent]:
+async def _stream(container: Container, order_id: str) -> AsyncIterator[ServerSentEvent]:
     status = container.get_payment_status()
     # Subscribe before reading, so a change committed in between is not missed.
     async with container.event_bus().subscribe(order_id) as queue:
@@ -55,21 +57,27 @@ async def _stream(container: Any, order_id: str) -> AsyncIterator[ServerSentEven
                     yield _event("status", view)
 
 
-async def order_events(request: Request) -> Response:
-    order_id = request.path_params["order_id"]
-    container = request.app.state.container
-    if len(order_id) > MAX_ORDER_ID:
-        return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
-    try:
-        await container.get_payment_status().execute(order_id, refresh=False)
-    except OrderNotFound:
-        return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
-    return EventSourceResponse(
-        _stream(container, order_id),
-        ping=PING_SECONDS,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+class OrderEvents:
+    """The event stream endpoint over one app's container."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    async def stream(self, request: Request) -> Response:
+        order_id = request.path_params["order_id"]
+        if len(order_id) > MAX_ORDER_ID:
+            return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
+        try:
+            await self._container.get_payment_status().execute(order_id, refresh=False)
+        except OrderNotFound:
+            return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
+        return EventSourceResponse(
+            _stream(self._container, order_id),
+            ping=PING_SECONDS,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
 
 
-def event_routes() -> list[BaseRoute]:
-    return [Route("/api/payment/events/{order_id}", order_events, methods=["GET"])]
+def event_routes(container: Container) -> list[BaseRoute]:
+    events = OrderEvents(container)
+    return [Route("/api/payment/events/{order_id}", events.stream, methods=["GET"])]

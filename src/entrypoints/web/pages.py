@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from entrypoints.settings import FAKE_MOUNT
+from entrypoints.settings import FAKE_MOUNT, Settings
 
 STATIC_DIR = Path(__file__).with_name("static")
 CASHFREE_SDK_URL = "https://sdk.cashfree.com/js/v3/cashfree.js"
@@ -41,25 +41,26 @@ def _page(filename: str) -> Callable[[Request], Awaitable[FileResponse]]:
     return serve
 
 
-async def payment_config(request: Request) -> JSONResponse:
+def _payment_config(settings: Settings) -> Callable[[Request], Awaitable[JSONResponse]]:
     """Public settings for the checkout page; carries no credential."""
-    settings = request.app.state.container.settings()
     fake = settings.payment_gateway == "fake"
-    return JSONResponse(
-        {
-            "environment": settings.cashfree_environment,
-            "gateway": settings.payment_gateway,
-            "mode": settings.cashfree_environment.lower(),
-            "sdkUrl": FAKE_SDK_URL if fake else CASHFREE_SDK_URL,
-        },
-        headers=NO_STORE,
-    )
+    config = {
+        "environment": settings.cashfree_environment,
+        "gateway": settings.payment_gateway,
+        "mode": settings.cashfree_environment.lower(),
+        "sdkUrl": FAKE_SDK_URL if fake else CASHFREE_SDK_URL,
+    }
+
+    async def payment_config(request: Request) -> JSONResponse:
+        return JSONResponse(config, headers=NO_STORE)
+
+    return payment_config
 
 
-def page_routes() -> list[BaseRoute]:
+def page_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route(path, _page(filename), methods=["GET", "HEAD"]) for path, filename in PAGES.items()
     ]
-    routes.append(Route("/api/payment/config", payment_config, methods=["GET"]))
+    routes.append(Route("/api/payment/config", _payment_config(settings), methods=["GET"]))
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"))
     return routes

@@ -1,7 +1,7 @@
 import json
 import time
 
-from adapters.gateway.signature import sign
+from cashfree_simulator.wire import sign
 
 from .harness import Service
 
