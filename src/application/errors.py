@@ -19,6 +19,12 @@ class DuplicateOrder(ApplicationError):
         self.order_id = order_id
 
 
+class CustomerNotFound(ApplicationError):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"customer {customer_id} not found")
+        self.customer_id = customer_id
+
+
 class ConcurrencyConflict(ApplicationError):
     """Another unit of work changed the same order first; the caller may retry."""
 
@@ -77,3 +83,8 @@ class GatewayUnavailable(GatewayError):
     """Timeouts, connection errors and 5xx answers after retries."""
 
     retryable = True
+
+
+class DeliveryFailed(ApplicationError):
+    """A notifier could not deliver a message; the outbox tries again later. The message
+    is safe to store and log (no URL, secret or personal data)."""

@@ -10,11 +10,15 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.accounts import CustomerProfile
 from domain.customer import Customer
 from domain.events import Event
-from domain.ledger import CreditEntry
+from domain.ledger import CreditEntry, LedgerAdjustment, StatementLine
 from domain.money import Money
+from domain.notifications import InboxNotification, OutboxMessage
 from domain.order import Order, PaymentAttempt
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
 
 
 class Clock(Protocol):
@@ -188,6 +192,78 @@ class CreditLedger(Protocol):
 
     async def get(self, order_id: str) -> CreditEntry | None: ...
 
+    async def add_adjustment(self, entry: LedgerAdjustment) -> None:
+        """Append a reversal or adjustment; raises DuplicateEntry when its id exists."""
+        ...
+
+    async def balance(self, customer_id: str) -> int:
+        """The sum of every grant, reversal and adjustment of the customer."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    async def get(self, customer_id: str) -> CustomerProfile | None: ...
+
+    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
+        """Insert, or update the stored profile (`CustomerProfile.merged_with`): latest
+        contact details, and a referral agent only where none was known. Returns it."""
+        ...
+
+    async def set_referral_agent(
+        self, customer_id: str, agent_id: str | None
+    ) -> CustomerProfile | None:
+        """Replace the customer's referral agent; None when the customer is unknown."""
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    async def get(self, customer_id: str, kind: str) -> Subscription | None: ...
+
+    async def save(self, subscription: Subscription) -> None:
+        """Insert or update; raises ConcurrencyConflict (now or at commit) if someone else
+        saved it since it was loaded (or created it meanwhile). Bumps `version`."""
+        ...
+
+
+class ReferralRepository(Protocol):
+    async def add(self, record: ReferralRecord) -> None:
+        """Insert; raises DuplicateReferral (now or at commit) if the order has one."""
+        ...
+
+
+class Outbox(Protocol):
+    """Notifications waiting to be delivered, written with the facts they describe; the
+    customer-addressed ones are also the customer's inbox."""
+
+    async def add(self, message: OutboxMessage) -> None:
+        """Insert; a message whose id exists is silently ignored (the same fact twice)."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Undelivered messages whose next attempt is at or before `now`, earliest first."""
+        ...
+
+    async def mark_delivered(self, message_id: str, now: datetime) -> None: ...
+
+    async def mark_failed(self, message_id: str, error: str, next_attempt_at: datetime) -> None:
+        """Count a failed attempt, keep its error, and wait until `next_attempt_at`."""
+        ...
+
+    async def mark_read(self, customer_id: str, ids: Sequence[str], now: datetime) -> int:
+        """Mark the customer's unread messages among `ids` read; other customers' ids
+        and unknown ids change nothing. Returns how many were newly marked."""
+        ...
+
+
+class Notifier(Protocol):
+    """Somewhere notifications go (a log, a receiver over HTTP)."""
+
+    name: str
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        """Deliver once; raise on failure so the outbox retries later."""
+        ...
+
 
 class PaymentReports(Protocol):
     """What the operator reads: orders, failed attempts, credits and their totals.
@@ -212,12 +288,50 @@ class PaymentReports(Protocol):
 
     async def ledger_totals(self) -> LedgerTotals: ...
 
+    async def customer(self, customer_id: str) -> CustomerProfile | None: ...
+
+    async def statement(self, customer_id: str) -> list[StatementLine]:
+        """The customer's ledger entries, oldest first."""
+        ...
+
+    async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
+        """Every subscription of the customer, by kind."""
+        ...
+
+    async def active_subscriptions(
+        self, now: datetime, limit: int, offset: int = 0
+    ) -> list[Subscription]:
+        """Subscriptions with a period covering `now`, ending soonest first."""
+        ...
+
+    async def orders_of(self, customer_id: str, limit: int, offset: int = 0) -> list[Order]:
+        """The customer's orders, newest first."""
+        ...
+
+    async def referrals_of(self, agent_id: str) -> list[ReferralRecord]:
+        """The agent's referral records, by order id."""
+        ...
+
+    async def notifications_of(
+        self, customer_id: str, limit: int, offset: int = 0
+    ) -> list[InboxNotification]:
+        """The customer's notifications, newest first, with when each was read."""
+        ...
+
+    async def outbox_backlog(self) -> int:
+        """How many messages are not delivered yet."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over the repositories: commit or nothing."""
 
     orders: OrderRepository
     ledger: CreditLedger
+    customers: CustomerRepository
+    subscriptions: SubscriptionRepository
+    referrals: ReferralRepository
+    outbox: Outbox
 
     async def __aenter__(self) -> Self: ...
 

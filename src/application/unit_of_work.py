@@ -3,9 +3,12 @@
 Use cases change orders and grant credits; they never publish by hand. This wrapper sits
 over any store's unit of work (memory, JSON journal, SQL), so the rule is written once: an
 order's events are taken from it when the order is written (added or saved), an
-`OrderCredited` is recorded when a ledger entry is written, and both reach the publisher
-when the unit of work ends, for what was committed. A rollback, a failed commit or an exit
-without commit drops them: subscribers never hear of a change the store does not hold.
+`OrderCredited` is recorded when a ledger entry is written, a saved subscription hands over
+its `SubscriptionActivated` events, `record` takes facts no aggregate carries (a
+`ReferralEarned`), and all reach the publisher when the unit of work ends, for what was
+committed. A rollback, a failed commit or an exit without commit drops them: subscribers
+never hear of a change the store does not hold. The notifications those events call for
+go to the outbox in the same transaction, just before the commit.
 """
 
 from __future__ import annotations
@@ -16,14 +19,20 @@ from typing import Self
 
 from application.ports import (
     CreditLedger,
+    CustomerRepository,
     EventPublisher,
     OrderRepository,
+    Outbox,
+    ReferralRepository,
     Store,
+    SubscriptionRepository,
     UnitOfWork,
 )
 from domain.events import Event, OrderCredited
-from domain.ledger import CreditEntry
+from domain.ledger import CreditEntry, LedgerAdjustment
+from domain.notifications import notifications_for
 from domain.order import Order
+from domain.subscriptions import Subscription
 
 
 class _Events:
@@ -36,15 +45,23 @@ class _Events:
     def __init__(self) -> None:
         self.orders: list[Event] = []
         self.credits: list[Event] = []
+        self.fulfilment: list[Event] = []
         self.committed: list[Event] = []
+        # order id -> customer id of every order written: order events do not name it
+        self.customers: dict[str, str] = {}
 
     def commit(self) -> None:
-        self.committed += self.orders + self.credits
+        self.committed += self.pending()
         self.discard()
+
+    def pending(self) -> list[Event]:
+        """What the next commit will publish, in publishing order."""
+        return self.orders + self.credits + self.fulfilment
 
     def discard(self) -> None:
         self.orders = []
         self.credits = []
+        self.fulfilment = []
 
     def take_committed(self) -> list[Event]:
         committed, self.committed = self.committed, []
@@ -61,6 +78,7 @@ class _CollectingOrders:
     async def add(self, order: Order) -> None:
         await self._orders.add(order)
         self._events.orders += order.pull_events()
+        self._events.customers[order.order_id] = order.customer_id
 
     async def get(self, order_id: str) -> Order | None:
         return await self._orders.get(order_id)
@@ -68,6 +86,7 @@ class _CollectingOrders:
     async def save(self, order: Order) -> None:
         await self._orders.save(order)
         self._events.orders += order.pull_events()
+        self._events.customers[order.order_id] = order.customer_id
 
 
 class _CollectingLedger:
@@ -84,6 +103,28 @@ class _CollectingLedger:
     async def get(self, order_id: str) -> CreditEntry | None:
         return await self._ledger.get(order_id)
 
+    async def add_adjustment(self, entry: LedgerAdjustment) -> None:
+        await self._ledger.add_adjustment(entry)
+
+    async def balance(self, customer_id: str) -> int:
+        return await self._ledger.balance(customer_id)
+
+
+class _CollectingSubscriptions:
+    """The store's subscriptions; each saved subscription hands its events over
+    (a `SubscriptionActivated` per period granted)."""
+
+    def __init__(self, subscriptions: SubscriptionRepository, events: _Events) -> None:
+        self._subscriptions = subscriptions
+        self._events = events
+
+    async def get(self, customer_id: str, kind: str) -> Subscription | None:
+        return await self._subscriptions.get(customer_id, kind)
+
+    async def save(self, subscription: Subscription) -> None:
+        await self._subscriptions.save(subscription)
+        self._events.fulfilment += subscription.pull_events()
+
 
 class PublishingUnitOfWork:
     """A store's unit of work whose committed events are published when it ends.
@@ -98,6 +139,17 @@ class PublishingUnitOfWork:
         self._events = _Events()
         self.orders: OrderRepository = _CollectingOrders(inner.orders, self._events)
         self.ledger: CreditLedger = _CollectingLedger(inner.ledger, self._events)
+        self.customers: CustomerRepository = inner.customers
+        self.subscriptions: SubscriptionRepository = _CollectingSubscriptions(
+            inner.subscriptions, self._events
+        )
+        self.referrals: ReferralRepository = inner.referrals
+        self.outbox: Outbox = inner.outbox
+
+    def record(self, event: Event) -> None:
+        """Publish `event` if this unit of work commits (facts no aggregate carries,
+        such as a `ReferralEarned`); dropped like the rest on rollback."""
+        self._events.fulfilment.append(event)
 
     async def __aenter__(self) -> Self:
         await self._inner.__aenter__()
@@ -119,8 +171,14 @@ class PublishingUnitOfWork:
 
     async def commit(self) -> None:
         """Commit, or on failure roll back, so a later commit cannot write what the
-        failed one dropped the events of. The commit's error is the one reported."""
+        failed one dropped the events of. The commit's error is the one reported.
+
+        The notifications of the events about to be committed go to the outbox first,
+        in the same transaction: the outbox holds a message exactly when its fact is stored.
+        """
         try:
+            for message in notifications_for(self._events.pending(), self._events.customers):
+                await self._inner.outbox.add(message)
             await self._inner.commit()
         except BaseException as failure:
             self._events.discard()

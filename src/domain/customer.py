@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -11,6 +12,14 @@ _PHONE = re.compile(r"^[6-9]\d{9}$")
 _EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 NAME_MIN, NAME_MAX = 2, 100
 EMAIL_MAX = 254
+CUSTOMER_ID_PREFIX = "cus_"
+
+
+def customer_id_for_email(email: str) -> str:
+    """The stable id of a customer known only by e-mail (AUTH_MODE=none): one per address,
+    whatever its case or surrounding spaces, and not the address itself."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return CUSTOMER_ID_PREFIX + digest[:32]
 
 
 @dataclass(frozen=True)

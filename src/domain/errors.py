@@ -52,3 +52,31 @@ class DuplicateCredit(DomainError):
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} is already credited")
         self.order_id = order_id
+
+
+class InsufficientCredits(DomainError):
+    """A ledger change would take a customer's balance below zero."""
+
+    def __init__(self, customer_id: str, balance: int, change: int) -> None:
+        super().__init__(
+            f"customer {customer_id} has {balance} credits; cannot apply {change}"
+        )
+        self.customer_id = customer_id
+        self.balance = balance
+        self.change = change
+
+
+class DuplicateEntry(DomainError):
+    """The ledger already holds an entry with this id."""
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(f"ledger entry {entry_id} already exists")
+        self.entry_id = entry_id
+
+
+class DuplicateReferral(DomainError):
+    """This order already earned its referral record."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} already has a referral record")
+        self.order_id = order_id

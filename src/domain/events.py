@@ -77,3 +77,24 @@ class OrderCredited(Event):
     """The ledger granted a paid order its credits (recorded when the entry is written)."""
 
     credits: int
+
+
+@dataclass(frozen=True)
+class SubscriptionActivated(Event):
+    """A paid order's period was added to the customer's subscription of `kind`."""
+
+    customer_id: str
+    kind: str
+    plan_id: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ReferralEarned(Event):
+    """An agent earned a commission on an order paid by a customer they referred."""
+
+    agent_id: str
+    customer_id: str
+    amount: Money
+    commission: Money

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.customer import Customer
-from domain.errors import IllegalTransition
+from domain.errors import IllegalTransition, InvalidField
 from domain.events import (
     Event,
     OrderActivated,
@@ -26,6 +26,7 @@ from domain.events import (
     PaymentMismatch,
 )
 from domain.money import Money
+from domain.plans import Purchase
 
 
 class OrderStatus(StrEnum):
@@ -122,11 +123,32 @@ class Order:
     updated_at: datetime | None = None
     attempts: list[PaymentAttempt] = field(default_factory=list)
     version: int = 0
+    customer_id: str = ""
+    purchase: Purchase = field(default_factory=Purchase.free_amount)
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def create(cls, order_id: str, amount: Money, customer: Customer, now: datetime) -> Order:
-        order = cls(order_id=order_id, amount=amount, customer=customer, created_at=now)
+    def create(
+        cls,
+        order_id: str,
+        amount: Money,
+        customer: Customer,
+        now: datetime,
+        *,
+        customer_id: str,
+        purchase: Purchase | None = None,
+    ) -> Order:
+        """A new order of `customer_id`; `purchase` (default: free amount) is what it earns."""
+        if not customer_id:
+            raise InvalidField("customer_id", "must not be empty")
+        order = cls(
+            order_id=order_id,
+            amount=amount,
+            customer=customer,
+            created_at=now,
+            customer_id=customer_id,
+            purchase=purchase if purchase is not None else Purchase.free_amount(),
+        )
         order.updated_at = now
         order.events.append(OrderCreated(order_id, now, amount))
         return order

@@ -112,6 +112,44 @@ class Plan:
         return self.kind if self.kind is not None else self.plan_id
 
 
+@dataclass(frozen=True)
+class Purchase:
+    """What an order earns once paid, fixed on the order when it is created.
+
+    Copied from the plan rather than looked up at payment time, so a plan later changed
+    or removed from the catalogue never changes what a paid order earned.
+    """
+
+    plan_id: str | None
+    credits: int
+    period: Period | None
+    kind: str | None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.credits, bool) or not isinstance(self.credits, int):
+            raise InvalidField("credits", "must be a whole number")
+        if self.credits < 0:
+            raise InvalidField("credits", "must not be negative")
+        if (self.period is None) != (self.kind is None):
+            raise InvalidField("kind", "a purchase has a kind exactly when it has a period")
+        if self.period is not None and self.plan_id is None:
+            raise InvalidField("plan_id", "a period is only bought through a plan")
+
+    @classmethod
+    def free_amount(cls) -> Purchase:
+        """A payment of any amount without a plan: one credit, no period."""
+        return cls(None, 1, None, None)
+
+    @classmethod
+    def of(cls, plan: Plan) -> Purchase:
+        return cls(plan.plan_id, plan.credits, plan.period, plan.subscription_kind)
+
+    @property
+    def subscription_kind(self) -> str | None:
+        """Which subscription this purchase extends (as `Plan.subscription_kind`)."""
+        return self.kind
+
+
 class UnknownPlan(InvalidField):
     """No plan has this id."""
 

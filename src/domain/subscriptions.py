@@ -13,6 +13,9 @@ Rules, each unlike the academy seed:
   the one before ended) move back by the time removed, so no gap opens and no day is
   counted twice. A period that began after a lapse stays: it started at its payment time.
 
+A subscription carries a `version` the store checks on save (optimistic concurrency), and
+records a `SubscriptionActivated` event for each period it grants.
+
 Times must be timezone-aware; periods are reckoned in the timezone of the payment time
 passed in (the service passes UTC), so a month is a calendar month there.
 """
@@ -25,7 +28,8 @@ from decimal import Decimal
 
 from domain.calendar_math import add_months
 from domain.errors import DomainError, InvalidField
-from domain.plans import Plan
+from domain.events import Event, SubscriptionActivated
+from domain.plans import Plan, Purchase
 
 _SECOND_US = 1_000_000
 
@@ -64,7 +68,12 @@ class Subscription:
     """The periods one customer holds of one kind, in the order they were bought."""
 
     def __init__(
-        self, customer_id: str, kind: str, periods: tuple[SubscriptionPeriod, ...] = ()
+        self,
+        customer_id: str,
+        kind: str,
+        periods: tuple[SubscriptionPeriod, ...] = (),
+        *,
+        version: int = 0,
     ) -> None:
         if not customer_id:
             raise InvalidField("customer_id", "must not be empty")
@@ -76,14 +85,24 @@ class Subscription:
         self.customer_id = customer_id
         self.kind = kind
         self._periods = list(periods)
+        self.version = version
+        self.events: list[Event] = []
 
     @classmethod
-    def for_plan(cls, customer_id: str, plan: Plan) -> Subscription:
-        """An empty subscription of the kind `plan` extends."""
+    def for_plan(cls, customer_id: str, plan: Plan | Purchase) -> Subscription:
+        """An empty subscription of the kind `plan` (or a purchase of it) extends."""
         kind = plan.subscription_kind
         if kind is None:
             raise InvalidField("plan_id", f'plan "{plan.plan_id}" grants no subscription period')
         return cls(customer_id, kind)
+
+    def copy(self) -> Subscription:
+        """An independent copy with the same periods and version, without events."""
+        return Subscription(self.customer_id, self.kind, self.periods, version=self.version)
+
+    def pull_events(self) -> list[Event]:
+        events, self.events = self.events, []
+        return events
 
     @property
     def periods(self) -> tuple[SubscriptionPeriod, ...]:
@@ -100,10 +119,14 @@ class Subscription:
     def period_for(self, order_id: str) -> SubscriptionPeriod | None:
         return next((p for p in self._periods if p.order_id == order_id), None)
 
-    def activate(self, order_id: str, plan: Plan, paid_at: datetime) -> SubscriptionPeriod:
+    def activate(
+        self, order_id: str, plan: Plan | Purchase, paid_at: datetime
+    ) -> SubscriptionPeriod:
         """Grant the period `plan` gives for the paid order; again for one order: no change.
 
         Starts at the current end if that is later than `paid_at`, else at `paid_at`.
+        A `Purchase` (what the order recorded of its plan) activates as its plan would,
+        so a plan since removed from the catalogue still activates a late payment.
         """
         existing = self.period_for(order_id)
         if existing is not None:
@@ -118,6 +141,17 @@ class Subscription:
         ends_at = add_months(starts_at, plan.period.months)
         period = SubscriptionPeriod(order_id, starts_at, ends_at, ends_at - starts_at)
         self._periods.append(period)
+        self.events.append(
+            SubscriptionActivated(
+                order_id,
+                paid_at,
+                self.customer_id,
+                self.kind,
+                plan.plan_id or self.kind,
+                starts_at,
+                ends_at,
+            )
+        )
         return period
 
     def end_period(self, order_id: str, now: datetime) -> SubscriptionPeriod:

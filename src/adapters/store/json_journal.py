@@ -2,13 +2,17 @@
 
 Files, for `STORE_URL=json:///data/credits.json`:
 - `credits.json`: the snapshot, one JSON document
-  `{"format": 1, "generation": G, "orders": [...], "credits": [...]}`, only ever replaced
-  whole by an atomic rename.
+  `{"format": 1, "generation": G, "orders": [...], "credits": [...], "customers": [...],
+  "adjustments": [...], "subscriptions": [...], "referrals": [...], "outbox": [...]}` (the
+  last five may be missing from older snapshots), only ever replaced whole by an atomic
+  rename.
 - `credits.json.journal`: JSON lines. The first is the header `{"generation": G}`; each
   following line is one committed transaction `{"ops": [...]}` whose operations are
   `{"op": "order", "order": {...}}` (a full order snapshot), `{"op": "credit", "credit":
-  {...}}` or `{"op": "reset"}`. A commit appends one line and fsyncs: its cost does not
-  grow with the history.
+  {...}}`, `{"op": "customer", ...}`, `{"op": "adjustment", ...}`, `{"op": "subscription",
+  ...}`, `{"op": "referral", ...}`, `{"op": "outbox", ...}` (a full message, on insert and
+  on every change of its delivery or read state) or `{"op": "reset"}`. A commit appends one line and
+  fsyncs: its cost does not grow with the history.
 - `credits.json.lock`: held with `fcntl.flock` for the whole unit of work, so processes
   sharing the files are serialized. Entering a unit of work first reads any lines other
   processes appended since this process last looked.
@@ -34,17 +38,30 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from adapters.store.outbox_records import outbox_from_record, outbox_record
 from adapters.store.records import (
     Record,
+    adjustment_from_record,
+    adjustment_record,
     credit_from_record,
     credit_record,
+    customer_from_record,
+    customer_record,
     order_from_record,
     order_record,
+    referral_from_record,
+    referral_record,
+    subscription_from_record,
+    subscription_record,
 )
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState
-from domain.ledger import CreditEntry
+from domain.accounts import CustomerProfile
+from domain.ledger import CreditEntry, LedgerAdjustment
+from domain.notifications import OutboxMessage
 from domain.order import Order
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
 
 FORMAT = 1
 DEFAULT_COMPACT_AFTER = 10_000
@@ -73,29 +90,79 @@ def _encode(document: Record) -> bytes:
 def _ops(changes: Changes) -> list[Record]:
     orders = [{"op": "order", "order": order_record(o)} for o in changes.orders.values()]
     credits = [{"op": "credit", "credit": credit_record(c)} for c in changes.credits.values()]
-    return orders + credits
+    return orders + credits + _account_ops(changes)
+
+
+def _account_ops(changes: Changes) -> list[Record]:
+    return (
+        [{"op": "customer", "customer": customer_record(c)} for c in changes.customers.values()]
+        + [
+            {"op": "adjustment", "adjustment": adjustment_record(a)}
+            for a in changes.adjustments.values()
+        ]
+        + [
+            {"op": "subscription", "subscription": subscription_record(s)}
+            for s in changes.subscriptions.values()
+        ]
+        + [{"op": "referral", "referral": referral_record(r)} for r in changes.referrals.values()]
+        + [{"op": "outbox", "outbox": outbox_record(m)} for m in changes.outbox.values()]
+    )
+
+
+_Item = (
+    CreditEntry
+    | Order
+    | CustomerProfile
+    | LedgerAdjustment
+    | Subscription
+    | ReferralRecord
+    | OutboxMessage
+)
+_DECODERS: dict[str, tuple[str, Callable[[Record], _Item]]] = {
+    "order": ("order", order_from_record),
+    "credit": ("credit", credit_from_record),
+    "customer": ("customer", customer_from_record),
+    "adjustment": ("adjustment", adjustment_from_record),
+    "subscription": ("subscription", subscription_from_record),
+    "referral": ("referral", referral_from_record),
+    "outbox": ("outbox", outbox_from_record),
+}
+
+
+def _store(state: StoreState, item: _Item) -> None:
+    if isinstance(item, Order):
+        state.orders[item.order_id] = item
+    elif isinstance(item, CreditEntry):
+        state.credits[item.order_id] = item
+    elif isinstance(item, CustomerProfile):
+        state.customers[item.customer_id] = item
+    elif isinstance(item, LedgerAdjustment):
+        state.adjustments[item.entry_id] = item
+    elif isinstance(item, Subscription):
+        state.subscriptions[(item.customer_id, item.kind)] = item
+    elif isinstance(item, OutboxMessage):
+        state.outbox[item.message_id] = item
+    else:
+        state.referrals[item.order_id] = item
 
 
 def _apply(state: StoreState, ops: list[Any]) -> None:
     """Decode every operation first, so a bad line changes nothing."""
-    decoded: list[Order | CreditEntry | None] = []
+    decoded: list[_Item | None] = []
     for op in ops:
         kind = op["op"]
         if kind == "reset":
             decoded.append(None)
-        elif kind == "order":
-            decoded.append(order_from_record(op["order"]))
-        elif kind == "credit":
-            decoded.append(credit_from_record(op["credit"]))
+        elif kind in _DECODERS:
+            key, decode = _DECODERS[kind]
+            decoded.append(decode(op[key]))
         else:
             raise ValueError(f"unknown operation {kind!r}")
     for item in decoded:
         if item is None:
             state.clear()
-        elif isinstance(item, Order):
-            state.orders[item.order_id] = item
         else:
-            state.credits[item.order_id] = item
+            _store(state, item)
 
 
 class _Journal:
@@ -171,6 +238,11 @@ class _Journal:
             "generation": generation,
             "orders": [order_record(o) for o in state.orders.values()],
             "credits": [credit_record(c) for c in state.credits.values()],
+            "customers": [customer_record(c) for c in state.customers.values()],
+            "adjustments": [adjustment_record(a) for a in state.adjustments.values()],
+            "subscriptions": [subscription_record(s) for s in state.subscriptions.values()],
+            "referrals": [referral_record(r) for r in state.referrals.values()],
+            "outbox": [outbox_record(m) for m in state.outbox.values()],
         }
         temp = self.path.with_name(self.path.name + ".tmp")
         with open(temp, "wb") as file:
@@ -232,6 +304,12 @@ class _Journal:
             for record in document["credits"]:
                 entry = credit_from_record(record)
                 state.credits[entry.order_id] = entry
+            for name in ("customers", "adjustments", "subscriptions", "referrals"):
+                decode = _DECODERS[name[:-1]][1]
+                for record in document.get(name, []):
+                    _store(state, decode(record))
+            for record in document.get("outbox", []):
+                _store(state, outbox_from_record(record))
             generation = document["generation"]
         except (ValueError, KeyError, TypeError) as exc:
             state.clear()

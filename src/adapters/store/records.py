@@ -6,13 +6,17 @@ with an explicit offset and refused on read if the offset is missing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.accounts import CustomerProfile
 from domain.customer import Customer
-from domain.ledger import CreditEntry
+from domain.ledger import CreditEntry, EntryKind, LedgerAdjustment
 from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus, PaymentAttempt
+from domain.plans import Period, Purchase
+from domain.referrals import ReferralRecord, ReferralStatus
+from domain.subscriptions import Subscription, SubscriptionPeriod
 
 Record = dict[str, Any]
 
@@ -88,6 +92,8 @@ def order_record(order: Order) -> Record:
         "updated_at": _optional_time(order.updated_at),
         "attempts": [attempt_record(a) for a in order.attempts],
         "version": order.version,
+        "customer_id": order.customer_id,
+        "purchase": purchase_record(order.purchase),
     }
 
 
@@ -106,6 +112,30 @@ def order_from_record(record: Record) -> Order:
         updated_at=_parse_optional_time(record["updated_at"]),
         attempts=[attempt_from_record(a) for a in record["attempts"]],
         version=record["version"],
+        customer_id=record.get("customer_id", ""),
+        purchase=purchase_from_record(record.get("purchase")),
+    )
+
+
+def purchase_record(purchase: Purchase) -> Record:
+    return {
+        "plan_id": purchase.plan_id,
+        "credits": purchase.credits,
+        "period": None if purchase.period is None else purchase.period.value,
+        "kind": purchase.kind,
+    }
+
+
+def purchase_from_record(record: Record | None) -> Purchase:
+    """Orders written before plans existed bought a free amount."""
+    if record is None:
+        return Purchase.free_amount()
+    period = record["period"]
+    return Purchase(
+        record["plan_id"],
+        record["credits"],
+        None if period is None else Period(period),
+        record["kind"],
     )
 
 
@@ -119,6 +149,7 @@ def credit_record(entry: CreditEntry) -> Record:
         "customer_email": entry.customer_email,
         "method": entry.method,
         "at": _time(entry.at),
+        "customer_id": entry.customer_id,
     }
 
 
@@ -132,4 +163,106 @@ def credit_from_record(record: Record) -> CreditEntry:
         customer_email=record["customer_email"],
         method=record["method"],
         at=_parse_time(record["at"]),
+        customer_id=record.get("customer_id", ""),
+    )
+
+
+def customer_record(profile: CustomerProfile) -> Record:
+    return {
+        "customer_id": profile.customer_id,
+        "name": profile.name,
+        "email": profile.email,
+        "phone": profile.phone,
+        "referral_agent": profile.referral_agent,
+        "created_at": _time(profile.created_at),
+    }
+
+
+def customer_from_record(record: Record) -> CustomerProfile:
+    return CustomerProfile(
+        customer_id=record["customer_id"],
+        name=record["name"],
+        email=record["email"],
+        phone=record["phone"],
+        referral_agent=record["referral_agent"],
+        created_at=_parse_time(record["created_at"]),
+    )
+
+
+def adjustment_record(entry: LedgerAdjustment) -> Record:
+    return {
+        "entry_id": entry.entry_id,
+        "customer_id": entry.customer_id,
+        "kind": entry.kind.value,
+        "credits": entry.credits,
+        "at": _time(entry.at),
+        "note": entry.note,
+        "order_id": entry.order_id,
+        "refund_id": entry.refund_id,
+    }
+
+
+def adjustment_from_record(record: Record) -> LedgerAdjustment:
+    return LedgerAdjustment(
+        entry_id=record["entry_id"],
+        customer_id=record["customer_id"],
+        kind=EntryKind(record["kind"]),
+        credits=record["credits"],
+        at=_parse_time(record["at"]),
+        note=record["note"],
+        order_id=record["order_id"],
+        refund_id=record["refund_id"],
+    )
+
+
+def subscription_record(subscription: Subscription) -> Record:
+    """Period lengths as whole microseconds, so no float touches them."""
+    return {
+        "customer_id": subscription.customer_id,
+        "kind": subscription.kind,
+        "version": subscription.version,
+        "periods": [
+            {
+                "order_id": p.order_id,
+                "starts_at": _time(p.starts_at),
+                "ends_at": _time(p.ends_at),
+                "bought_us": p.bought // timedelta(microseconds=1),
+            }
+            for p in subscription.periods
+        ],
+    }
+
+
+def subscription_from_record(record: Record) -> Subscription:
+    periods = tuple(
+        SubscriptionPeriod(
+            p["order_id"],
+            _parse_time(p["starts_at"]),
+            _parse_time(p["ends_at"]),
+            timedelta(microseconds=p["bought_us"]),
+        )
+        for p in record["periods"]
+    )
+    return Subscription(record["customer_id"], record["kind"], periods, version=record["version"])
+
+
+def referral_record(record: ReferralRecord) -> Record:
+    return {
+        "agent_id": record.agent_id,
+        "customer_id": record.customer_id,
+        "order_id": record.order_id,
+        "amount": _money(record.amount),
+        "commission": _money(record.commission),
+        "status": record.status.value,
+    }
+
+
+def referral_from_record(record: Record) -> ReferralRecord:
+    return ReferralRecord(
+        agent_id=record["agent_id"],
+        customer_id=record["customer_id"],
+        order_id=record["order_id"],
+        amount=_parse_money(record["amount"]),
+        commission=_parse_money(record["commission"]),
+        status=ReferralStatus(record["status"]),
     )

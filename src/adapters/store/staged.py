@@ -11,9 +11,23 @@ from collections import ChainMap
 from types import TracebackType
 from typing import Self
 
+from adapters.store.staged_accounts import (
+    StagedAdjustments,
+    StagedCustomers,
+    StagedReferrals,
+    StagedSubscriptions,
+)
+from adapters.store.staged_outbox import StagedOutbox
 from adapters.store.state import Changes, StoreState, detached
 from application.errors import ConcurrencyConflict, DuplicateOrder
-from application.ports import CreditLedger, OrderRepository
+from application.ports import (
+    CreditLedger,
+    CustomerRepository,
+    OrderRepository,
+    Outbox,
+    ReferralRepository,
+    SubscriptionRepository,
+)
 from domain.errors import DuplicateCredit
 from domain.ledger import CreditEntry
 from domain.order import Order
@@ -62,9 +76,8 @@ class StagedOrders:
         self._staging.changes.orders[order.order_id] = detached(order)
 
 
-class StagedLedger:
-    def __init__(self, staging: _Staging) -> None:
-        self._staging = staging
+class StagedLedger(StagedAdjustments):
+    """Grants (one per order); adjustments and the balance come from `StagedAdjustments`."""
 
     async def add(self, entry: CreditEntry) -> None:
         if entry.order_id in self._staging.credits():
@@ -86,6 +99,10 @@ class StagedUnitOfWork:
         self._staging = _Staging(state)
         self.orders: OrderRepository = StagedOrders(self._staging)
         self.ledger: CreditLedger = StagedLedger(self._staging)
+        self.customers: CustomerRepository = StagedCustomers(self._staging)
+        self.subscriptions: SubscriptionRepository = StagedSubscriptions(self._staging)
+        self.referrals: ReferralRepository = StagedReferrals(self._staging)
+        self.outbox: Outbox = StagedOutbox(self._staging)
 
     async def __aenter__(self) -> Self:
         if self._staging.active:

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from adapters.store.paging import check_page
+from adapters.store.state_accounts import StateAccountReports
+from adapters.store.state_outbox import StateOutboxReports
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
-from domain.ledger import CreditEntry
+from domain.accounts import CustomerProfile
+from domain.ledger import CreditEntry, LedgerAdjustment
+from domain.notifications import OutboxMessage
 from domain.order import Order
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
 
 ZERO = Decimal("0.00")
 
@@ -36,13 +42,31 @@ class Changes:
 
     orders: dict[str, Order] = field(default_factory=dict)
     credits: dict[str, CreditEntry] = field(default_factory=dict)
+    customers: dict[str, CustomerProfile] = field(default_factory=dict)
+    adjustments: dict[str, LedgerAdjustment] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
+    referrals: dict[str, ReferralRecord] = field(default_factory=dict)
+    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.orders or self.credits)
+        return bool(
+            self.orders
+            or self.credits
+            or self.customers
+            or self.adjustments
+            or self.subscriptions
+            or self.referrals
+            or self.outbox
+        )
 
     def clear(self) -> None:
         self.orders.clear()
         self.credits.clear()
+        self.customers.clear()
+        self.adjustments.clear()
+        self.subscriptions.clear()
+        self.referrals.clear()
+        self.outbox.clear()
 
 
 @dataclass
@@ -51,17 +75,32 @@ class StoreState:
 
     orders: dict[str, Order] = field(default_factory=dict)
     credits: dict[str, CreditEntry] = field(default_factory=dict)
+    customers: dict[str, CustomerProfile] = field(default_factory=dict)
+    adjustments: dict[str, LedgerAdjustment] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
+    referrals: dict[str, ReferralRecord] = field(default_factory=dict)
+    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
 
     def apply(self, changes: Changes) -> None:
         self.orders.update(changes.orders)
         self.credits.update(changes.credits)
+        self.customers.update(changes.customers)
+        self.adjustments.update(changes.adjustments)
+        self.subscriptions.update(changes.subscriptions)
+        self.referrals.update(changes.referrals)
+        self.outbox.update(changes.outbox)
 
     def clear(self) -> None:
         self.orders.clear()
         self.credits.clear()
+        self.customers.clear()
+        self.adjustments.clear()
+        self.subscriptions.clear()
+        self.referrals.clear()
+        self.outbox.clear()
 
 
-class StateReports:
+class StateReports(StateAccountReports, StateOutboxReports):
     """The operator's queries over committed state in process memory.
 
     `read` lends the state under the store's lock (the JSON store first catches up with

@@ -5,6 +5,12 @@ from the gateway (or a verified webhook as evidence); it is applied to the order
 unit of work together with the ledger entry a paid order earns, and the store's uniqueness
 guarantees that entry is written once however many callers race. The unit of work
 publishes the events of each committed round, so a retried round publishes nothing twice.
+
+Fulfilment rides on the grant: in the same unit of work that adds it, a plan's period is
+added to the customer's subscription (optimistic version on the subscription) and a
+referred customer's agent earns a referral record (unique per order). A refused grant,
+period or record means another caller got there first: the round is retried on fresh
+state, where the grant is found and nothing is fulfilled twice.
 """
 
 from __future__ import annotations
@@ -12,26 +18,38 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 import structlog
 
 from application.errors import ConcurrencyConflict, OrderNotFound
 from application.ports import Clock, GatewayOrderStatus, PaymentGateway
-from application.unit_of_work import UnitOfWorkFactory
-from domain.errors import DuplicateCredit
+from application.unit_of_work import PublishingUnitOfWork, UnitOfWorkFactory
+from domain.errors import DuplicateCredit, DuplicateReferral
+from domain.events import ReferralEarned
 from domain.ledger import credit_for
 from domain.order import Order, OrderStatus, PaymentAttempt
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
 
 MAX_ROUNDS = 20
+DEFAULT_COMMISSION_RATE = Decimal("0.10")
 
 
 class ConfirmPayment:
-    def __init__(self, units: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock) -> None:
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        commission_rate: Decimal = DEFAULT_COMMISSION_RATE,
+    ) -> None:
         self._units = units
         self._gateway = gateway
         self._clock = clock
+        self._commission_rate = commission_rate
 
     async def execute(
         self,
@@ -69,7 +87,7 @@ class ConfirmPayment:
         for _ in range(MAX_ROUNDS):
             try:
                 return await self._apply_once(order_id, attempts, gateway_status)
-            except (ConcurrencyConflict, DuplicateCredit):
+            except (ConcurrencyConflict, DuplicateCredit, DuplicateReferral):
                 await asyncio.sleep(0)
         raise ConcurrencyConflict(f"order {order_id} kept changing under confirmation")
 
@@ -91,6 +109,7 @@ class ConfirmPayment:
             changed |= _apply_gateway_status(order, gateway_status, now)
             if order.status is OrderStatus.PAID and await uow.ledger.get(order_id) is None:
                 await uow.ledger.add(credit_for(order, now))
+                await self._fulfil(uow, order, now)
                 credited = changed = True
             if not changed:
                 return order
@@ -99,6 +118,37 @@ class ConfirmPayment:
         if credited:
             log.info("order credited", order_id=order_id)
         return order
+
+    async def _fulfil(self, uow: PublishingUnitOfWork, order: Order, now: datetime) -> None:
+        """What a paid order earns besides its grant: its period and its agent's record."""
+        purchase = order.purchase
+        paid_at = order.paid_at or now
+        if purchase.period is not None and purchase.kind is not None:
+            subscription = await uow.subscriptions.get(order.customer_id, purchase.kind)
+            if subscription is None:
+                subscription = Subscription.for_plan(order.customer_id, purchase)
+            subscription.activate(order.order_id, purchase, paid_at)
+            await uow.subscriptions.save(subscription)
+        profile = await uow.customers.get(order.customer_id)
+        if profile is not None and profile.referral_agent is not None:
+            record = ReferralRecord.earn(
+                profile.referral_agent,
+                order.customer_id,
+                order.order_id,
+                order.amount,
+                self._commission_rate,
+            )
+            await uow.referrals.add(record)
+            uow.record(
+                ReferralEarned(
+                    order.order_id,
+                    now,
+                    record.agent_id,
+                    record.customer_id,
+                    record.amount,
+                    record.commission,
+                )
+            )
 
     async def _require_known(self, order_id: str) -> None:
         """Unknown ids are answered locally, never forwarded to the gateway."""

@@ -26,3 +26,7 @@ async def test_concurrent_webhooks_and_polls_credit_exactly_once(
     final = (await service.client.get(f"/api/payment/status/{order_id}")).json()
     assert final["status"] == "SUCCESS"
     assert len(final["attempts"]) == 1
+    reports = service.container.store().reports()
+    [paid] = await reports.recent_orders(1)
+    notified = [n.topic for n in await reports.notifications_of(paid.customer_id, 100)]
+    assert notified == ["payment.succeeded"]

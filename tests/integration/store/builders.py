@@ -10,6 +10,7 @@ from domain.money import Money
 from domain.order import AttemptStatus, Order, PaymentAttempt
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
+CUSTOMER_ID = "cus_test_customer"
 
 
 def at(minutes: int) -> datetime:
@@ -21,7 +22,9 @@ def customer(name: str = "Ananya Śrīnivāsan") -> Customer:
 
 
 def active_order(order_id: str, amount: str = "499.00", minutes: int = 0) -> Order:
-    order = Order.create(order_id, Money.of(amount), customer(), at(minutes))
+    order = Order.create(
+        order_id, Money.of(amount), customer(), at(minutes), customer_id=CUSTOMER_ID
+    )
     order.activate(f"cf_{order_id}", f"session_{order_id}", at(minutes))
     return order
 

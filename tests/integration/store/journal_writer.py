@@ -27,7 +27,9 @@ async def main(path: str, prefix: str, count: int, credit_order: str | None) -> 
     await store.open()
     customer = Customer.create("Asha Rao", "asha@example.com", "9876543210")
     for i in range(count):
-        order = Order.create(f"{prefix}_{i}", Money.of("10.00"), customer, T0)
+        order = Order.create(
+            f"{prefix}_{i}", Money.of("10.00"), customer, T0, customer_id="cus_asha"
+        )
         async with store.unit_of_work() as uow:
             await uow.orders.add(order)
             await uow.commit()

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from adapters.store.json_journal import JsonJournalStore
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
 from application.unit_of_work import UnitOfWorkFactory
-from domain.errors import DuplicateCredit
+from domain.accounts import CustomerProfile
+from domain.errors import DuplicateCredit, DuplicateEntry, DuplicateReferral
 from domain.events import (
     OrderActivated,
     OrderCreated,
@@ -19,12 +22,18 @@ from domain.events import (
     OrderPaid,
     PaymentAttemptRecorded,
 )
-from domain.order import AttemptStatus, OrderStatus
+from domain.ledger import EntryKind, LedgerAdjustment
+from domain.money import Money
+from domain.order import AttemptStatus, Order, OrderStatus
+from domain.plans import Period, Purchase
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
 from unit.application.fakes import RecordingPublisher
 
-from .builders import active_order, at, attempt, credit, paid_order
+from .builders import CUSTOMER_ID, active_order, at, attempt, credit, customer, paid_order
 
 IST = timezone(timedelta(hours=5, minutes=30))
+PREMIUM = Purchase("premium-yearly", 3, Period.MONTHLY, "premium")
 
 
 async def test_added_order_reloads_equal_with_every_field(store: Store) -> None:
@@ -396,3 +405,253 @@ async def test_open_is_idempotent(store: Store) -> None:
     await store.open()
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_A") == active_order("ORDER_A")
+
+
+# --- accounts: customers, ledger adjustments, subscriptions, referrals -----------------
+
+
+def _profile(customer_id: str = "cus_a", agent: str | None = None) -> CustomerProfile:
+    return CustomerProfile(customer_id, "Asha Rao", "asha@example.com", "9876543210", agent, at(0))
+
+
+def _subscription(customer_id: str, *orders: tuple[str, int]) -> Subscription:
+    subscription = Subscription(customer_id, "premium")
+    for order_id, minutes in orders:
+        subscription.activate(order_id, PREMIUM, at(minutes))
+    return subscription
+
+
+def _same(one: Subscription | None, two: Subscription | None) -> bool:
+    assert one is not None and two is not None
+    return (one.customer_id, one.kind, one.periods, one.version) == (
+        two.customer_id,
+        two.kind,
+        two.periods,
+        two.version,
+    )
+
+
+async def test_an_order_keeps_its_customer_and_purchase(store: Store) -> None:
+    order = Order.create(
+        "ORDER_P", Money.of("4999.00"), customer(), at(0), customer_id="cus_p", purchase=PREMIUM
+    )
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        loaded = await uow.orders.get("ORDER_P")
+    assert loaded == order
+    assert loaded is not None and loaded.purchase == PREMIUM and loaded.customer_id == "cus_p"
+
+
+async def test_customers_upsert_keeps_the_first_agent_and_can_be_set(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        assert await uow.customers.get("cus_a") is None
+        assert await uow.customers.set_referral_agent("cus_a", "agent_1") is None
+        assert await uow.customers.upsert(_profile()) == _profile()
+        await uow.commit()
+    newer = replace(_profile(agent="agent_1"), name="Asha R", created_at=at(9))
+    async with store.unit_of_work() as uow:
+        stored = await uow.customers.upsert(newer)
+        assert stored == replace(_profile(agent="agent_1"), name="Asha R")
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        again = await uow.customers.upsert(_profile(agent="agent_2"))
+        assert again.referral_agent == "agent_1" and again.name == "Asha Rao"
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        changed = await uow.customers.set_referral_agent("cus_a", "agent_3")
+        assert changed is not None and changed.referral_agent == "agent_3"
+        await uow.commit()
+    reported = await store.reports().customer("cus_a")
+    assert reported is not None and reported.referral_agent == "agent_3"
+    assert reported.created_at == at(0)
+    assert await store.reports().customer("cus_none") is None
+
+
+async def test_adjustments_balance_and_statement(store: Store) -> None:
+    order = paid_order("ORDER_A")
+    reversal = LedgerAdjustment(
+        "REV_1", CUSTOMER_ID, EntryKind.REVERSAL, -1, at(5), order_id="ORDER_A", refund_id="R1"
+    )
+    gift = LedgerAdjustment("ADJ_1", CUSTOMER_ID, EntryKind.ADJUSTMENT, 7, at(4), "goodwill")
+    elsewhere = LedgerAdjustment("ADJ_2", "cus_other", EntryKind.ADJUSTMENT, 2, at(4), "x")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.ledger.add(credit(order))
+        await uow.ledger.add_adjustment(reversal)
+        await uow.ledger.add_adjustment(gift)
+        await uow.ledger.add_adjustment(elsewhere)
+        assert await uow.ledger.balance(CUSTOMER_ID) == 7
+        with pytest.raises(DuplicateEntry):
+            await uow.ledger.add_adjustment(replace(gift, credits=1))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        with pytest.raises(DuplicateEntry):
+            await uow.ledger.add_adjustment(gift)
+        assert await uow.ledger.balance(CUSTOMER_ID) == 7
+        assert await uow.ledger.balance("cus_none") == 0
+    lines = await store.reports().statement(CUSTOMER_ID)
+    assert [(line.entry_id, line.kind, line.credits) for line in lines] == [
+        ("ORDER_A", EntryKind.GRANT, 1),
+        ("ADJ_1", EntryKind.ADJUSTMENT, 7),
+        ("REV_1", EntryKind.REVERSAL, -1),
+    ]
+    assert lines[1].note == "goodwill" and lines[2].refund_id == "R1"
+    assert lines[2].order_id == "ORDER_A" and lines[2].at == at(5)
+    assert await store.reports().statement("cus_none") == []
+
+
+async def test_subscriptions_save_with_versions_and_refuse_stale_saves(store: Store) -> None:
+    first = _subscription("cus_a", ("O1", 0))
+    async with store.unit_of_work() as uow:
+        assert await uow.subscriptions.get("cus_a", "premium") is None
+        await uow.subscriptions.save(first)
+        assert first.version == 1
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        loaded = await uow.subscriptions.get("cus_a", "premium")
+        assert _same(loaded, first)
+        assert loaded is not None
+        loaded.activate("O2", PREMIUM, at(1))
+        await uow.subscriptions.save(loaded)
+        await uow.commit()
+    assert loaded.version == 2
+    with pytest.raises(ConcurrencyConflict):
+        async with store.unit_of_work() as uow:
+            first.activate("O3", PREMIUM, at(2))
+            await uow.subscriptions.save(first)
+            await uow.commit()
+    with pytest.raises(ConcurrencyConflict):
+        async with store.unit_of_work() as uow:
+            await uow.subscriptions.save(_subscription("cus_a", ("O4", 3)))
+            await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert _same(await uow.subscriptions.get("cus_a", "premium"), loaded)
+    [reported] = await store.reports().subscriptions_of("cus_a")
+    assert _same(reported, loaded)
+    assert reported.periods[1].starts_at == reported.periods[0].ends_at
+    assert reported.periods[0].bought == reported.periods[0].length
+
+
+async def test_active_subscriptions_and_subscriptions_of(store: Store) -> None:
+    running = _subscription("cus_a", ("O1", 0))
+    later = _subscription("cus_b", ("O2", 10))
+    lapsed = _subscription("cus_c", ("O3", -60 * 24 * 60))
+    other_kind = Subscription("cus_a", "basic")
+    other_kind.activate("O4", Purchase("basic", 0, Period.YEARLY, "basic"), at(0))
+    async with store.unit_of_work() as uow:
+        for subscription in (running, later, lapsed, other_kind):
+            await uow.subscriptions.save(subscription)
+        await uow.commit()
+    reports = store.reports()
+    active = await reports.active_subscriptions(at(20), 10)
+    assert [(s.customer_id, s.kind) for s in active] == [
+        ("cus_a", "premium"),
+        ("cus_b", "premium"),
+        ("cus_a", "basic"),
+    ]
+    page = await reports.active_subscriptions(at(20), 1, 1)
+    assert [(s.customer_id, s.kind) for s in page] == [("cus_b", "premium")]
+    assert _same(page[0], later)
+    assert [s.kind for s in await reports.subscriptions_of("cus_a")] == ["basic", "premium"]
+    assert await reports.subscriptions_of("cus_none") == []
+
+
+async def test_a_second_referral_for_an_order_is_refused(store: Store) -> None:
+    record = ReferralRecord.earn("agent_1", "cus_a", "O1", Money.of("499.00"), Decimal("0.10"))
+    async with store.unit_of_work() as uow:
+        await uow.referrals.add(record)
+        await uow.referrals.add(
+            ReferralRecord.earn("agent_1", "cus_b", "O0", Money.of("1.05"), Decimal("0.10"))
+        )
+        await uow.referrals.add(
+            ReferralRecord.earn("agent_2", "cus_b", "O2", Money.of("1.00"), Decimal("0.10"))
+        )
+        await uow.commit()
+    with pytest.raises(DuplicateReferral):
+        async with store.unit_of_work() as uow:
+            await uow.referrals.add(record.reverse())
+            await uow.commit()
+    listed = await store.reports().referrals_of("agent_1")
+    assert [r.order_id for r in listed] == ["O0", "O1"]
+    assert listed[1] == record
+    assert listed[0].commission == Money.of("0.11")
+    assert await store.reports().referrals_of("agent_none") == []
+
+
+async def test_orders_of_a_customer_newest_first(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        for index in range(3):
+            await uow.orders.add(active_order(f"ORDER_{index}", minutes=index))
+        await uow.orders.add(
+            Order.create("ORDER_X", Money.of("1.00"), customer(), at(9), customer_id="cus_x")
+        )
+        await uow.commit()
+    reports = store.reports()
+    mine = await reports.orders_of(CUSTOMER_ID, 2)
+    assert [o.order_id for o in mine] == ["ORDER_2", "ORDER_1"]
+    assert [o.order_id for o in await reports.orders_of(CUSTOMER_ID, 2, 2)] == ["ORDER_0"]
+    assert await reports.orders_of("cus_none", 10) == []
+
+
+async def test_account_writes_roll_back_with_the_unit_of_work(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.unit_of_work() as uow:
+            await uow.customers.upsert(_profile())
+            await uow.ledger.add_adjustment(
+                LedgerAdjustment("ADJ_1", "cus_a", EntryKind.ADJUSTMENT, 1, at(0), "x")
+            )
+            await uow.subscriptions.save(_subscription("cus_a", ("O1", 0)))
+            await uow.referrals.add(
+                ReferralRecord.earn("agent_1", "cus_a", "O1", Money.of("1.00"), Decimal("0.1"))
+            )
+            raise RuntimeError("boom")
+    reports = store.reports()
+    assert await reports.customer("cus_a") is None
+    assert await reports.statement("cus_a") == []
+    assert await reports.subscriptions_of("cus_a") == []
+    assert await reports.referrals_of("agent_1") == []
+
+
+async def test_reset_deletes_account_data(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.customers.upsert(_profile())
+        await uow.subscriptions.save(_subscription("cus_a", ("O1", 0)))
+        await uow.commit()
+    await store.reset()
+    assert await store.reports().customer("cus_a") is None
+    assert await store.reports().subscriptions_of("cus_a") == []
+
+
+@pytest.mark.parametrize("store_kind", ["json"])
+async def test_the_json_store_reloads_account_data_from_its_files(
+    store: Store, tmp_path: Path
+) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.customers.upsert(_profile(agent="agent_1"))
+        saved = _subscription("cus_a", ("O1", 0))
+        await uow.subscriptions.save(saved)
+        await uow.ledger.add_adjustment(
+            LedgerAdjustment("ADJ_1", "cus_a", EntryKind.ADJUSTMENT, 3, at(0), "gift")
+        )
+        await uow.referrals.add(
+            ReferralRecord.earn("agent_1", "cus_a", "O1", Money.of("9.99"), Decimal("0.1"))
+        )
+        await uow.commit()
+    for compact in (False, True):
+        if compact:
+            assert isinstance(store, JsonJournalStore)
+            await store.compact()
+        again = JsonJournalStore(tmp_path / "data" / "credits.json")
+        await again.open()
+        try:
+            reports = again.reports()
+            assert await reports.customer("cus_a") == _profile(agent="agent_1")
+            [subscription] = await reports.subscriptions_of("cus_a")
+            assert _same(subscription, saved)
+            assert [line.credits for line in await reports.statement("cus_a")] == [3]
+            [record] = await reports.referrals_of("agent_1")
+            assert record.commission == Money.of("1.00")
+        finally:
+            await again.close()

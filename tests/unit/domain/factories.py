@@ -9,6 +9,7 @@ from domain.money import Money
 from domain.order import AttemptStatus, Order, PaymentAttempt
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+CUSTOMER_ID = "cus_test_customer"
 
 
 def customer() -> Customer:
@@ -16,7 +17,9 @@ def customer() -> Customer:
 
 
 def order(amount: str = "499.00", order_id: str = "ORDER_TEST") -> Order:
-    return Order.create(order_id, Money.of(amount), customer(), T0)
+    return Order.create(
+        order_id, Money.of(amount), customer(), T0, customer_id=CUSTOMER_ID
+    )
 
 
 def active_order(amount: str = "499.00", order_id: str = "ORDER_TEST") -> Order:

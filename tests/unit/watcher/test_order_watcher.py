@@ -20,7 +20,11 @@ INTERVAL = 1.0
 
 def active_order(order_id: str = "order_1") -> Order:
     order = Order.create(
-        order_id, Money.of("10.00"), Customer.create("Asha Rao", "a@example.com", "9876543210"), NOW
+        order_id,
+        Money.of("10.00"),
+        Customer.create("Asha Rao", "a@example.com", "9876543210"),
+        NOW,
+        customer_id="cus_asha",
     )
     order.activate("cf_1", "session_1", NOW)
     return order

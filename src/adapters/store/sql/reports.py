@@ -11,6 +11,8 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from adapters.store.paging import check_page
+from adapters.store.sql.account_reports import SqlAccountReports
+from adapters.store.sql.outbox import SqlOutboxReports
 from adapters.store.sql.rows import attempt_from_row, credit_from_row
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
 from adapters.store.sql.unit_of_work import SqlUnitOfWork, load_orders
@@ -22,7 +24,7 @@ from domain.order import AttemptStatus, Order
 FAILURES = sorted(s.value for s in AttemptStatus if s.is_failure)
 
 
-class SqlReports:
+class SqlReports(SqlAccountReports, SqlOutboxReports):
     def __init__(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> None:
         self._unit_of_work = unit_of_work
 

@@ -9,6 +9,7 @@ from domain.customer import Customer
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus, PaymentAttempt
+from domain.plans import Period, Purchase
 
 Row = Mapping[str, Any]
 
@@ -28,6 +29,11 @@ def order_values(order: Order) -> dict[str, Any]:
         "failure_reason": order.failure_reason,
         "paid_at": order.paid_at,
         "updated_at": order.updated_at,
+        "customer_id": order.customer_id,
+        "purchase_plan_id": order.purchase.plan_id,
+        "purchase_credits": order.purchase.credits,
+        "purchase_period": None if order.purchase.period is None else order.purchase.period.value,
+        "purchase_kind": order.purchase.kind,
     }
 
 
@@ -72,6 +78,13 @@ def order_from_rows(row: Row, attempts: Sequence[Row]) -> Order:
         updated_at=row["updated_at"],
         attempts=[attempt_from_row(a) for a in attempts],
         version=row["version"],
+        customer_id=row["customer_id"],
+        purchase=Purchase(
+            row["purchase_plan_id"],
+            row["purchase_credits"],
+            None if row["purchase_period"] is None else Period(row["purchase_period"]),
+            row["purchase_kind"],
+        ),
     )
 
 
@@ -86,6 +99,7 @@ def credit_values(entry: CreditEntry) -> dict[str, Any]:
         "customer_email": entry.customer_email,
         "method": entry.method,
         "at": entry.at,
+        "customer_id": entry.customer_id,
     }
 
 
@@ -99,4 +113,5 @@ def credit_from_row(row: Row) -> CreditEntry:
         customer_email=row["customer_email"],
         method=row["method"],
         at=row["at"],
+        customer_id=row["customer_id"],
     )

@@ -20,7 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 
 from adapters.store.sql.reports import SqlReports
-from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS, TABLES
+from adapters.store.sql.tables import ACCOUNT_TABLES, ATTEMPTS, CREDITS, ORDERS, OUTBOX, TABLES
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
 _DRIVERS = {
@@ -106,6 +106,9 @@ class SqlStore:
             await uow.session.execute(delete(ATTEMPTS))
             await uow.session.execute(delete(ORDERS))
             await uow.session.execute(delete(CREDITS))
+            for table in ACCOUNT_TABLES:
+                await uow.session.execute(delete(table))
+            await uow.session.execute(delete(OUTBOX))
             await uow.commit()
 
     async def close(self) -> None:

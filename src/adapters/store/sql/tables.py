@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -35,7 +36,11 @@ def _amount() -> Column[Decimal]:
 
 class OrderRow(SQLModel, table=True):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_created_at", "created_at"), _MYSQL)
+    __table_args__ = (
+        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+        _MYSQL,
+    )
 
     order_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
     amount: Decimal = Field(sa_column=_amount())
@@ -51,6 +56,11 @@ class OrderRow(SQLModel, table=True):
     paid_at: datetime | None = Field(sa_column=Column(UtcDateTime()))
     updated_at: datetime | None = Field(sa_column=Column(UtcDateTime()))
     version: int = Field(sa_column=Column(Integer, nullable=False))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    purchase_plan_id: str | None = Field(sa_column=Column(String(64)))
+    purchase_credits: int = Field(sa_column=Column(Integer, nullable=False))
+    purchase_period: str | None = Field(sa_column=Column(String(32)))
+    purchase_kind: str | None = Field(sa_column=Column(String(64)))
 
 
 class PaymentAttemptRow(SQLModel, table=True):
@@ -85,6 +95,7 @@ class CreditEntryRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("order_id", name="uq_credit_entries_order"),
         Index("ix_credit_entries_at", "at"),
+        Index("ix_credit_entries_customer", "customer_id"),
         _MYSQL,
     )
 
@@ -98,6 +109,105 @@ class CreditEntryRow(SQLModel, table=True):
     customer_email: str = Field(sa_column=Column(String(254), nullable=False))
     method: str = Field(sa_column=Column(String(100), nullable=False))
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+
+
+class CustomerRow(SQLModel, table=True):
+    __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_referral_agent", "referral_agent"), _MYSQL)
+
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    phone: str = Field(sa_column=Column(String(20), nullable=False))
+    referral_agent: str | None = Field(sa_column=Column(String(ID_LENGTH)))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LedgerAdjustmentRow(SQLModel, table=True):
+    """Reversals and adjustments; grants stay in credit_entries (one per order)."""
+
+    __tablename__ = "ledger_adjustments"
+    __table_args__ = (Index("ix_ledger_adjustments_customer", "customer_id", "at"), _MYSQL)
+
+    entry_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    credits: int = Field(sa_column=Column(Integer, nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    order_id: str | None = Field(sa_column=Column(String(ID_LENGTH)))
+    refund_id: str | None = Field(sa_column=Column(String(ID_LENGTH)))
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """One per (customer, kind): its version makes saving a subscription optimistic."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (_MYSQL,)
+
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    kind: str = Field(sa_column=Column(String(64), primary_key=True))
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class SubscriptionPeriodRow(SQLModel, table=True):
+    """The period each order bought: the key on order_id keeps it one per order."""
+
+    __tablename__ = "subscription_periods"
+    __table_args__ = (
+        Index("ix_subscription_periods_owner", "customer_id", "kind", "position"),
+        Index("ix_subscription_periods_ends_at", "ends_at"),
+        _MYSQL,
+    )
+
+    order_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    kind: str = Field(sa_column=Column(String(64), nullable=False))
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    starts_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    bought_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ReferralRow(SQLModel, table=True):
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_agent", "agent_id"), _MYSQL)
+
+    order_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    agent_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    amount: Decimal = Field(sa_column=_amount())
+    commission: Decimal = Field(sa_column=_amount())
+    currency: str = Field(sa_column=Column(String(3), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """Notifications to deliver, written with the facts they describe. The key on the
+    message id (derived from the fact) makes the same fact written twice one row."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "delivered_at", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient_kind", "recipient_id", "created_at"),
+        _MYSQL,
+    )
+
+    message_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    topic: str = Field(sa_column=Column(String(64), nullable=False))
+    recipient_kind: str = Field(sa_column=Column(String(16), nullable=False))
+    recipient_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    order_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    title: str = Field(sa_column=Column(String(200), nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    attempts: int = Field(sa_column=Column(Integer, nullable=False))
+    delivered_at: datetime | None = Field(sa_column=Column(UtcDateTime()))
+    last_error: str | None = Field(sa_column=Column(Text))
+    read_at: datetime | None = Field(sa_column=Column(UtcDateTime()))
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -109,4 +219,11 @@ def _table(model: type[SQLModel]) -> Table:
 ORDERS = _table(OrderRow)
 ATTEMPTS = _table(PaymentAttemptRow)
 CREDITS = _table(CreditEntryRow)
-TABLES = (ORDERS, ATTEMPTS, CREDITS)
+CUSTOMERS = _table(CustomerRow)
+ADJUSTMENTS = _table(LedgerAdjustmentRow)
+SUBSCRIPTIONS = _table(SubscriptionRow)
+PERIODS = _table(SubscriptionPeriodRow)
+REFERRALS = _table(ReferralRow)
+ACCOUNT_TABLES = (CUSTOMERS, ADJUSTMENTS, SUBSCRIPTIONS, PERIODS, REFERRALS)
+OUTBOX = _table(OutboxRow)
+TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX)

@@ -21,6 +21,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
+from adapters.store.sql.accounts import (
+    SqlAdjustments,
+    SqlCustomers,
+    SqlReferrals,
+    SqlSubscriptions,
+)
+from adapters.store.sql.outbox import SqlOutbox
 from adapters.store.sql.rows import (
     Row,
     attempt_values,
@@ -31,7 +38,14 @@ from adapters.store.sql.rows import (
 )
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
 from application.errors import ConcurrencyConflict, DuplicateOrder
-from application.ports import CreditLedger, OrderRepository
+from application.ports import (
+    CreditLedger,
+    CustomerRepository,
+    OrderRepository,
+    Outbox,
+    ReferralRepository,
+    SubscriptionRepository,
+)
 from domain.errors import DuplicateCredit
 from domain.ledger import CreditEntry
 from domain.money import Money
@@ -44,11 +58,19 @@ _MYSQL_CONFLICTS = frozenset({1213, 1205})
 
 
 def _is_conflict(exc: DBAPIError) -> bool:
-    original = exc.orig
-    if getattr(original, "sqlstate", None) in _PG_CONFLICTS:
-        return True
-    args: tuple[Any, ...] = getattr(original, "args", ())
-    return bool(args) and args[0] in _MYSQL_CONFLICTS
+    """A conflict, or an error raised while unwinding one: MariaDB rolls the whole
+    transaction back on a deadlock, so leaving the savepoint then fails with its own
+    error (1305, no such savepoint) whose context is the deadlock."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        original = seen.orig if isinstance(seen, DBAPIError) else seen
+        if getattr(original, "sqlstate", None) in _PG_CONFLICTS:
+            return True
+        args: tuple[Any, ...] = getattr(original, "args", ())
+        if bool(args) and args[0] in _MYSQL_CONFLICTS:
+            return True
+        seen = seen.__context__
+    return False
 
 
 @contextmanager
@@ -198,9 +220,8 @@ class SqlOrders:
             await self._session.execute(insert(ATTEMPTS), rows)
 
 
-class SqlLedger:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+class SqlLedger(SqlAdjustments):
+    """Grants (one per order); adjustments and the balance come from `SqlAdjustments`."""
 
     async def add(self, entry: CreditEntry) -> None:
         if not await self._session.insert_once(insert(CREDITS).values(credit_values(entry))):
@@ -222,6 +243,10 @@ class SqlUnitOfWork:
         self.session = SqlSession(dialect)
         self.orders: OrderRepository = SqlOrders(self.session)
         self.ledger: CreditLedger = SqlLedger(self.session)
+        self.customers: CustomerRepository = SqlCustomers(self.session)
+        self.subscriptions: SubscriptionRepository = SqlSubscriptions(self.session)
+        self.referrals: ReferralRepository = SqlReferrals(self.session)
+        self.outbox: Outbox = SqlOutbox(self.session)
 
     async def __aenter__(self) -> Self:
         if self.session.connection is not None:

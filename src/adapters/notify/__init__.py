@@ -1,0 +1,1 @@
+"""Where notifications are delivered: the log and a Standard Webhooks receiver."""

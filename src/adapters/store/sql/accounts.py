@@ -1,0 +1,250 @@
+"""Customers, ledger adjustments, subscriptions and referrals in SQL.
+
+As for orders and grants, the database enforces what must hold under concurrency: one
+referral per order (primary key), one period per order (primary key), one subscriptions
+row per (customer, kind) whose version makes a save optimistic, unique adjustment ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.sql import ColumnElement
+
+from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, CUSTOMERS, PERIODS, REFERRALS
+from adapters.store.sql.tables import SUBSCRIPTIONS as SUBS
+from application.errors import ConcurrencyConflict
+from domain.accounts import CustomerProfile
+from domain.errors import DuplicateEntry, DuplicateReferral
+from domain.ledger import EntryKind, LedgerAdjustment
+from domain.money import Money
+from domain.referrals import ReferralRecord, ReferralStatus
+from domain.subscriptions import Subscription, SubscriptionPeriod
+
+if TYPE_CHECKING:
+    from adapters.store.sql.unit_of_work import SqlSession
+
+Row = Mapping[str, Any]
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def customer_from_row(row: Row) -> CustomerProfile:
+    return CustomerProfile(
+        customer_id=row["customer_id"],
+        name=row["name"],
+        email=row["email"],
+        phone=row["phone"],
+        referral_agent=row["referral_agent"],
+        created_at=row["created_at"],
+    )
+
+
+def adjustment_values(entry: LedgerAdjustment) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "customer_id": entry.customer_id,
+        "kind": entry.kind.value,
+        "credits": entry.credits,
+        "at": entry.at,
+        "note": entry.note,
+        "order_id": entry.order_id,
+        "refund_id": entry.refund_id,
+    }
+
+
+def adjustment_from_row(row: Row) -> LedgerAdjustment:
+    return LedgerAdjustment(
+        entry_id=row["entry_id"],
+        customer_id=row["customer_id"],
+        kind=EntryKind(row["kind"]),
+        credits=row["credits"],
+        at=row["at"],
+        note=row["note"],
+        order_id=row["order_id"],
+        refund_id=row["refund_id"],
+    )
+
+
+def referral_values(record: ReferralRecord) -> dict[str, Any]:
+    return {
+        "order_id": record.order_id,
+        "agent_id": record.agent_id,
+        "customer_id": record.customer_id,
+        "amount": record.amount.amount,
+        "commission": record.commission.amount,
+        "currency": record.amount.currency,
+        "status": record.status.value,
+    }
+
+
+def referral_from_row(row: Row) -> ReferralRecord:
+    return ReferralRecord(
+        agent_id=row["agent_id"],
+        customer_id=row["customer_id"],
+        order_id=row["order_id"],
+        amount=Money.from_stored(row["amount"], row["currency"]),
+        commission=Money.from_stored(row["commission"], row["currency"]),
+        status=ReferralStatus(row["status"]),
+    )
+
+
+def _period_from_row(row: Row) -> SubscriptionPeriod:
+    return SubscriptionPeriod(
+        row["order_id"], row["starts_at"], row["ends_at"], row["bought_us"] * _MICROSECOND
+    )
+
+
+async def load_subscription(
+    session: SqlSession, customer_id: str, kind: str
+) -> Subscription | None:
+    key = (SUBS.c.customer_id == customer_id) & (SUBS.c.kind == kind)
+    head = (await session.execute(select(SUBS.c.version).where(key))).first()
+    if head is None:
+        return None
+    periods = await session.execute(
+        select(PERIODS)
+        .where(PERIODS.c.customer_id == customer_id, PERIODS.c.kind == kind)
+        .order_by(PERIODS.c.position)
+    )
+    return Subscription(
+        customer_id,
+        kind,
+        tuple(_period_from_row(p) for p in periods.mappings()),
+        version=int(head[0]),
+    )
+
+
+async def customer_balance(session: SqlSession, customer_id: str) -> int:
+    granted = await session.execute(
+        select(func.sum(CREDITS.c.credits)).where(CREDITS.c.customer_id == customer_id)
+    )
+    adjusted = await session.execute(
+        select(func.sum(ADJUSTMENTS.c.credits)).where(ADJUSTMENTS.c.customer_id == customer_id)
+    )
+    return int(granted.scalar_one() or 0) + int(adjusted.scalar_one() or 0)
+
+
+async def load_customer(session: SqlSession, customer_id: str) -> CustomerProfile | None:
+    result = await session.execute(select(CUSTOMERS).where(CUSTOMERS.c.customer_id == customer_id))
+    row = result.mappings().first()
+    return None if row is None else customer_from_row(row)
+
+
+class SqlCustomers:
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    async def get(self, customer_id: str) -> CustomerProfile | None:
+        return await load_customer(self._session, customer_id)
+
+    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
+        """Insert; if the customer exists (or appears meanwhile), update in one statement
+        that keeps a known referral agent, so racing upserts cannot drop one."""
+        row = {
+            "customer_id": profile.customer_id,
+            "name": profile.name,
+            "email": profile.email,
+            "phone": profile.phone,
+            "referral_agent": profile.referral_agent,
+            "created_at": profile.created_at,
+        }
+        if not await self._session.insert_once(insert(CUSTOMERS).values(row)):
+            agent: ColumnElement[Any] = func.coalesce(
+                CUSTOMERS.c.referral_agent, profile.referral_agent
+            )
+            await self._session.execute(
+                update(CUSTOMERS)
+                .where(CUSTOMERS.c.customer_id == profile.customer_id)
+                .values(
+                    name=profile.name,
+                    email=profile.email,
+                    phone=profile.phone,
+                    referral_agent=agent,
+                )
+            )
+        stored = await self.get(profile.customer_id)
+        assert stored is not None, "a customer upserted in this transaction must exist"
+        return stored
+
+    async def set_referral_agent(
+        self, customer_id: str, agent_id: str | None
+    ) -> CustomerProfile | None:
+        await self._session.execute(
+            update(CUSTOMERS)
+            .where(CUSTOMERS.c.customer_id == customer_id)
+            .values(referral_agent=agent_id)
+        )
+        return await self.get(customer_id)
+
+
+class SqlAdjustments:
+    """The ledger's adjustments and balance, beside the grants of `SqlLedger`."""
+
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    async def add_adjustment(self, entry: LedgerAdjustment) -> None:
+        statement = insert(ADJUSTMENTS).values(adjustment_values(entry))
+        if not await self._session.insert_once(statement):
+            raise DuplicateEntry(entry.entry_id)
+
+    async def balance(self, customer_id: str) -> int:
+        return await customer_balance(self._session, customer_id)
+
+
+class SqlSubscriptions:
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    async def get(self, customer_id: str, kind: str) -> Subscription | None:
+        return await load_subscription(self._session, customer_id, kind)
+
+    async def save(self, subscription: Subscription) -> None:
+        """The subscriptions row is inserted at version 1 or moved on from the version
+        loaded; either refused means another transaction saved first. Its periods are
+        then rewritten, under the row's lock."""
+        customer_id, kind = subscription.customer_id, subscription.kind
+        loaded = subscription.version
+        if loaded == 0:
+            head = insert(SUBS).values(customer_id=customer_id, kind=kind, version=1)
+            saved = await self._session.insert_once(head)
+        else:
+            result = await self._session.execute(
+                update(SUBS)
+                .where(SUBS.c.customer_id == customer_id, SUBS.c.kind == kind)
+                .where(SUBS.c.version == loaded)
+                .values(version=loaded + 1)
+            )
+            saved = result.rowcount == 1
+        if not saved:
+            raise ConcurrencyConflict(f"subscription {kind} of {customer_id} changed meanwhile")
+        await self._session.execute(
+            PERIODS.delete().where(PERIODS.c.customer_id == customer_id, PERIODS.c.kind == kind)
+        )
+        rows = [
+            {
+                "order_id": p.order_id,
+                "customer_id": customer_id,
+                "kind": kind,
+                "position": position,
+                "starts_at": p.starts_at,
+                "ends_at": p.ends_at,
+                "bought_us": p.bought // _MICROSECOND,
+            }
+            for position, p in enumerate(subscription.periods)
+        ]
+        if rows:
+            await self._session.execute(insert(PERIODS), rows)
+        subscription.version = loaded + 1
+
+
+class SqlReferrals:
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    async def add(self, record: ReferralRecord) -> None:
+        if not await self._session.insert_once(insert(REFERRALS).values(referral_values(record))):
+            raise DuplicateReferral(record.order_id)

@@ -1,0 +1,109 @@
+"""Customers, ledger adjustments, subscriptions and referrals for the staged stores.
+
+The same rules as `staged.py`: writes are staged and applied at commit, and the store's
+lock, held for the whole unit of work, keeps each uniqueness or version check true until
+then.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from application.errors import ConcurrencyConflict
+from domain.accounts import CustomerProfile
+from domain.errors import DuplicateEntry, DuplicateReferral
+from domain.ledger import CreditEntry, LedgerAdjustment
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
+
+if TYPE_CHECKING:
+    from adapters.store.staged import _Staging
+
+
+def _view(staging: _Staging, name: str) -> ChainMap[Any, Any]:
+    staging.orders()  # refuses use outside the unit of work
+    return ChainMap(getattr(staging.changes, name), getattr(staging.state, name))
+
+
+def customer_balance(
+    credits: Mapping[str, CreditEntry],
+    adjustments: Mapping[str, LedgerAdjustment],
+    customer_id: str,
+) -> int:
+    """The sum of the customer's grants and adjustments in two mappings of entries."""
+    granted = sum(c.credits for c in credits.values() if c.customer_id == customer_id)
+    adjusted = sum(a.credits for a in adjustments.values() if a.customer_id == customer_id)
+    return granted + adjusted
+
+
+class StagedCustomers:
+    def __init__(self, staging: _Staging) -> None:
+        self._staging = staging
+
+    async def get(self, customer_id: str) -> CustomerProfile | None:
+        customers: ChainMap[str, CustomerProfile] = _view(self._staging, "customers")
+        return customers.get(customer_id)
+
+    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
+        current = await self.get(profile.customer_id)
+        stored = profile if current is None else current.merged_with(profile)
+        self._staging.changes.customers[profile.customer_id] = stored
+        return stored
+
+    async def set_referral_agent(
+        self, customer_id: str, agent_id: str | None
+    ) -> CustomerProfile | None:
+        current = await self.get(customer_id)
+        if current is None:
+            return None
+        stored = replace(current, referral_agent=agent_id)
+        self._staging.changes.customers[customer_id] = stored
+        return stored
+
+
+class StagedAdjustments:
+    """The ledger's adjustments and balance, beside the grants of `StagedLedger`."""
+
+    def __init__(self, staging: _Staging) -> None:
+        self._staging = staging
+
+    async def add_adjustment(self, entry: LedgerAdjustment) -> None:
+        if entry.entry_id in _view(self._staging, "adjustments"):
+            raise DuplicateEntry(entry.entry_id)
+        self._staging.changes.adjustments[entry.entry_id] = entry
+
+    async def balance(self, customer_id: str) -> int:
+        return customer_balance(
+            self._staging.credits(), _view(self._staging, "adjustments"), customer_id
+        )
+
+
+class StagedSubscriptions:
+    def __init__(self, staging: _Staging) -> None:
+        self._staging = staging
+
+    async def get(self, customer_id: str, kind: str) -> Subscription | None:
+        found: Subscription | None = _view(self._staging, "subscriptions").get((customer_id, kind))
+        return None if found is None else found.copy()
+
+    async def save(self, subscription: Subscription) -> None:
+        key = (subscription.customer_id, subscription.kind)
+        current: Subscription | None = _view(self._staging, "subscriptions").get(key)
+        stored_version = 0 if current is None else current.version
+        if stored_version != subscription.version:
+            raise ConcurrencyConflict(f"subscription {key} changed since it was loaded")
+        subscription.version += 1
+        self._staging.changes.subscriptions[key] = subscription.copy()
+
+
+class StagedReferrals:
+    def __init__(self, staging: _Staging) -> None:
+        self._staging = staging
+
+    async def add(self, record: ReferralRecord) -> None:
+        if record.order_id in _view(self._staging, "referrals"):
+            raise DuplicateReferral(record.order_id)
+        self._staging.changes.referrals[record.order_id] = record

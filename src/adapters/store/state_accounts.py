@@ -1,0 +1,67 @@
+"""Customer, statement, subscription and referral reports over state in process memory."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from adapters.store.paging import check_page
+from domain.accounts import CustomerProfile
+from domain.ledger import StatementLine, statement
+from domain.order import Order
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription
+
+if TYPE_CHECKING:
+    from adapters.store.state import StoreState
+
+
+class StateAccountReports:
+    """The account queries of `StateReports`; `_read` lends the committed state."""
+
+    _read: Callable[[], AbstractAsyncContextManager[StoreState]]
+
+    async def customer(self, customer_id: str) -> CustomerProfile | None:
+        async with self._read() as state:
+            return state.customers.get(customer_id)
+
+    async def statement(self, customer_id: str) -> list[StatementLine]:
+        async with self._read() as state:
+            grants = [c for c in state.credits.values() if c.customer_id == customer_id]
+            adjustments = [a for a in state.adjustments.values() if a.customer_id == customer_id]
+        return statement(grants, adjustments)
+
+    async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
+        async with self._read() as state:
+            found = [
+                s.copy() for (owner, _), s in state.subscriptions.items() if owner == customer_id
+            ]
+        return sorted(found, key=lambda s: s.kind)
+
+    async def active_subscriptions(
+        self, now: datetime, limit: int, offset: int = 0
+    ) -> list[Subscription]:
+        """Ending soonest first, ties by customer id then kind."""
+        check_page(limit, offset)
+        async with self._read() as state:
+            active = [s for s in state.subscriptions.values() if s.is_active(now)]
+            top = heapq.nsmallest(
+                offset + limit, active, key=lambda s: (s.ends_at or now, s.customer_id, s.kind)
+            )
+            return [s.copy() for s in top[offset:]]
+
+    async def orders_of(self, customer_id: str, limit: int, offset: int = 0) -> list[Order]:
+        check_page(limit, offset)
+        async with self._read() as state:
+            mine = (o for o in state.orders.values() if o.customer_id == customer_id)
+            top = heapq.nlargest(offset + limit, mine, key=lambda o: (o.created_at, o.order_id))
+            return [replace(o, attempts=list(o.attempts), events=[]) for o in top[offset:]]
+
+    async def referrals_of(self, agent_id: str) -> list[ReferralRecord]:
+        async with self._read() as state:
+            found = [r for r in state.referrals.values() if r.agent_id == agent_id]
+        return sorted(found, key=lambda r: r.order_id)
