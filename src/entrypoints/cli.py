@@ -22,7 +22,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def serve(host: str | None, port: int | None) -> None:
-    from entrypoints.container import build_container
+    from entrypoints.container import build_container, check_plans
     from entrypoints.web.app import create_app
 
     overrides: dict[str, object] = {}
@@ -32,7 +32,13 @@ def serve(host: str | None, port: int | None) -> None:
         overrides["port"] = port
     settings = _settings(**overrides)
     configure_logging(settings.log_format, settings.log_level)
-    app = create_app(build_container(settings))
+    container = build_container(settings)
+    try:
+        check_plans(container)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    app = create_app(container)
     print(f"Checkout service on {settings.public_url}  (gateway: {settings.payment_gateway})")
     source = "generated" if settings.admin_token_generated else "from ADMIN_TOKEN"
     print(f"Admin token ({source}): {settings.admin_token.get_secret_value()}", flush=True)

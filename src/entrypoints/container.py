@@ -27,11 +27,24 @@ from adapters.gateway.cashfree_http import CashfreeHttpGateway
 from adapters.gateway.cashfree_webhook import CashfreeNotifications
 from adapters.gateway.fake_gateway import FakeGateway
 from adapters.ids import SecureIdGenerator
+from adapters.notify.log import LogNotifier
+from adapters.notify.webhook import StandardWebhookNotifier
+from adapters.plans_file import PlansFileError, load_plans
 from adapters.store.url import store_from_url
-from application.ports import PaymentNotifications, Store
+from application.outbox_relay import OutboxRelay
+from application.ports import Clock, Notifier, PaymentNotifications, Store
 from application.unit_of_work import UnitOfWorkFactory
+from application.use_cases.accounts import (
+    AdjustCredits,
+    GetCustomerAccount,
+    ListActiveSubscriptions,
+    ListAgentReferrals,
+    ListPlans,
+    SetReferralAgent,
+)
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment
+from application.use_cases.notifications import ListNotifications, MarkNotificationsRead
 from application.use_cases.queries import (
     GetPaymentStatus,
     GetStatistics,
@@ -42,7 +55,7 @@ from application.use_cases.record_failure import RecordFailure
 from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
-from entrypoints.settings import Settings
+from entrypoints.settings import ConfigurationError, Settings
 
 
 def _secret(settings: Settings) -> str:
@@ -76,6 +89,37 @@ async def _closed_at_shutdown(
     finally:
         for closeable in closeables:
             await closeable.aclose()
+
+
+def _notifiers(settings: Settings, clock: Clock, client: httpx.AsyncClient) -> list[Notifier]:
+    """The log always; the Standard Webhooks receiver when NOTIFY_WEBHOOK_URL is set."""
+    notifiers: list[Notifier] = [LogNotifier()]
+    if settings.notify_webhook_url:
+        notifiers.append(
+            StandardWebhookNotifier(
+                settings.notify_webhook_url,
+                settings.notify_webhook_secret.get_secret_value(),
+                client,
+                clock,
+            )
+        )
+    return notifiers
+
+
+async def _relaying(
+    relay: OutboxRelay, closeables: Sequence[_Closeable], **needs: None
+) -> AsyncIterator[None]:
+    """Start the outbox relay's loop; at shutdown stop it, then close its HTTP client.
+    `needs` as for `_closed_at_shutdown` (the store outlives the relay)."""
+    await relay.start()
+    try:
+        yield
+    finally:
+        try:
+            await relay.aclose()
+        finally:
+            for closeable in closeables:
+                await closeable.aclose()
 
 
 class Container(containers.DeclarativeContainer):
@@ -114,8 +158,13 @@ class Container(containers.DeclarativeContainer):
     units_of_work = providers.Singleton(UnitOfWorkFactory, store=store, publisher=event_bus)
     reports = store.provided.reports.call()
 
+    plans = providers.Singleton(load_plans, settings.provided.plans_file)
     confirm_payment = providers.Factory(
-        ConfirmPayment, units=units_of_work, gateway=gateway, clock=clock
+        ConfirmPayment,
+        units=units_of_work,
+        gateway=gateway,
+        clock=clock,
+        commission_rate=settings.provided.referral_commission_rate,
     )
     create_payment = providers.Factory(
         CreatePayment,
@@ -125,7 +174,16 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         return_url=settings.provided.return_url,
         notify_url=settings.provided.notify_url,
+        plans=plans,
     )
+    get_customer_account = providers.Factory(GetCustomerAccount, reports=reports, clock=clock)
+    adjust_credits = providers.Factory(AdjustCredits, units=units_of_work, clock=clock, ids=ids)
+    set_referral_agent = providers.Factory(SetReferralAgent, units=units_of_work, clock=clock)
+    list_agent_referrals = providers.Factory(ListAgentReferrals, reports=reports)
+    list_active_subscriptions = providers.Factory(
+        ListActiveSubscriptions, reports=reports, clock=clock
+    )
+    list_plans = providers.Factory(ListPlans, plans=plans)
     record_failure = providers.Factory(RecordFailure, confirm=confirm_payment)
     list_credits = providers.Factory(ListCredits, reports=reports)
     list_failed_payments = providers.Factory(ListFailedPayments, reports=reports)
@@ -140,6 +198,22 @@ class Container(containers.DeclarativeContainer):
     )
     get_payment_status = providers.Factory(
         GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm
+    )
+
+    notify_http_client = providers.Singleton(
+        httpx.AsyncClient, timeout=httpx.Timeout(5.0), follow_redirects=False
+    )
+    notifiers = providers.Singleton(_notifiers, settings, clock, notify_http_client)
+    outbox_relay = providers.Singleton(
+        OutboxRelay,
+        units=units_of_work,
+        notifiers=notifiers,
+        clock=clock,
+        interval_seconds=settings.provided.outbox_interval_seconds,
+    )
+    list_notifications = providers.Factory(ListNotifications, reports=reports)
+    mark_notifications_read = providers.Factory(
+        MarkNotificationsRead, units=units_of_work, clock=clock
     )
 
     payment_notifications: providers.Provider[PaymentNotifications] = providers.Singleton(
@@ -166,6 +240,12 @@ class Container(containers.DeclarativeContainer):
         store=store_lifecycle,
         gateway=gateway_lifecycle,
     )
+    outbox_lifecycle = providers.Resource(
+        _relaying,
+        outbox_relay,
+        providers.List(notify_http_client),
+        store=store_lifecycle,
+    )
 
 
 async def start(container: Container) -> None:
@@ -175,7 +255,17 @@ async def start(container: Container) -> None:
     first failure, leaving the others half-started where `stop` cannot close them.
     """
     resources = container.traverse(types=[providers.Resource])
-    starting = [started for started in (r.init() for r in resources) if started is not None]
+    starting = []
+    try:
+        for resource in resources:
+            started = resource.init()
+            if started is not None:
+                starting.append(started)
+    except BaseException:
+        # a resource whose arguments could not be built: stop those already starting
+        await asyncio.gather(*starting, return_exceptions=True)
+        await stop(container)
+        raise
     outcomes = await asyncio.gather(*starting, return_exceptions=True)
     failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     if failures:
@@ -193,3 +283,12 @@ async def stop(container: Container) -> None:
 def build_container(settings: Settings) -> Container:
     container = Container(settings=settings)
     return container
+
+
+def check_plans(container: Container) -> None:
+    """Load the plan catalogue now, so a malformed PLANS_FILE stops start-up with one line
+    (a ConfigurationError, as for a bad variable) instead of failing the first order."""
+    try:
+        container.plans()
+    except PlansFileError as exc:
+        raise ConfigurationError(f"invalid configuration: PLANS_FILE: {exc}") from None

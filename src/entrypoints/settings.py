@@ -6,16 +6,37 @@ Invalid configuration stops start-up with one line naming the variable (see
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
+from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SANDBOX_URL = "https://sandbox.cashfree.com/pg"
 PRODUCTION_URL = "https://api.cashfree.com/pg"
 SDK_URL = "https://sdk.cashfree.com/js/v3/cashfree.js"
 FAKE_MOUNT = "/_fake-cashfree"
+# HS256 keys shorter than its 256-bit hash are brute-forceable (RFC 7518 section 3.2).
+MIN_JWT_SECRET_BYTES = 32
+ACADEMY_ALIASES = {
+    "CASHFREE_APP_ID": "CASHFREE_APP_ID (or CF_CLIENT_ID)",
+    "CASHFREE_SECRET_KEY": "CASHFREE_SECRET_KEY (or CF_SECRET)",
+    "CASHFREE_ENVIRONMENT": "CASHFREE_ENVIRONMENT (or CF_ENV)",
+}
+
+
+def _is_webhook_secret(value: str) -> bool:
+    """Standard Webhooks secrets are base64 (usually `whsec_`-prefixed), as the signing
+    package expects: anything else would fail only at the first delivery."""
+    raw = value.removeprefix("whsec_")
+    try:
+        return bool(base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True))
+    except (binascii.Error, ValueError):
+        return False
 
 
 class ConfigurationError(Exception):
@@ -25,9 +46,16 @@ class ConfigurationError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
-    cashfree_app_id: str = ""
-    cashfree_secret_key: SecretStr = SecretStr("")
-    cashfree_environment: Literal["SANDBOX", "PRODUCTION"] = "SANDBOX"
+    # The academy's names (CF_*) are accepted too; ours win when both are set.
+    cashfree_app_id: str = Field(
+        "", validation_alias=AliasChoices("cashfree_app_id", "cf_client_id")
+    )
+    cashfree_secret_key: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("cashfree_secret_key", "cf_secret")
+    )
+    cashfree_environment: Literal["SANDBOX", "PRODUCTION"] = Field(
+        "SANDBOX", validation_alias=AliasChoices("cashfree_environment", "cf_env")
+    )
     cashfree_base_url: str = ""
     cashfree_api_version: str = "2025-01-01"
     cashfree_connect_timeout: float = Field(3.0, gt=0)
@@ -45,6 +73,13 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(300, ge=1)
     watch_interval_seconds: float = Field(1.0, gt=0)
     fake_webhook_time_scale: float = Field(1.0, gt=0)
+    plans_file: Path = Path("plans.toml")
+    auth_mode: Literal["none", "jwt"] = "none"
+    jwt_secret: SecretStr = SecretStr("")
+    referral_commission_rate: Decimal = Field(Decimal("0.10"), ge=0, le=1)
+    notify_webhook_url: str = ""
+    notify_webhook_secret: SecretStr = SecretStr("")
+    outbox_interval_seconds: float = Field(1.0, gt=0)
     admin_token_generated: bool = Field(False, exclude=True)
 
     @model_validator(mode="after")
@@ -76,7 +111,26 @@ class Settings(BaseSettings):
         for name in ("public_url", "return_url", "notify_url"):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ValueError(f"{name.upper()} must be an http(s) URL")
+        self._check_accounts()
         return self
+
+    def _check_accounts(self) -> None:
+        """Customer authentication and the outbound notification webhook."""
+        if self.auth_mode == "jwt":
+            secret = self.jwt_secret.get_secret_value().encode()
+            if not secret:
+                raise ValueError("JWT_SECRET is required when AUTH_MODE=jwt")
+            if len(secret) < MIN_JWT_SECRET_BYTES:
+                raise ValueError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
+        if self.notify_webhook_url:
+            if not self.notify_webhook_url.startswith(("http://", "https://")):
+                raise ValueError("NOTIFY_WEBHOOK_URL must be an http(s) URL")
+            if not self.notify_webhook_secret.get_secret_value():
+                raise ValueError("NOTIFY_WEBHOOK_SECRET is required when NOTIFY_WEBHOOK_URL is set")
+            if not _is_webhook_secret(self.notify_webhook_secret.get_secret_value()):
+                raise ValueError(
+                    "NOTIFY_WEBHOOK_SECRET must be base64 (optionally whsec_-prefixed)"
+                )
 
     @property
     def gateway_base_url(self) -> str:
@@ -101,6 +155,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]).upper()
+        where = ACADEMY_ALIASES.get(where, where)
         message = first["msg"].removeprefix("Value error, ")
         line = f"{where}: {message}" if where else message
         raise ConfigurationError(f"invalid configuration: {line}") from None

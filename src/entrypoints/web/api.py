@@ -14,8 +14,10 @@ from starlette.routing import BaseRoute, Route
 
 from application.use_cases.create_payment import CreatePaymentCommand
 from entrypoints.container import Container
+from entrypoints.web.accounts_api import account_routes
 from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object
+from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.errors import HttpError
 from entrypoints.web.views import (
     credits_view,
@@ -49,29 +51,37 @@ def _paging(request: Request) -> tuple[int, int]:
 class PaymentApi:
     """The payment API over the use cases one container builds."""
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, customers: CustomerAuth) -> None:
         self._container = container
         self._settings = container.settings()
+        self._customers = customers
 
     async def create_order(self, request: Request) -> JSONResponse:
+        """A free amount, or a plan (`planId`) whose price the server sets."""
+        identity = self._customers.identify(request)
         body = await read_json_object(request)
         command = CreatePaymentCommand(
             amount=body.get("amount"),
             customer_name=body.get("customerName"),
             customer_email=body.get("customerEmail"),
             customer_phone=body.get("customerPhone"),
+            plan_id=body.get("planId"),
+            customer_id=identity.customer_id if identity else None,
+            referral_agent=identity.referral_agent if identity else None,
         )
         order = await self._container.create_payment().execute(command)
         structlog.contextvars.bind_contextvars(order_id=order.order_id)
-        return JSONResponse(
-            {
-                "success": True,
-                "order_id": order.order_id,
-                "payment_session_id": order.payment_session_id,
-                "environment": self._settings.cashfree_environment,
-                "amount": number(order.amount),
-            }
-        )
+        answer = {
+            "success": True,
+            "order_id": order.order_id,
+            "payment_session_id": order.payment_session_id,
+            "environment": self._settings.cashfree_environment,
+            "amount": number(order.amount),
+            "customer_id": order.customer_id,
+        }
+        if order.purchase.plan_id is not None:
+            answer["planId"] = order.purchase.plan_id
+        return JSONResponse(answer)
 
     async def payment_status(self, request: Request) -> JSONResponse:
         order_id = _order_id(request.path_params["order_id"])
@@ -81,10 +91,14 @@ class PaymentApi:
 
     async def verify(self, request: Request) -> JSONResponse:
         """The return page's check (academy seed): the gateway's truth through ConfirmPayment."""
+        identity = self._customers.identify(request)
         body = await read_json_object(request)
         order_id = _order_id(body.get("order_id", body.get("orderId")))
         structlog.contextvars.bind_contextvars(order_id=order_id)
-        order = await self._container.get_payment_status().execute(order_id)
+        status = self._container.get_payment_status()
+        if identity is not None:
+            ensure_owner(await status.execute(order_id, refresh=False), identity)
+        order = await status.execute(order_id)
         view = payment_status_view(order)
         view["verified"] = view["status"] == "SUCCESS"
         return JSONResponse(view)
@@ -113,11 +127,16 @@ class PaymentApi:
 
 
 def api_routes(container: Container) -> list[BaseRoute]:
-    api = PaymentApi(container)
+    settings = container.settings()
+    customers = CustomerAuth(settings.auth_mode, settings.jwt_secret)
+    api = PaymentApi(container, customers)
     return [
         Route("/api/payment/create-order", api.create_order, methods=["POST"]),
         Route("/api/payment/status/{order_id}", api.payment_status, methods=["GET"]),
         Route("/api/payment/verify", api.verify, methods=["POST"]),
+        # The academy's name for verify; same body ({orderId} or {order_id}), same answer.
+        Route("/api/payment/verify-payment", api.verify, methods=["POST"]),
+        *account_routes(container, customers),
         Route("/api/payment/credits", api.credits, methods=["GET"]),
         Route("/api/payment/failed-payments", api.failed_payments, methods=["GET"]),
         Route("/api/payment/stats", api.stats, methods=["GET"]),

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from application.errors import (
     ApplicationError,
     ConcurrencyConflict,
+    CustomerNotFound,
     GatewayAuthError,
     GatewayError,
     GatewayRateLimited,
@@ -19,7 +20,13 @@ from application.errors import (
     OrderNotFound,
     ResetRefused,
 )
-from domain.errors import DomainError, IllegalTransition, ValidationFailed
+from domain.errors import (
+    DomainError,
+    IllegalTransition,
+    InsufficientCredits,
+    InvalidField,
+    ValidationFailed,
+)
 from entrypoints.web.views import api_field
 
 log = structlog.get_logger(__name__)
@@ -61,14 +68,25 @@ async def handle_starlette_http(_: Request, exc: Exception) -> Response:
 async def handle_domain_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, ValidationFailed):
         return error_response(400, "Validation failed", **validation_details(exc))
+    if isinstance(exc, InvalidField):
+        single = ValidationFailed([exc.error])
+        return error_response(400, "Validation failed", **validation_details(single))
     if isinstance(exc, IllegalTransition):
         return error_response(409, "The order cannot take this change in its current state")
+    if isinstance(exc, InsufficientCredits):
+        return error_response(
+            409,
+            f"Insufficient credits: the balance is {exc.balance}, cannot apply {exc.change}",
+            balance=exc.balance,
+        )
     return error_response(400, str(exc))
 
 
 async def handle_application_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, OrderNotFound):
         return error_response(404, "Order not found")
+    if isinstance(exc, CustomerNotFound):
+        return error_response(404, "Customer not found")
     if isinstance(exc, ResetRefused):
         return error_response(403, "reset is disabled when CASHFREE_ENVIRONMENT=PRODUCTION")
     if isinstance(exc, ConcurrencyConflict):

@@ -28,6 +28,7 @@ PAGES = {
     "/failure": "failure.html",
     "/return": "return.html",
     "/admin": "admin.html",
+    "/admin/customer": "admin-customer.html",
 }
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -18,7 +18,12 @@ from domain.money import Money
 from domain.order import Order, PaymentAttempt
 
 # Domain field -> the API's field, for validation errors; other names are the same in both.
-API_FIELDS = {"name": "customerName", "email": "customerEmail", "phone": "customerPhone"}
+API_FIELDS = {
+    "name": "customerName",
+    "email": "customerEmail",
+    "phone": "customerPhone",
+    "plan_id": "planId",
+}
 
 
 def api_field(field: str) -> str:

@@ -1,11 +1,31 @@
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
 
 from entrypoints.settings import ConfigurationError, load_settings
 
+ACADEMY_NAMES = ("CF_CLIENT_ID", "CF_SECRET", "CF_ENV")
+JWT_SECRET = "a-jwt-secret-of-at-least-32-bytes!"
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CASHFREE_APP_ID", "CASHFREE_SECRET_KEY", "PAYMENT_GATEWAY", "ADMIN_TOKEN"):
+    for name in (
+        "CASHFREE_APP_ID",
+        "CASHFREE_SECRET_KEY",
+        "CASHFREE_ENVIRONMENT",
+        "PAYMENT_GATEWAY",
+        "ADMIN_TOKEN",
+        *ACADEMY_NAMES,
+        "AUTH_MODE",
+        "JWT_SECRET",
+        "PLANS_FILE",
+        "REFERRAL_COMMISSION_RATE",
+        "NOTIFY_WEBHOOK_URL",
+        "NOTIFY_WEBHOOK_SECRET",
+        "OUTBOX_INTERVAL_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir("/")
 
@@ -57,6 +77,15 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ({"cashfree_environment": "PRODUCTION"}, "PAYMENT_GATEWAY=fake"),
         ({"public_url": "ftp://shop"}, "PUBLIC_URL"),
         ({"log_format": "xml"}, "LOG_FORMAT"),
+        ({"auth_mode": "oauth"}, "AUTH_MODE"),
+        ({"auth_mode": "jwt"}, "JWT_SECRET is required"),
+        ({"auth_mode": "jwt", "jwt_secret": "too-short"}, "JWT_SECRET must be at least 32"),
+        ({"referral_commission_rate": "1.01"}, "REFERRAL_COMMISSION_RATE"),
+        ({"referral_commission_rate": "-0.1"}, "REFERRAL_COMMISSION_RATE"),
+        ({"referral_commission_rate": "ten"}, "REFERRAL_COMMISSION_RATE"),
+        ({"notify_webhook_url": "https://hooks.example"}, "NOTIFY_WEBHOOK_SECRET"),
+        ({"notify_webhook_url": "hooks", "notify_webhook_secret": "s"}, "NOTIFY_WEBHOOK_URL"),
+        ({"outbox_interval_seconds": 0}, "OUTBOX_INTERVAL_SECONDS"),
     ],
 )
 def test_invalid_configuration_is_one_line_naming_the_variable(
@@ -73,3 +102,64 @@ def test_secrets_do_not_print() -> None:
     settings = load_settings(cashfree_app_id="app", cashfree_secret_key="very-secret-value")
     assert "very-secret-value" not in repr(settings)
     assert "very-secret-value" not in str(settings.model_dump())
+
+
+def test_accounts_and_notification_defaults() -> None:
+    settings = load_settings()
+    assert settings.plans_file == Path("plans.toml")
+    assert settings.auth_mode == "none"
+    assert settings.referral_commission_rate == Decimal("0.10")
+    assert isinstance(settings.referral_commission_rate, Decimal)
+    assert settings.notify_webhook_url == ""
+    assert settings.outbox_interval_seconds == 1.0
+
+
+def test_accounts_settings_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PLANS_FILE", "/etc/shop/plans.toml")
+    monkeypatch.setenv("AUTH_MODE", "jwt")
+    monkeypatch.setenv("JWT_SECRET", JWT_SECRET)
+    monkeypatch.setenv("REFERRAL_COMMISSION_RATE", "0.125")
+    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", "https://hooks.example/in")
+    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", "whsec_c2VjcmV0")
+    monkeypatch.setenv("OUTBOX_INTERVAL_SECONDS", "0.25")
+    settings = load_settings()
+    assert settings.plans_file == Path("/etc/shop/plans.toml")
+    assert settings.auth_mode == "jwt"
+    assert settings.jwt_secret.get_secret_value() == JWT_SECRET
+    assert settings.referral_commission_rate == Decimal("0.125")
+    assert settings.notify_webhook_url == "https://hooks.example/in"
+    assert settings.outbox_interval_seconds == 0.25
+    assert JWT_SECRET not in repr(settings)
+    assert "whsec_c2VjcmV0" not in str(settings.model_dump())
+
+
+def test_academy_names_are_aliases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CF_CLIENT_ID", "academy-app")
+    monkeypatch.setenv("CF_SECRET", "academy-secret")
+    monkeypatch.setenv("CF_ENV", "PRODUCTION")
+    settings = load_settings()
+    assert settings.cashfree_app_id == "academy-app"
+    assert settings.cashfree_secret_key.get_secret_value() == "academy-secret"
+    assert settings.cashfree_environment == "PRODUCTION"
+    assert settings.payment_gateway == "cashfree"
+
+
+def test_our_names_win_over_the_academy_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CF_CLIENT_ID", "academy-app")
+    monkeypatch.setenv("CF_SECRET", "academy-secret")
+    monkeypatch.setenv("CF_ENV", "PRODUCTION")
+    monkeypatch.setenv("CASHFREE_APP_ID", "our-app")
+    monkeypatch.setenv("CASHFREE_SECRET_KEY", "our-secret")
+    monkeypatch.setenv("CASHFREE_ENVIRONMENT", "SANDBOX")
+    settings = load_settings()
+    assert settings.cashfree_app_id == "our-app"
+    assert settings.cashfree_secret_key.get_secret_value() == "our-secret"
+    assert settings.cashfree_environment == "SANDBOX"
+
+
+def test_a_bad_academy_value_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CF_ENV", "LIVE")
+    with pytest.raises(ConfigurationError, match=r"CASHFREE_ENVIRONMENT \(or CF_ENV\)"):
+        load_settings()

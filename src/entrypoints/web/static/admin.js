@@ -174,6 +174,27 @@ function renderFailed(failed) {
   body.replaceChildren(...(rows.length ? rows : [emptyRow(5, "No failed payments.")]));
 }
 
+/** The link to a customer's page (balance, ledger, subscriptions, orders). */
+function customerLink(customerId, text) {
+  const href = `/admin/customer?id=${encodeURIComponent(customerId)}`;
+  return element("a", { href, class: "mono" }, text || customerId);
+}
+
+function renderSubscriptions(subscriptions) {
+  const body = $("subscriptions-table").querySelector("tbody");
+  const rows = subscriptions.map((subscription) =>
+    element(
+      "tr",
+      { "data-customer-id": subscription.customerId, "data-kind": subscription.kind },
+      element("td", { "data-label": "Customer" }, customerLink(subscription.customerId)),
+      cell("Kind", subscription.kind),
+      cell("Since", formatTime(subscription.startsAt)),
+      cell("Ends", formatTime(subscription.endsAt)),
+    ),
+  );
+  body.replaceChildren(...(rows.length ? rows : [emptyRow(4, "No active subscriptions.")]));
+}
+
 function emptyRow(span, text) {
   return element("tr", {}, element("td", { colspan: String(span), class: "hint", text }));
 }
@@ -192,10 +213,12 @@ async function refresh() {
   const notice = $("admin-notice");
   let stats;
   let credits;
+  let subscriptions;
   try {
-    [stats, credits] = await Promise.all([
+    [stats, credits, subscriptions] = await Promise.all([
       adminGet("/api/payment/stats"),
       adminGet(`/api/payment/credits?limit=${ORDERS_LIMIT}`),
+      adminGet(`/api/payment/subscriptions?active=1&limit=${ORDERS_LIMIT}`),
     ]);
   } catch {
     showNotice(notice, "bad", "Could not reach the server. Try Refresh.");
@@ -217,6 +240,7 @@ async function refresh() {
   renderCharts(data.orders || [], data.failedPayments || []);
   renderOrders(data.orders || []);
   renderFailed(data.failedPayments || []);
+  renderSubscriptions((subscriptions.ok && subscriptions.body.data) || []);
   $("updated-at").textContent = `Updated ${new Date().toLocaleTimeString("en-IN")}`;
   document.body.dataset.loaded = "true";
 }

@@ -2,6 +2,7 @@
 // and show the outcome of each attempt from whichever source reports it first.
 
 import {
+  customerHeaders,
   element,
   formatInr,
   hide,
@@ -23,10 +24,11 @@ const LABELS = {
   customerName: "Full name",
   customerEmail: "E-mail",
   customerPhone: "Mobile number",
+  planId: "Plan",
 };
 
 const $ = (id) => document.getElementById(id);
-const page = { config: null, cashfree: null, order: null, watch: null, lastView: null };
+const page = { config: null, cashfree: null, order: null, watch: null, lastView: null, plans: [] };
 const settlement = new Settlement(showOutcome);
 
 function loadScript(src, timeoutMs) {
@@ -87,6 +89,56 @@ function formValues() {
   return Object.fromEntries(FIELDS.map((field) => [field, $(field).value]));
 }
 
+/** The plan picked, or null for a payment of any amount. */
+function selectedPlan() {
+  const choice = document.querySelector('input[name="plan"]:checked');
+  return (choice && page.plans.find((plan) => plan.id === choice.value)) || null;
+}
+
+/** With a plan the server sets the price: the amount field is hidden and not sent. */
+function onPlanChange() {
+  const plan = selectedPlan();
+  $("amount-field").hidden = Boolean(plan);
+  $("amount").disabled = Boolean(plan);
+  document.body.dataset.plan = plan ? plan.id : "";
+  $("pay-button").textContent = payLabel();
+}
+
+function planChoice(value, title, detail, checked) {
+  const input = element("input", { type: "radio", name: "plan", value });
+  input.checked = checked;
+  input.addEventListener("change", onPlanChange);
+  const text = element("span", {}, element("strong", { text: title }));
+  if (detail) {
+    text.append(element("br"), element("span", { class: "hint", text: detail }));
+  }
+  return element("label", { class: "choice" }, input, text);
+}
+
+/** The plans on sale, from the server (which also sets their prices); none: any amount. */
+async function loadPlans() {
+  let plans = [];
+  try {
+    const { ok, body } = await requestJson("/api/payment/plans");
+    plans = ok && body && Array.isArray(body.data) ? body.data : [];
+  } catch {
+    plans = [];
+  }
+  page.plans = plans;
+  if (!plans.length) {
+    return;
+  }
+  const options = plans.map((plan) =>
+    planChoice(plan.id, `${plan.name} · ${formatInr(plan.price)}`, plan.description, false),
+  );
+  $("plan-options").replaceChildren(
+    ...options,
+    planChoice("", "Any amount", "Pay the amount you enter below.", true),
+  );
+  $("plan-choice").hidden = false;
+  document.body.dataset.plans = "ready";
+}
+
 function selectedFlow() {
   const choice = document.querySelector('input[name="flow"]:checked');
   return choice ? choice.value : "modal";
@@ -135,6 +187,10 @@ function setBusy(busy) {
 }
 
 function payLabel() {
+  const plan = selectedPlan();
+  if (plan) {
+    return `Pay ${formatInr(plan.price)}`;
+  }
   const amount = $("amount").value.trim();
   return /^\d+(\.\d{1,2})?$/.test(amount) ? `Pay ${formatInr(amount)}` : "Pay";
 }
@@ -142,7 +198,8 @@ function payLabel() {
 async function onSubmit(event) {
   event.preventDefault();
   const values = formValues();
-  const errors = validateCheckout(values);
+  const plan = selectedPlan();
+  const errors = validateCheckout(plan ? { ...values, amount: "1" } : values);
   showFieldErrors(errors);
   if (errors.length) {
     return;
@@ -154,13 +211,14 @@ async function onSubmit(event) {
   setBusy(true);
   let response;
   try {
+    const customer = {
+      customerName: values.customerName.trim(),
+      customerEmail: values.customerEmail.trim(),
+      customerPhone: values.customerPhone.trim(),
+    };
     response = await requestJson("/api/payment/create-order", {
-      json: {
-        amount: values.amount.trim(),
-        customerName: values.customerName.trim(),
-        customerEmail: values.customerEmail.trim(),
-        customerPhone: values.customerPhone.trim(),
-      },
+      json: plan ? { planId: plan.id, ...customer } : { amount: values.amount.trim(), ...customer },
+      headers: customerHeaders(),
     });
   } catch {
     setBusy(false);
@@ -247,6 +305,7 @@ async function reportModalResult(result) {
     try {
       const { ok, body } = await requestJson("/api/payment/verify", {
         json: { order_id: page.order.orderId },
+        headers: customerHeaders(),
       });
       if (ok && body) {
         settlement.offer(outcomeOf(body, settlement.known), "modal");
@@ -354,6 +413,7 @@ function init() {
   });
   $("retry-button").addEventListener("click", retry);
   $("new-order-button").addEventListener("click", newOrder);
+  loadPlans();
   loadSdk();
   const orderId = queryParam("order_id");
   if (orderId) {

@@ -114,3 +114,12 @@ export async function loadConfig() {
   }
   return body;
 }
+
+const CUSTOMER_TOKEN_KEY = "customerToken";
+
+/** With AUTH_MODE=jwt the embedding site puts the customer's token in sessionStorage
+ * ("customerToken"); customer routes then carry it. Without one, no header is sent. */
+export function customerHeaders() {
+  const token = sessionStorage.getItem(CUSTOMER_TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}

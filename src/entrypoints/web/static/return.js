@@ -1,7 +1,16 @@
 // /return: where the redirect flow lands. It asks the server to verify with Cashfree, then
 // follows the order's event stream while the bank is still deciding.
 
-import { element, loadConfig, paragraph, queryParam, requestJson, showNotice, spinnerText } from "./common.js";
+import {
+  customerHeaders,
+  element,
+  loadConfig,
+  paragraph,
+  queryParam,
+  requestJson,
+  showNotice,
+  spinnerText,
+} from "./common.js";
 import { OrderWatch, isFinalStatus } from "./order-watch.js";
 
 const STILL_WAITING_MS = 20000;
@@ -38,7 +47,10 @@ async function verify() {
   showNotice(status, "info", spinnerText("Checking with Cashfree…"));
   let response;
   try {
-    response = await requestJson("/api/payment/verify", { json: { order_id: orderId } });
+    response = await requestJson("/api/payment/verify", {
+      json: { order_id: orderId },
+      headers: customerHeaders(),
+    });
   } catch {
     response = null;
   }

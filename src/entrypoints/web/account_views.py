@@ -1,0 +1,187 @@
+"""JSON views of plans, customer accounts, subscriptions, referrals and notifications.
+
+Same conventions as `views.py`: camelCase field names, amounts as JSON numbers, times as
+ISO 8601. An account is shown with what the customer may see; the operator's view adds the
+profile (name, e-mail, phone, referral agent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from application.use_cases.accounts import AgentReferrals, CustomerAccount
+from application.use_cases.notifications import InboxNotification
+from domain.accounts import CustomerProfile
+from domain.ledger import LedgerAdjustment, StatementLine
+from domain.order import Order
+from domain.plans import Plan, Purchase
+from domain.referrals import ReferralRecord
+from domain.subscriptions import Subscription, SubscriptionPeriod
+from entrypoints.web.views import attempt_view, number
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def plan_view(plan: Plan) -> dict[str, Any]:
+    return {
+        "id": plan.plan_id,
+        "name": plan.name,
+        "description": plan.description,
+        "price": number(plan.price),
+        "currency": plan.price.currency,
+        "credits": plan.credits,
+        "period": plan.period.value if plan.period is not None else None,
+        "kind": plan.subscription_kind,
+    }
+
+
+def purchase_view(purchase: Purchase) -> dict[str, Any]:
+    return {
+        "planId": purchase.plan_id,
+        "credits": purchase.credits,
+        "period": purchase.period.value if purchase.period is not None else None,
+        "kind": purchase.kind,
+    }
+
+
+def statement_line_view(line: StatementLine) -> dict[str, Any]:
+    return {
+        "entryId": line.entry_id,
+        "kind": line.kind.value,
+        "credits": line.credits,
+        "at": line.at.isoformat(),
+        "orderId": line.order_id,
+        "refundId": line.refund_id,
+        "note": line.note,
+    }
+
+
+def adjustment_view(entry: LedgerAdjustment) -> dict[str, Any]:
+    return {
+        "entryId": entry.entry_id,
+        "customerId": entry.customer_id,
+        "kind": entry.kind.value,
+        "credits": entry.credits,
+        "at": entry.at.isoformat(),
+        "note": entry.note,
+        "orderId": entry.order_id,
+        "refundId": entry.refund_id,
+    }
+
+
+def _period_view(
+    period: SubscriptionPeriod, plans_by_order: Mapping[str, str | None], now: datetime
+) -> dict[str, Any]:
+    return {
+        "orderId": period.order_id,
+        "planId": plans_by_order.get(period.order_id),
+        "startsAt": period.starts_at.isoformat(),
+        "endsAt": period.ends_at.isoformat(),
+        "active": period.covers(now),
+    }
+
+
+def subscription_view(
+    subscription: Subscription,
+    now: datetime,
+    plans_by_order: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """`planId` is the plan of the latest period bought, when the orders are known."""
+    known = plans_by_order or {}
+    periods = subscription.periods
+    latest = max(periods, key=lambda p: p.ends_at, default=None)
+    view: dict[str, Any] = {
+        "customerId": subscription.customer_id,
+        "kind": subscription.kind,
+        "startsAt": _time(min((p.starts_at for p in periods), default=None)),
+        "endsAt": _time(subscription.ends_at),
+        "active": subscription.is_active(now),
+        "periods": [_period_view(p, known, now) for p in periods],
+    }
+    if latest is not None and known.get(latest.order_id):
+        view["planId"] = known[latest.order_id]
+    return view
+
+
+def customer_order_view(order: Order) -> dict[str, Any]:
+    """An order as its customer sees it in their account (no other customer's data exists)."""
+    return {
+        "orderId": order.order_id,
+        "amount": number(order.amount),
+        "currency": order.amount.currency,
+        "status": order.status.value,
+        "paymentStatus": order.payment_status,
+        "createdAt": order.created_at.isoformat(),
+        "paidAt": _time(order.paid_at),
+        "purchase": purchase_view(order.purchase),
+        "attempts": [attempt_view(a) for a in order.attempts],
+    }
+
+
+def profile_view(profile: CustomerProfile | None) -> dict[str, Any]:
+    if profile is None:
+        return {"name": None, "email": None, "phone": None, "referralAgent": None}
+    return {
+        "name": profile.name,
+        "email": profile.email,
+        "phone": profile.phone,
+        "referralAgent": profile.referral_agent,
+        "createdAt": profile.created_at.isoformat(),
+    }
+
+
+def account_view(
+    customer_id: str, account: CustomerAccount, now: datetime, *, with_profile: bool
+) -> dict[str, Any]:
+    plans_by_order = {order.order_id: order.purchase.plan_id for order in account.orders}
+    view: dict[str, Any] = {
+        "customerId": customer_id,
+        "balance": account.balance,
+        "ledger": [statement_line_view(line) for line in account.statement],
+        "subscriptions": [subscription_view(s, now, plans_by_order) for s in account.subscriptions],
+        "orders": [customer_order_view(order) for order in account.orders],
+    }
+    if with_profile:
+        view.update(profile_view(account.profile))
+    return view
+
+
+def referral_view(record: ReferralRecord) -> dict[str, Any]:
+    return {
+        "orderId": record.order_id,
+        "customerId": record.customer_id,
+        "amount": number(record.amount),
+        "commission": number(record.commission),
+        "currency": record.amount.currency,
+        "status": record.status.value,
+    }
+
+
+def agent_referrals_view(referrals: AgentReferrals) -> dict[str, Any]:
+    return {
+        "agentId": referrals.agent_id,
+        "count": referrals.count,
+        "totalAmount": number(referrals.total_amount),
+        "totalCommission": number(referrals.total_commission),
+        "referrals": [referral_view(r) for r in referrals.records],
+    }
+
+
+def notification_view(notification: InboxNotification) -> dict[str, Any]:
+    return {
+        "id": notification.notification_id,
+        "topic": notification.topic,
+        "title": notification.title,
+        "body": notification.body,
+        "createdAt": notification.created_at.isoformat(),
+        "readAt": _time(notification.read_at),
+        "read": notification.read_at is not None,
+    }
+
+
+def subscriptions_view(subscriptions: Iterable[Subscription], now: datetime) -> list[Any]:
+    return [subscription_view(s, now) for s in subscriptions]

@@ -1,0 +1,189 @@
+"""Plans, customer accounts, notifications, referrals and subscriptions under /api/payment.
+
+Public: the plan list. The customer (AUTH_MODE=jwt, their token): their account and their
+inbox; in AUTH_MODE=none these answer 404, since no request proves who the customer is.
+The operator (ADMIN_TOKEN): any customer's account, credit adjustments, referral agents,
+an agent's referrals and the active subscriptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from application.errors import CustomerNotFound
+from application.use_cases.accounts import CustomerAccount
+from application.use_cases.notifications import MAX_READ_IDS
+from entrypoints.container import Container
+from entrypoints.web.account_views import (
+    account_view,
+    adjustment_view,
+    agent_referrals_view,
+    notification_view,
+    plan_view,
+    subscriptions_view,
+)
+from entrypoints.web.auth import require_admin
+from entrypoints.web.body import read_json_object
+from entrypoints.web.customer_auth import ID_RULE, CustomerAuth, is_valid_id
+from entrypoints.web.errors import HttpError
+
+MAX_PAGE = 500
+MAX_PATH_ID = 100
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    try:
+        limit = int(request.query_params.get("limit", "100"))
+        offset = int(request.query_params.get("offset", "0"))
+    except ValueError:
+        raise HttpError(400, "limit and offset must be integers") from None
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise HttpError(400, f"limit must be 1 to {MAX_PAGE} and offset at least 0")
+    return limit, offset
+
+
+def _path_id(request: Request, name: str) -> str:
+    value = str(request.path_params[name])
+    if not value.strip() or len(value) > MAX_PATH_ID:
+        raise HttpError(400, f"{name} must be 1 to {MAX_PATH_ID} characters")
+    return value
+
+
+def _field_error(field: str, message: str) -> HttpError:
+    return HttpError(
+        400, "Validation failed", details=[message], fields=[{"field": field, "message": message}]
+    )
+
+
+def _empty_account() -> CustomerAccount:
+    return CustomerAccount(profile=None, balance=0, statement=[], subscriptions=[], orders=[])
+
+
+class AccountsApi:
+    """The account routes over the use cases one container builds."""
+
+    def __init__(self, container: Container, customers: CustomerAuth) -> None:
+        self._container = container
+        self._settings = container.settings()
+        self._customers = customers
+
+    def _admin(self, request: Request) -> None:
+        require_admin(request, self._settings.admin_token)
+
+    async def plans(self, request: Request) -> JSONResponse:
+        plans = await self._container.list_plans().execute()
+        return JSONResponse({"success": True, "data": [plan_view(p) for p in plans]})
+
+    async def me(self, request: Request) -> JSONResponse:
+        """The caller's account; a customer who never paid has an empty one, not a 404."""
+        identity = self._customers.require(request)
+        try:
+            account = await self._container.get_customer_account().execute(identity.customer_id)
+        except CustomerNotFound:
+            account = _empty_account()
+        now = self._container.clock().now()
+        view = account_view(identity.customer_id, account, now, with_profile=False)
+        return JSONResponse({"success": True, "data": view})
+
+    async def my_notifications(self, request: Request) -> JSONResponse:
+        identity = self._customers.require(request)
+        limit, offset = _paging(request)
+        notifications = await self._container.list_notifications().execute(
+            identity.customer_id, limit, offset
+        )
+        return JSONResponse(
+            {"success": True, "data": [notification_view(n) for n in notifications]}
+        )
+
+    async def mark_read(self, request: Request) -> JSONResponse:
+        """Marks the caller's own notifications read; ids of anyone else's change nothing."""
+        identity = self._customers.require(request)
+        body = await read_json_object(request)
+        ids = body.get("ids")
+        if (
+            not isinstance(ids, list)
+            or not 1 <= len(ids) <= MAX_READ_IDS
+            or not all(isinstance(i, str) and 0 < len(i) <= MAX_PATH_ID for i in ids)
+        ):
+            raise _field_error("ids", f"must be a list of 1 to {MAX_READ_IDS} notification ids")
+        marked = await self._container.mark_notifications_read().execute(
+            identity.customer_id, list(dict.fromkeys(ids))
+        )
+        return JSONResponse({"success": True, "data": {"marked": marked}})
+
+    async def customer(self, request: Request) -> JSONResponse:
+        self._admin(request)
+        customer_id = _path_id(request, "customer_id")
+        account = await self._container.get_customer_account().execute(customer_id)
+        now = self._container.clock().now()
+        view = account_view(customer_id, account, now, with_profile=True)
+        return JSONResponse({"success": True, "data": view})
+
+    async def adjust(self, request: Request) -> JSONResponse:
+        """An operator's credit adjustment: signed whole credits and a note saying why."""
+        self._admin(request)
+        customer_id = _path_id(request, "customer_id")
+        body = await read_json_object(request)
+        credits: Any = body.get("credits")
+        note: Any = body.get("note")
+        if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
+            raise _field_error("credits", "must be a whole number other than zero")
+        if not isinstance(note, str) or not note.strip():
+            raise _field_error("note", "must say why the credits are adjusted")
+        entry = await self._container.adjust_credits().execute(customer_id, credits, note)
+        return JSONResponse({"success": True, "data": adjustment_view(entry)}, status_code=201)
+
+    async def set_referral_agent(self, request: Request) -> JSONResponse:
+        self._admin(request)
+        customer_id = _path_id(request, "customer_id")
+        body = await read_json_object(request)
+        agent_id = body.get("agentId")
+        if not is_valid_id(agent_id):
+            raise _field_error("agentId", f"must be {ID_RULE}")
+        assert isinstance(agent_id, str)
+        profile = await self._container.set_referral_agent().execute(customer_id, agent_id)
+        return JSONResponse(
+            {
+                "success": True,
+                "data": {
+                    "customerId": profile.customer_id,
+                    "referralAgent": profile.referral_agent,
+                },
+            }
+        )
+
+    async def agent_referrals(self, request: Request) -> JSONResponse:
+        self._admin(request)
+        agent_id = _path_id(request, "agent_id")
+        referrals = await self._container.list_agent_referrals().execute(agent_id)
+        return JSONResponse({"success": True, "data": agent_referrals_view(referrals)})
+
+    async def subscriptions(self, request: Request) -> JSONResponse:
+        """Active subscriptions (`?active=1`, the default: the only listing kept)."""
+        self._admin(request)
+        if request.query_params.get("active", "1").lower() not in ("1", "true"):
+            raise HttpError(400, "only active subscriptions are listed: use active=1")
+        limit, offset = _paging(request)
+        subscriptions = await self._container.list_active_subscriptions().execute(limit, offset)
+        now = self._container.clock().now()
+        return JSONResponse({"success": True, "data": subscriptions_view(subscriptions, now)})
+
+
+def account_routes(container: Container, customers: CustomerAuth) -> list[BaseRoute]:
+    api = AccountsApi(container, customers)
+    customer = "/api/payment/customers/{customer_id}"
+    return [
+        Route("/api/payment/plans", api.plans, methods=["GET"]),
+        Route("/api/payment/me", api.me, methods=["GET"]),
+        Route("/api/payment/me/notifications", api.my_notifications, methods=["GET"]),
+        Route("/api/payment/me/notifications/read", api.mark_read, methods=["POST"]),
+        Route(customer, api.customer, methods=["GET"]),
+        Route(f"{customer}/adjustments", api.adjust, methods=["POST"]),
+        Route(f"{customer}/referral-agent", api.set_referral_agent, methods=["PUT"]),
+        Route("/api/payment/agents/{agent_id}/referrals", api.agent_referrals, methods=["GET"]),
+        Route("/api/payment/subscriptions", api.subscriptions, methods=["GET"]),
+    ]

@@ -1,0 +1,136 @@
+// One customer for the operator: profile, balance, subscriptions with their end dates,
+// the credit ledger and the orders. Uses the admin token the dashboard kept in this tab.
+
+import { element, formatInr, formatTime, loadConfig, queryParam, requestJson, showNotice } from "./common.js";
+
+const TOKEN_KEY = "adminToken";
+const $ = (id) => document.getElementById(id);
+
+function cell(label, text, className) {
+  return element("td", { "data-label": label, text, ...(className ? { class: className } : {}) });
+}
+
+function rowsOrEmpty(rows, span, text) {
+  return rows.length ? rows : [element("tr", {}, element("td", { colspan: String(span), class: "hint", text }))];
+}
+
+function fact(term, value) {
+  return [element("dt", { text: term }), element("dd", { text: value || "—" })];
+}
+
+function renderProfile(data) {
+  $("profile-facts").replaceChildren(
+    ...fact("Customer id", data.customerId),
+    ...fact("Name", data.name),
+    ...fact("E-mail", data.email),
+    ...fact("Phone", data.phone),
+    ...fact("Referral agent", data.referralAgent),
+    ...fact("Credit balance", String(data.balance ?? 0)),
+  );
+}
+
+function renderSubscriptions(subscriptions) {
+  const rows = subscriptions.map((subscription) =>
+    element(
+      "tr",
+      { "data-kind": subscription.kind },
+      cell("Kind", subscription.kind),
+      cell("Plan", subscription.planId || ""),
+      cell("Since", formatTime(subscription.startsAt)),
+      cell("Ends", formatTime(subscription.endsAt)),
+      cell("State", subscription.active ? "Active" : "Ended"),
+    ),
+  );
+  $("customer-subscriptions").querySelector("tbody").replaceChildren(...rowsOrEmpty(rows, 5, "No subscriptions."));
+}
+
+function cause(line) {
+  if (line.kind === "grant") {
+    return `Order ${line.orderId}`;
+  }
+  if (line.kind === "reversal") {
+    return `Refund ${line.refundId || ""} of order ${line.orderId || ""}`.trim();
+  }
+  return line.note ? `Operator: ${line.note}` : "Operator";
+}
+
+function renderLedger(lines) {
+  const rows = lines.map((line) =>
+    element(
+      "tr",
+      { "data-entry-id": line.entryId },
+      cell("When", formatTime(line.at)),
+      cell("Kind", line.kind),
+      cell("Credits", line.credits > 0 ? `+${line.credits}` : String(line.credits), "num"),
+      cell("Cause", cause(line)),
+    ),
+  );
+  $("customer-ledger").querySelector("tbody").replaceChildren(...rowsOrEmpty(rows, 4, "No ledger entries."));
+}
+
+function renderOrders(orders) {
+  const rows = orders.map((order) =>
+    element(
+      "tr",
+      { "data-order-id": order.orderId },
+      cell("Created", formatTime(order.createdAt)),
+      element("td", { "data-label": "Order" }, element("code", { text: order.orderId })),
+      cell("Plan", (order.purchase && order.purchase.planId) || "Any amount"),
+      cell("Amount", formatInr(order.amount), "num"),
+      cell("Status", order.paymentStatus || order.status),
+    ),
+  );
+  $("customer-orders").querySelector("tbody").replaceChildren(...rowsOrEmpty(rows, 5, "No orders."));
+}
+
+function signInLink(message) {
+  showNotice(
+    $("customer-notice"),
+    "bad",
+    element("p", { text: message }),
+    element("p", {}, element("a", { href: "/admin", text: "Sign in on the payments dashboard" })),
+  );
+}
+
+async function load() {
+  const customerId = queryParam("id");
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!customerId) {
+    showNotice($("customer-notice"), "bad", "No customer given: open a customer from the dashboard.");
+    return;
+  }
+  if (!token) {
+    signInLink("Sign in first: the admin token is asked once on the dashboard.");
+    return;
+  }
+  let response;
+  try {
+    response = await requestJson(`/api/payment/customers/${encodeURIComponent(customerId)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+  } catch {
+    showNotice($("customer-notice"), "bad", "Could not reach the server. Reload the page to retry.");
+    return;
+  }
+  if (response.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    signInLink("That admin token was not accepted.");
+    return;
+  }
+  if (!response.ok || !response.body) {
+    const error = (response.body && response.body.error) || "The customer could not be loaded.";
+    showNotice($("customer-notice"), "bad", error);
+    return;
+  }
+  const data = response.body.data || {};
+  document.title = `${data.name || data.customerId} · Admin · Cashfree Checkout`;
+  renderProfile(data);
+  renderSubscriptions(data.subscriptions || []);
+  renderLedger(data.ledger || []);
+  renderOrders(data.orders || []);
+  $("customer").hidden = false;
+  document.body.dataset.loaded = "true";
+}
+
+loadConfig().catch(() => {});
+load();
