@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from domain.errors import DuplicateCredit, InsufficientCredits
 from domain.events import OrderCredited, OrderPaid, ReferralEarned, SubscriptionActivated
 from domain.ledger import LedgerAdjustment, credit_for
 from domain.money import Money
+from domain.notifications import Topic
 from domain.order import AttemptStatus, Order, OrderStatus
 from domain.plans import Period, Plan, PlanCatalogue
 from unit.application.fakes import CountingIds, FixedClock, RecordingPublisher, ScriptedGateway
@@ -156,6 +158,15 @@ async def test_fifty_confirmations_of_a_paid_plan_fulfil_it_once(store: Store) -
     assert record.commission == Money.of("499.90")
     for kind in (OrderPaid, OrderCredited, SubscriptionActivated, ReferralEarned):
         assert len(publisher.of(kind)) == 1, kind.__name__
+    async with store.unit_of_work() as uow:
+        outbox = await uow.outbox.due(at(0) + timedelta(days=1), 100)
+    assert sorted((m.topic, m.recipient_id) for m in outbox) == sorted(
+        [
+            (Topic.PAYMENT_SUCCEEDED, order.customer_id),
+            (Topic.SUBSCRIPTION_ACTIVATED, order.customer_id),
+            (Topic.REFERRAL_EARNED, "agent_1"),
+        ]
+    )
 
 
 async def test_two_paid_orders_of_one_kind_get_two_periods_end_to_end(store: Store) -> None:
