@@ -13,6 +13,15 @@ class OrderNotFound(ApplicationError):
         self.order_id = order_id
 
 
+class OrderNotCancellable(ApplicationError):
+    """Only an ACTIVE order can be cancelled; a paid or ended one stays as it is."""
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"order {order_id} is {status} and cannot be cancelled")
+        self.order_id = order_id
+        self.status = status
+
+
 class DuplicateOrder(ApplicationError):
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} already exists")
@@ -88,3 +97,32 @@ class GatewayUnavailable(GatewayError):
 class DeliveryFailed(ApplicationError):
     """A notifier could not deliver a message; the outbox tries again later. The message
     is safe to store and log (no URL, secret or personal data)."""
+
+
+class DuplicateRefund(ApplicationError):
+    def __init__(self, refund_id: str) -> None:
+        super().__init__(f"refund {refund_id} already exists")
+        self.refund_id = refund_id
+
+
+class RefundNotFound(ApplicationError):
+    def __init__(self, refund_id: str) -> None:
+        super().__init__(f"refund {refund_id} not found")
+        self.refund_id = refund_id
+
+
+class OrderNotRefundable(ApplicationError):
+    """Only a PAID order can be refunded."""
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"order {order_id} is {status} and cannot be refunded")
+        self.order_id = order_id
+        self.status = status
+
+
+class RefundConflict(ApplicationError):
+    """The refund id is already used by a refund with another order, amount or reason."""
+
+    def __init__(self, refund_id: str) -> None:
+        super().__init__(f"refund {refund_id} already exists with another request")
+        self.refund_id = refund_id

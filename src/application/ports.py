@@ -18,6 +18,7 @@ from domain.money import Money
 from domain.notifications import InboxNotification, OutboxMessage
 from domain.order import Order, PaymentAttempt
 from domain.referrals import ReferralRecord
+from domain.refunds import Refund, RefundState
 from domain.subscriptions import Subscription
 
 
@@ -127,13 +128,25 @@ class PaymentNotification:
     attempt: PaymentAttempt
 
 
+@dataclass(frozen=True)
+class RefundNotification:
+    """A verified notification from the gateway about one refund of one order."""
+
+    type: str
+    order_id: str
+    refund_id: str
+    state: RefundState
+    gateway_refund_id: str | None = None
+
+
 class PaymentNotifications(Protocol):
     """The gateway's webhooks, authenticated and read (Cashfree's signature scheme)."""
 
     def verify_and_parse(
         self, headers: Mapping[str, str], raw: bytes, now: datetime
-    ) -> PaymentNotification | None:
-        """The payment a webhook reports, or None for a type the service does not act on.
+    ) -> PaymentNotification | RefundNotification | None:
+        """The payment or refund a webhook reports, or None for a type the service does
+        not act on.
 
         Raises NotificationUnauthentic for a bad, missing or stale signature (checked over
         `raw` before anything is parsed) and NotificationUnreadable for a signed body that
@@ -160,6 +173,7 @@ class OrderStatistics:
     attempted_orders: int = 0
     failed_attempts: int = 0
     failed_amount: Decimal = Decimal("0.00")
+    paid_after_close: int = 0
 
 
 @dataclass(frozen=True)
@@ -229,6 +243,37 @@ class ReferralRepository(Protocol):
     async def add(self, record: ReferralRecord) -> None:
         """Insert; raises DuplicateReferral (now or at commit) if the order has one."""
         ...
+
+    async def get(self, order_id: str) -> ReferralRecord | None: ...
+
+    async def save(self, record: ReferralRecord) -> None:
+        """Replace the order's existing record (a refund marks it reversed)."""
+        ...
+
+
+class RefundRepository(Protocol):
+    async def add(self, refund: Refund) -> None:
+        """Insert; raises DuplicateRefund (now or at commit) if the refund id exists."""
+        ...
+
+    async def get(self, refund_id: str) -> Refund | None: ...
+
+    async def for_order(self, order_id: str) -> list[Refund]:
+        """The order's refunds, oldest first."""
+        ...
+
+    async def save(self, refund: Refund) -> None:
+        """Persist a loaded refund; raises ConcurrencyConflict (now or at commit) if
+        someone else saved it since it was loaded. Bumps `refund.version`."""
+        ...
+
+
+@dataclass(frozen=True)
+class RefundTotals:
+    """SUCCESS refunds: how many and how much."""
+
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
 
 
 class Outbox(Protocol):
@@ -322,9 +367,36 @@ class PaymentReports(Protocol):
         """How many messages are not delivered yet."""
         ...
 
+    async def open_orders(self, limit: int) -> list[Order]:
+        """Orders the gateway may still move, oldest first (created_at, then order id):
+        CREATED and ACTIVE ones, and EXPIRED or TERMINATED ones with a PENDING attempt
+        (money the bank confirms late still pays them)."""
+        ...
+
+
+    async def refunds_of(self, order_id: str) -> list[Refund]:
+        """The order's refunds, oldest first."""
+        ...
+
+    async def recent_refunds(
+        self, limit: int, offset: int = 0, state: RefundState | None = None
+    ) -> list[Refund]:
+        """Every order's refunds (optionally of one state), newest first."""
+        ...
+
+    async def pending_refunds(self, limit: int) -> list[Refund]:
+        """PENDING refunds, oldest first (the reconciler's work)."""
+        ...
+
+    async def refund_totals(self) -> RefundTotals:
+        """Count and amount of SUCCESS refunds."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over the repositories: commit or nothing."""
+
+    refunds: RefundRepository
 
     orders: OrderRepository
     ledger: CreditLedger

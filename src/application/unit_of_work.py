@@ -24,6 +24,7 @@ from application.ports import (
     OrderRepository,
     Outbox,
     ReferralRepository,
+    RefundRepository,
     Store,
     SubscriptionRepository,
     UnitOfWork,
@@ -32,6 +33,7 @@ from domain.events import Event, OrderCredited
 from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import notifications_for
 from domain.order import Order
+from domain.refunds import Refund
 from domain.subscriptions import Subscription
 
 
@@ -126,6 +128,28 @@ class _CollectingSubscriptions:
         self._events.fulfilment += subscription.pull_events()
 
 
+class _CollectingRefunds:
+    """The store's refunds; each written refund hands its events over."""
+
+    def __init__(self, refunds: RefundRepository, events: _Events) -> None:
+        self._refunds = refunds
+        self._events = events
+
+    async def add(self, refund: Refund) -> None:
+        await self._refunds.add(refund)
+        self._events.fulfilment += refund.pull_events()
+
+    async def get(self, refund_id: str) -> Refund | None:
+        return await self._refunds.get(refund_id)
+
+    async def for_order(self, order_id: str) -> list[Refund]:
+        return await self._refunds.for_order(order_id)
+
+    async def save(self, refund: Refund) -> None:
+        await self._refunds.save(refund)
+        self._events.fulfilment += refund.pull_events()
+
+
 class PublishingUnitOfWork:
     """A store's unit of work whose committed events are published when it ends.
 
@@ -145,6 +169,7 @@ class PublishingUnitOfWork:
         )
         self.referrals: ReferralRepository = inner.referrals
         self.outbox: Outbox = inner.outbox
+        self.refunds: RefundRepository = _CollectingRefunds(inner.refunds, self._events)
 
     def record(self, event: Event) -> None:
         """Publish `event` if this unit of work commits (facts no aggregate carries,

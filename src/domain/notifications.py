@@ -21,6 +21,7 @@ from domain.events import (
     ReferralEarned,
     SubscriptionActivated,
 )
+from domain.refunds import ReferralReversed, RefundFailed, RefundSucceeded
 
 MESSAGE_ID_PREFIX = "msg_"
 FIRST_RETRY = timedelta(seconds=1)
@@ -35,6 +36,9 @@ class Topic(StrEnum):
     PAYMENT_FAILED = "payment.failed"
     SUBSCRIPTION_ACTIVATED = "subscription.activated"
     REFERRAL_EARNED = "referral.earned"
+    REFUND_SUCCEEDED = "refund.succeeded"
+    REFUND_FAILED = "refund.failed"
+    REFERRAL_REVERSED = "referral.reversed"
 
 
 class RecipientKind(StrEnum):
@@ -212,6 +216,9 @@ def _message_for(event: Event, customer_of_order: Mapping[str, str]) -> OutboxMe
             },
             at=event.at,
         )
+    refund_message = _refund_message(event)
+    if refund_message is not None:
+        return refund_message
     customer_id = customer_of_order.get(event.order_id, "")
     if not customer_id:
         return None
@@ -249,6 +256,57 @@ def _message_for(event: Event, customer_of_order: Mapping[str, str]) -> OutboxMe
                 "customerId": customer_id,
                 "paymentId": event.payment_id,
                 "status": str(event.status),
+            },
+            at=event.at,
+        )
+    return None
+
+
+def _refund_message(event: Event) -> OutboxMessage | None:
+    """The customer hears how a refund ended; the agent hears of a reversed commission."""
+    if isinstance(event, ReferralReversed):
+        return OutboxMessage.new(
+            topic=Topic.REFERRAL_REVERSED,
+            subject=event.order_id,
+            recipient_kind=RecipientKind.AGENT,
+            recipient_id=event.agent_id,
+            order_id=event.order_id,
+            title="Referral commission reversed",
+            body=f"Order {event.order_id} was refunded; your commission of "
+            f"{event.commission.currency} {event.commission.amount} is reversed.",
+            payload={
+                "orderId": event.order_id,
+                "agentId": event.agent_id,
+                "customerId": event.customer_id,
+                "refundId": event.refund_id,
+                "commission": str(event.commission.amount),
+                "currency": event.commission.currency,
+            },
+            at=event.at,
+        )
+    if isinstance(event, (RefundSucceeded, RefundFailed)):
+        succeeded = isinstance(event, RefundSucceeded)
+        return OutboxMessage.new(
+            topic=Topic.REFUND_SUCCEEDED if succeeded else Topic.REFUND_FAILED,
+            subject=event.refund_id,
+            recipient_kind=RecipientKind.CUSTOMER,
+            recipient_id=event.customer_id,
+            order_id=event.order_id,
+            title="Refund completed" if succeeded else "Refund not completed",
+            body=(
+                f"We refunded {event.amount.currency} {event.amount.amount} "
+                f"for order {event.order_id}."
+                if succeeded
+                else f"The refund of {event.amount.currency} {event.amount.amount} "
+                f"for order {event.order_id} did not go through."
+            ),
+            payload={
+                "orderId": event.order_id,
+                "customerId": event.customer_id,
+                "refundId": event.refund_id,
+                "amount": str(event.amount.amount),
+                "currency": event.amount.currency,
+                "state": event.state,
             },
             at=event.at,
         )

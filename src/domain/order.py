@@ -125,6 +125,9 @@ class Order:
     version: int = 0
     customer_id: str = ""
     purchase: Purchase = field(default_factory=Purchase.free_amount)
+    # A success that paid the order after it had expired or been terminated: the money is
+    # kept and credited, and the operator is shown that it came late.
+    paid_after_close: bool = False
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -216,7 +219,9 @@ class Order:
                     )
                 )
             elif self.status is not OrderStatus.PAID:
+                closed = self.status in (OrderStatus.EXPIRED, OrderStatus.TERMINATED)
                 self._walk("pay", now)
+                self.paid_after_close = closed
                 self.paid_at = now
                 self.events.append(
                     OrderPaid(self.order_id, now, attempt.payment_id, attempt.amount)

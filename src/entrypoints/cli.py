@@ -1,16 +1,23 @@
 """The `checkout` command: `checkout serve` runs the service, `checkout fake-gateway`
-runs the Cashfree simulator on its own for other shops' integration tests."""
+runs the Cashfree simulator on its own for other shops' integration tests, `checkout
+reconcile` brings every open order in line with the gateway once and prints what changed."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from application.use_cases.reconcile import ReconcileRun
+    from entrypoints.container import Container
 
 
 def _settings(**overrides: object) -> Settings:
@@ -60,6 +67,46 @@ def fake_gateway(host: str, port: int) -> None:
     )
 
 
+def format_run(run: ReconcileRun) -> str:
+    """A run as a table (kind, id, before -> after) and a summary line."""
+    rows = [("KIND", "ID", "BEFORE -> AFTER")] + [
+        (c.kind, c.id, f"{c.before} -> {c.after}") for c in run.changes
+    ]
+    kind_width = max(len(r[0]) for r in rows)
+    id_width = max(len(r[1]) for r in rows)
+    lines = [f"{k:<{kind_width}}  {i:<{id_width}}  {t}" for k, i, t in rows]
+    if not run.changes:
+        lines.append("(nothing changed)")
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    lines.append(
+        f"checked {run.checked}, changed {len(run.changes)}, failed {run.failed}"
+        f" in {seconds:.2f}s"
+    )
+    return "\n".join(lines)
+
+
+async def _reconcile_once(container: Container) -> ReconcileRun:
+    from entrypoints.container import start, stop
+
+    await start(container)
+    try:
+        return await container.reconciler().run_once()
+    finally:
+        await stop(container)
+
+
+def reconcile() -> None:
+    """One reconciliation run now, whatever the background task's schedule."""
+    from entrypoints.container import build_container
+
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    run = asyncio.run(_reconcile_once(build_container(settings)))
+    print(format_run(run))
+    if run.failed:
+        raise SystemExit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="checkout", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,9 +116,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     fake_cmd = commands.add_parser("fake-gateway", help="run the Cashfree simulator alone")
     fake_cmd.add_argument("--host", default="127.0.0.1")
     fake_cmd.add_argument("--port", type=int, default=8090)
+    commands.add_parser(
+        "reconcile", help="check every open order with the gateway once; print what changed"
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.host, args.port)
+    elif args.command == "reconcile":
+        reconcile()
     else:
         fake_gateway(args.host, args.port)
 

@@ -33,6 +33,7 @@ from adapters.plans_file import PlansFileError, load_plans
 from adapters.store.url import store_from_url
 from application.outbox_relay import OutboxRelay
 from application.ports import Clock, Notifier, PaymentNotifications, Store
+from application.reconciler import Reconciler
 from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.accounts import (
     AdjustCredits,
@@ -42,6 +43,7 @@ from application.use_cases.accounts import (
     ListPlans,
     SetReferralAgent,
 )
+from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment
 from application.use_cases.notifications import ListNotifications, MarkNotificationsRead
@@ -51,7 +53,9 @@ from application.use_cases.queries import (
     ListCredits,
     ListFailedPayments,
 )
+from application.use_cases.reconcile import Reconcile
 from application.use_cases.record_failure import RecordFailure
+from application.use_cases.refunds import ApplyRefundState, ListRefunds, RefundOrder
 from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
@@ -63,6 +67,12 @@ def _secret(settings: Settings) -> str:
 
 
 class _Closeable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+class _Loop(Protocol):
+    async def start(self) -> None: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -120,6 +130,16 @@ async def _relaying(
         finally:
             for closeable in closeables:
                 await closeable.aclose()
+
+
+async def _looping(loop: _Loop, **needs: None) -> AsyncIterator[None]:
+    """Start a background loop; stop it at shutdown. `needs` as for `_closed_at_shutdown`
+    (the store and the gateway outlive the loop)."""
+    await loop.start()
+    try:
+        yield
+    finally:
+        await loop.aclose()
 
 
 class Container(containers.DeclarativeContainer):
@@ -211,6 +231,29 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         interval_seconds=settings.provided.outbox_interval_seconds,
     )
+    reconcile = providers.Factory(
+        Reconcile,
+        units=units_of_work,
+        reports=reports,
+        gateway=gateway,
+        clock=clock,
+        confirm=confirm_payment,
+        apply_refund=providers.Factory(ApplyRefundState, units=units_of_work, clock=clock),
+        min_delay_seconds=settings.provided.reconcile_interval_seconds,
+    )
+    reconciler = providers.Singleton(
+        Reconciler,
+        reconcile=reconcile,
+        interval_seconds=settings.provided.reconcile_interval_seconds,
+    )
+    cancel_order = providers.Factory(
+        CancelOrder, units=units_of_work, gateway=gateway, confirm=confirm_payment
+    )
+    apply_refund_state = providers.Factory(ApplyRefundState, units=units_of_work, clock=clock)
+    refund_order = providers.Factory(
+        RefundOrder, units=units_of_work, gateway=gateway, clock=clock, apply=apply_refund_state
+    )
+    list_refunds = providers.Factory(ListRefunds, reports=reports)
     list_notifications = providers.Factory(ListNotifications, reports=reports)
     mark_notifications_read = providers.Factory(
         MarkNotificationsRead, units=units_of_work, clock=clock
@@ -245,6 +288,13 @@ class Container(containers.DeclarativeContainer):
         outbox_relay,
         providers.List(notify_http_client),
         store=store_lifecycle,
+    )
+    reconciler_lifecycle = providers.Resource(
+        _looping,
+        reconciler,
+        store=store_lifecycle,
+        gateway=gateway_lifecycle,
+        simulator=simulator_lifecycle,
     )
 
 

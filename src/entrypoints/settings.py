@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     notify_webhook_url: str = ""
     notify_webhook_secret: SecretStr = SecretStr("")
     outbox_interval_seconds: float = Field(1.0, gt=0)
+    reconcile_interval_seconds: float = Field(60.0, gt=0)
     admin_token_generated: bool = Field(False, exclude=True)
 
     @model_validator(mode="after")

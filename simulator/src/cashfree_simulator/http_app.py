@@ -23,6 +23,10 @@ x-idempotency-key honoured on the POSTs; JSON bodies of at most body.MAX_BODY_BY
     POST   /control/orders/{order_id}/expire    -> the order, now EXPIRED
     POST   /control/next-outcome                {"outcome", "message"?}: the next hosted
            checkout payment ends this way
+    POST   /control/refunds/next-outcome        {"outcome": "PENDING"|"SUCCESS"|"FAILED"|
+           "CANCELLED"}: the next new refund settles this way at once (PENDING: it waits)
+    POST   /control/orders/{order_id}/refunds/{refund_id}  {"outcome": "SUCCESS"|"FAILED"|
+           "CANCELLED"} -> the RefundEntity, settled; its REFUND_STATUS_WEBHOOK is sent
     POST   /control/latency                     {"endpoint": name or "*", "seconds"}
     POST   /control/faults                      {"endpoint": name or "*", "kind": "5xx"|
            "timeout"|"reset", "rate"?: 1.0, "count"?: int or null}
@@ -218,6 +222,12 @@ class _ControlApi:
             Route("/control/orders/{order_id}/attempts", g(self.attempt), methods=["POST"]),
             Route("/control/orders/{order_id}/expire", g(self.expire), methods=["POST"]),
             Route("/control/next-outcome", g(self.next_outcome), methods=["POST"]),
+            Route("/control/refunds/next-outcome", g(self.next_refund_outcome), methods=["POST"]),
+            Route(
+                "/control/orders/{order_id}/refunds/{refund_id}",
+                g(self.settle_refund),
+                methods=["POST"],
+            ),
             Route("/control/latency", g(self.latency), methods=["POST"]),
             Route("/control/faults", g(self.faults), methods=["GET", "POST", "DELETE"]),
             Route("/control/webhooks/mode", g(self.webhook_mode), methods=["POST"]),
@@ -259,6 +269,20 @@ class _ControlApi:
         outcome = _text(body, "outcome")
         self._sim.force_next_outcome(outcome, _optional_text(body, "message"))
         return CashfreeJSON({"outcome": outcome})
+
+    async def next_refund_outcome(self, request: Request) -> Response:
+        body = await read_object(request)
+        outcome = _text(body, "outcome")
+        self._sim.force_next_refund_outcome(outcome)
+        return CashfreeJSON({"outcome": outcome})
+
+    async def settle_refund(self, request: Request) -> Response:
+        body = await read_object(request)
+        params = request.path_params
+        refund = await self._sim.settle_refund(
+            params["order_id"], params["refund_id"], _text(body, "outcome")
+        )
+        return CashfreeJSON(refund)
 
     async def latency(self, request: Request) -> Response:
         body = await read_object(request)

@@ -1,7 +1,9 @@
 """Refunds: what Cashfree accepts in an OrderCreateRefundRequest and the RefundEntity.
 
 A refund needs a PAID order and may not exceed what its successful payment has left
-unrefunded. The simulated bank accepts every refund at once (`settle`).
+unrefunded (refunds that ended CANCELLED or FAILED give their amount back). The simulated
+bank settles a refund at once with the outcome a scenario forced (SUCCESS by default), or
+leaves it PENDING until the control API settles it (`settle`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,21 @@ from cashfree_simulator.errors import SimulatorError, invalid
 from cashfree_simulator.orders import OrderRecord, parse_amount
 
 _REFUND_ID = re.compile(r"^[A-Za-z0-9_-]{3,40}$")
+OUTCOMES = ("PENDING", "SUCCESS", "FAILED", "CANCELLED")
+FINAL = frozenset({"SUCCESS", "FAILED", "CANCELLED"})
+_DESCRIPTIONS = {
+    "SUCCESS": "Refund processed successfully",
+    "FAILED": "Refund failed at the bank",
+    "CANCELLED": "Refund cancelled",
+}
+
+
+def check_outcome(outcome: str, *, allow_pending: bool = True) -> str:
+    """A refund outcome a scenario may force or settle with."""
+    allowed = OUTCOMES if allow_pending else tuple(o for o in OUTCOMES if o in FINAL)
+    if outcome not in allowed:
+        raise invalid("outcome", f"outcome should be one of {', '.join(allowed)}")
+    return outcome
 
 
 def new_refund(
@@ -46,7 +63,11 @@ def new_refund(
         )
     paying = next(p for p in order.payments if p["payment_status"] == "SUCCESS")
     refunded = sum(
-        (r["refund_amount"] for r in order.refunds if r["refund_status"] != "CANCELLED"),
+        (
+            r["refund_amount"]
+            for r in order.refunds
+            if r["refund_status"] not in ("CANCELLED", "FAILED")
+        ),
         Decimal("0"),
     )
     refundable = paying["payment_amount"] - refunded
@@ -75,9 +96,10 @@ def new_refund(
     }
 
 
-def settle(refund: dict[str, Any], now: datetime, number: int) -> None:
-    """The bank accepts the refund: SUCCESS, with an ARN and a processing time."""
-    refund["refund_status"] = "SUCCESS"
-    refund["status_description"] = "Refund processed successfully"
-    refund["refund_arn"] = f"RF{number:010d}"
+def settle(refund: dict[str, Any], now: datetime, number: int, outcome: str = "SUCCESS") -> None:
+    """The bank's answer: SUCCESS (with an ARN), FAILED or CANCELLED, at `now`."""
+    refund["refund_status"] = outcome
+    refund["status_description"] = _DESCRIPTIONS[outcome]
+    if outcome == "SUCCESS":
+        refund["refund_arn"] = f"RF{number:010d}"
     refund["processed_at"] = wire.format_time(now)

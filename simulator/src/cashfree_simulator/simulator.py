@@ -56,6 +56,7 @@ class CashfreeSimulator:
         self._sessions: dict[str, str] = {}
         self._idempotency: dict[tuple[str, str], _Remembered] = {}
         self._forced: tuple[str, str | None] | None = None
+        self._refund_outcome: str | None = None
         self._sequence = 0
 
     def now(self) -> datetime:
@@ -127,13 +128,17 @@ class CashfreeSimulator:
             lambda b: self._create_refund(order, b),
         )
         pending = next(r for r in order.refunds if r["refund_id"] == result["refund_id"])
-        if pending["refund_status"] == "PENDING":
-            await self._settle_refund(order, pending)
+        if pending["refund_status"] == "PENDING" and not pending.get("_held"):
+            outcome, self._refund_outcome = self._refund_outcome or "SUCCESS", None
+            if outcome == "PENDING":
+                pending["_held"] = True
+            else:
+                await self._settle_refund(order, pending, outcome)
         return result
 
     @faulty("list_refunds")
     async def list_refunds(self, order_id: str) -> list[dict[str, Any]]:
-        return copy.deepcopy(self._order(order_id).refunds)
+        return [_public(r) for r in self._order(order_id).refunds]
 
     @faulty("get_refund")
     async def get_refund(self, order_id: str, refund_id: str) -> dict[str, Any]:
@@ -141,7 +146,7 @@ class CashfreeSimulator:
         refund = next((r for r in order.refunds if r["refund_id"] == refund_id), None)
         if refund is None:
             raise not_found("refund")
-        return copy.deepcopy(refund)
+        return _public(refund)
 
     # --- hosted checkout -----------------------------------------------------------------
 
@@ -220,6 +225,30 @@ class CashfreeSimulator:
         payments.check_outcome(outcome)
         self._forced = (outcome, message)
 
+    def force_next_refund_outcome(self, outcome: str) -> None:
+        """The next new refund settles this way at once; PENDING leaves it for
+        `settle_refund`."""
+        self._refund_outcome = refunds.check_outcome(outcome)
+
+    async def settle_refund(self, order_id: str, refund_id: str, outcome: str) -> dict[str, Any]:
+        """Settle a PENDING refund (and send its REFUND_STATUS_WEBHOOK); settling a refund
+        again with its own outcome changes nothing, with another is refused."""
+        refunds.check_outcome(outcome, allow_pending=False)
+        order = self._order(order_id)
+        refund = next((r for r in order.refunds if r["refund_id"] == refund_id), None)
+        if refund is None:
+            raise not_found("refund")
+        if refund["refund_status"] == "PENDING":
+            refund.pop("_held", None)
+            await self._settle_refund(order, refund, outcome)
+        elif refund["refund_status"] != outcome:
+            raise SimulatorError(
+                400,
+                f"refund_status : refund is already {refund['refund_status']}",
+                "refund_final",
+            )
+        return _public(refund)
+
     def set_latency(self, endpoint: str, seconds: float) -> None:
         self.faults.set_latency(endpoint, seconds)
 
@@ -256,6 +285,7 @@ class CashfreeSimulator:
         self._sessions.clear()
         self._idempotency.clear()
         self._forced = None
+        self._refund_outcome = None
         self.faults.clear()
         await self.webhooks.reset()
 
@@ -342,14 +372,21 @@ class CashfreeSimulator:
         order.refunds.append(refund)
         return copy.deepcopy(refund)
 
-    async def _settle_refund(self, order: OrderRecord, refund: dict[str, Any]) -> None:
-        """The bank accepts the refund at once: SUCCESS, and a REFUND_STATUS_WEBHOOK."""
-        refunds.settle(refund, self._clock.now(), self._next())
+    async def _settle_refund(
+        self, order: OrderRecord, refund: dict[str, Any], outcome: str = "SUCCESS"
+    ) -> None:
+        """The bank's answer, and a signed REFUND_STATUS_WEBHOOK through the dispatcher."""
+        refunds.settle(refund, self._clock.now(), self._next(), outcome)
         if order.notify_url:
             event = self.webhooks.event(
-                order.notify_url, "REFUND_STATUS_WEBHOOK", {"refund": copy.deepcopy(refund)}
+                order.notify_url, "REFUND_STATUS_WEBHOOK", {"refund": _public(refund)}
             )
             await self.webhooks.dispatch(event)
+
+
+def _public(refund: dict[str, Any]) -> dict[str, Any]:
+    """A RefundEntity as Cashfree shows it, without the simulator's own marks."""
+    return {k: copy.deepcopy(v) for k, v in refund.items() if not k.startswith("_")}
 
 
 def generate_credentials() -> tuple[str, str]:

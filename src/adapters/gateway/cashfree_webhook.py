@@ -4,8 +4,9 @@ A webhook is authentic when `x-webhook-signature` is base64(HMAC-SHA256(client s
 `x-webhook-timestamp` + raw body)) over the bytes exactly as received, compared in constant
 time, and the millisecond timestamp is inside the replay window (`sign` is the wire format
 the simulator shares, so both sides sign alike). Only then is the body read:
-a payment webhook becomes the order id and the `PaymentAttempt` it reports; other types
-(refunds, settlements, anything new) are None so the caller can acknowledge them.
+a payment webhook becomes the order id and the `PaymentAttempt` it reports, a refund
+webhook (REFUND_STATUS_WEBHOOK; Cashfree's RefundWebhook schema) the refund's ids and
+state; other types (settlements, anything new) are None so the caller can acknowledge them.
 """
 
 from __future__ import annotations
@@ -19,12 +20,23 @@ from typing import Any
 
 from adapters.gateway.cashfree_mapping import CashfreeResponseInvalid, payment_attempt
 from application.errors import NotificationUnauthentic, NotificationUnreadable
-from application.ports import PaymentNotification
+from application.ports import PaymentNotification, RefundNotification
 from cashfree_simulator.wire import sign
+from domain.errors import InvalidField
+from domain.refunds import RefundState
 
 DEFAULT_TOLERANCE_SECONDS = 300
 PAYMENT_TYPES = frozenset(
     {"PAYMENT_SUCCESS_WEBHOOK", "PAYMENT_FAILED_WEBHOOK", "PAYMENT_USER_DROPPED_WEBHOOK"}
+)
+# Cashfree documents REFUND_STATUS_WEBHOOK; its schema's example names the outcome instead.
+REFUND_TYPES = frozenset(
+    {
+        "REFUND_STATUS_WEBHOOK",
+        "REFUND_SUCCESS_WEBHOOK",
+        "REFUND_FAILED_WEBHOOK",
+        "REFUND_CANCELLED_WEBHOOK",
+    }
 )
 
 
@@ -45,8 +57,10 @@ def verify_signature(
     return hmac.compare_digest(expected.encode(), signature.strip().encode())
 
 
-def parse_notification(raw_body: bytes, received_at: datetime) -> PaymentNotification | None:
-    """The payment a verified webhook reports, or None for a type we do not act on."""
+def parse_notification(
+    raw_body: bytes, received_at: datetime
+) -> PaymentNotification | RefundNotification | None:
+    """The payment or refund a verified webhook reports, or None for a type we ignore."""
     try:
         body: Any = json.loads(raw_body, parse_float=Decimal)
     except ValueError as exc:
@@ -54,6 +68,8 @@ def parse_notification(raw_body: bytes, received_at: datetime) -> PaymentNotific
     if not isinstance(body, dict):
         raise NotificationUnreadable("webhook body is not an object")
     kind = body.get("type")
+    if kind in REFUND_TYPES:
+        return parse_refund(str(kind), body.get("data"))
     if kind not in PAYMENT_TYPES:
         return None
     data = body.get("data")
@@ -68,6 +84,26 @@ def parse_notification(raw_body: bytes, received_at: datetime) -> PaymentNotific
     return PaymentNotification(type=str(kind), order_id=order["order_id"], attempt=attempt)
 
 
+def parse_refund(kind: str, data: object) -> RefundNotification:
+    """data.refund (a RefundEntity): its order, refund id, status and Cashfree's id."""
+    refund = data.get("refund") if isinstance(data, dict) else None
+    if not isinstance(refund, dict):
+        raise NotificationUnreadable("refund webhook has no data.refund")
+    order_id, refund_id = refund.get("order_id"), refund.get("refund_id")
+    if not isinstance(order_id, str) or not order_id or not isinstance(refund_id, str):
+        raise NotificationUnreadable("refund webhook has no order_id or refund_id")
+    status = refund.get("refund_status")
+    if not isinstance(status, str):
+        raise NotificationUnreadable("refund webhook has no refund_status")
+    try:
+        state = RefundState.from_gateway(status)
+    except InvalidField as exc:
+        raise NotificationUnreadable(str(exc)) from exc
+    cf_id = refund.get("cf_refund_id")
+    gateway_refund_id = str(cf_id) if isinstance(cf_id, (str, int)) and cf_id != "" else None
+    return RefundNotification(kind, order_id, refund_id, state, gateway_refund_id)
+
+
 class CashfreeNotifications:
     """Verifies and reads Cashfree's webhooks with the client secret; never logs it."""
 
@@ -80,7 +116,7 @@ class CashfreeNotifications:
 
     def verify_and_parse(
         self, headers: Mapping[str, str], raw: bytes, now: datetime
-    ) -> PaymentNotification | None:
+    ) -> PaymentNotification | RefundNotification | None:
         lowered = {name.lower(): value for name, value in headers.items()}
         if not verify_signature(
             self._secret,

@@ -3,15 +3,16 @@
 Files, for `STORE_URL=json:///data/credits.json`:
 - `credits.json`: the snapshot, one JSON document
   `{"format": 1, "generation": G, "orders": [...], "credits": [...], "customers": [...],
-  "adjustments": [...], "subscriptions": [...], "referrals": [...], "outbox": [...]}` (the
-  last five may be missing from older snapshots), only ever replaced whole by an atomic
-  rename.
+  "adjustments": [...], "subscriptions": [...], "referrals": [...], "outbox": [...],
+  "refunds": [...]}` (the last six may be missing from older snapshots), only ever
+  replaced whole by an atomic rename.
 - `credits.json.journal`: JSON lines. The first is the header `{"generation": G}`; each
   following line is one committed transaction `{"ops": [...]}` whose operations are
   `{"op": "order", "order": {...}}` (a full order snapshot), `{"op": "credit", "credit":
   {...}}`, `{"op": "customer", ...}`, `{"op": "adjustment", ...}`, `{"op": "subscription",
   ...}`, `{"op": "referral", ...}`, `{"op": "outbox", ...}` (a full message, on insert and
-  on every change of its delivery or read state) or `{"op": "reset"}`. A commit appends one line and
+  on every change of its delivery or read state), `{"op": "refund", ...}` (a full refund)
+  or `{"op": "reset"}`. A commit appends one line and
   fsyncs: its cost does not grow with the history.
 - `credits.json.lock`: held with `fcntl.flock` for the whole unit of work, so processes
   sharing the files are serialized. Entering a unit of work first reads any lines other
@@ -54,6 +55,7 @@ from adapters.store.records import (
     subscription_from_record,
     subscription_record,
 )
+from adapters.store.refund_records import refund_from_record, refund_record
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState
 from domain.accounts import CustomerProfile
@@ -61,6 +63,7 @@ from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage
 from domain.order import Order
 from domain.referrals import ReferralRecord
+from domain.refunds import Refund
 from domain.subscriptions import Subscription
 
 FORMAT = 1
@@ -106,6 +109,7 @@ def _account_ops(changes: Changes) -> list[Record]:
         ]
         + [{"op": "referral", "referral": referral_record(r)} for r in changes.referrals.values()]
         + [{"op": "outbox", "outbox": outbox_record(m)} for m in changes.outbox.values()]
+        + [{"op": "refund", "refund": refund_record(r)} for r in changes.refunds.values()]
     )
 
 
@@ -117,6 +121,7 @@ _Item = (
     | Subscription
     | ReferralRecord
     | OutboxMessage
+    | Refund
 )
 _DECODERS: dict[str, tuple[str, Callable[[Record], _Item]]] = {
     "order": ("order", order_from_record),
@@ -126,6 +131,7 @@ _DECODERS: dict[str, tuple[str, Callable[[Record], _Item]]] = {
     "subscription": ("subscription", subscription_from_record),
     "referral": ("referral", referral_from_record),
     "outbox": ("outbox", outbox_from_record),
+    "refund": ("refund", refund_from_record),
 }
 
 
@@ -142,6 +148,8 @@ def _store(state: StoreState, item: _Item) -> None:
         state.subscriptions[(item.customer_id, item.kind)] = item
     elif isinstance(item, OutboxMessage):
         state.outbox[item.message_id] = item
+    elif isinstance(item, Refund):
+        state.refunds[item.refund_id] = item
     else:
         state.referrals[item.order_id] = item
 
@@ -243,6 +251,7 @@ class _Journal:
             "subscriptions": [subscription_record(s) for s in state.subscriptions.values()],
             "referrals": [referral_record(r) for r in state.referrals.values()],
             "outbox": [outbox_record(m) for m in state.outbox.values()],
+            "refunds": [refund_record(r) for r in state.refunds.values()],
         }
         temp = self.path.with_name(self.path.name + ".tmp")
         with open(temp, "wb") as file:
@@ -310,6 +319,8 @@ class _Journal:
                     _store(state, decode(record))
             for record in document.get("outbox", []):
                 _store(state, outbox_from_record(record))
+            for record in document.get("refunds", []):
+                _store(state, refund_from_record(record))
             generation = document["generation"]
         except (ValueError, KeyError, TypeError) as exc:
             state.clear()

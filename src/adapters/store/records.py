@@ -94,6 +94,7 @@ def order_record(order: Order) -> Record:
         "version": order.version,
         "customer_id": order.customer_id,
         "purchase": purchase_record(order.purchase),
+        "paid_after_close": order.paid_after_close,
     }
 
 
@@ -114,6 +115,7 @@ def order_from_record(record: Record) -> Order:
         version=record["version"],
         customer_id=record.get("customer_id", ""),
         purchase=purchase_from_record(record.get("purchase")),
+        paid_after_close=record.get("paid_after_close", False),
     )
 
 

@@ -18,6 +18,7 @@ from adapters.store.staged_accounts import (
     StagedSubscriptions,
 )
 from adapters.store.staged_outbox import StagedOutbox
+from adapters.store.staged_refunds import StagedRefunds
 from adapters.store.state import Changes, StoreState, detached
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import (
@@ -26,6 +27,7 @@ from application.ports import (
     OrderRepository,
     Outbox,
     ReferralRepository,
+    RefundRepository,
     SubscriptionRepository,
 )
 from domain.errors import DuplicateCredit
@@ -103,6 +105,7 @@ class StagedUnitOfWork:
         self.subscriptions: SubscriptionRepository = StagedSubscriptions(self._staging)
         self.referrals: ReferralRepository = StagedReferrals(self._staging)
         self.outbox: Outbox = StagedOutbox(self._staging)
+        self.refunds: RefundRepository = StagedRefunds(self._staging)
 
     async def __aenter__(self) -> Self:
         if self._staging.active:

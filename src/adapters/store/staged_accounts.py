@@ -107,3 +107,11 @@ class StagedReferrals:
         if record.order_id in _view(self._staging, "referrals"):
             raise DuplicateReferral(record.order_id)
         self._staging.changes.referrals[record.order_id] = record
+
+    async def get(self, order_id: str) -> ReferralRecord | None:
+        found: ReferralRecord | None = _view(self._staging, "referrals").get(order_id)
+        return found
+
+    async def save(self, record: ReferralRecord) -> None:
+        """Replace the order's record (marking it reversed); records are immutable."""
+        self._staging.changes.referrals[record.order_id] = record

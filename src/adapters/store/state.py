@@ -16,12 +16,15 @@ from decimal import Decimal
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
+from adapters.store.state_reconcile import StateReconcileReports
+from adapters.store.state_refunds import StateRefundReports
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage
 from domain.order import Order
 from domain.referrals import ReferralRecord
+from domain.refunds import Refund
 from domain.subscriptions import Subscription
 
 ZERO = Decimal("0.00")
@@ -47,6 +50,7 @@ class Changes:
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     referrals: dict[str, ReferralRecord] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -57,6 +61,7 @@ class Changes:
             or self.subscriptions
             or self.referrals
             or self.outbox
+            or self.refunds
         )
 
     def clear(self) -> None:
@@ -67,6 +72,7 @@ class Changes:
         self.subscriptions.clear()
         self.referrals.clear()
         self.outbox.clear()
+        self.refunds.clear()
 
 
 @dataclass
@@ -80,6 +86,7 @@ class StoreState:
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     referrals: dict[str, ReferralRecord] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)
 
     def apply(self, changes: Changes) -> None:
         self.orders.update(changes.orders)
@@ -89,6 +96,7 @@ class StoreState:
         self.subscriptions.update(changes.subscriptions)
         self.referrals.update(changes.referrals)
         self.outbox.update(changes.outbox)
+        self.refunds.update(changes.refunds)
 
     def clear(self) -> None:
         self.orders.clear()
@@ -98,9 +106,12 @@ class StoreState:
         self.subscriptions.clear()
         self.referrals.clear()
         self.outbox.clear()
+        self.refunds.clear()
 
 
-class StateReports(StateAccountReports, StateOutboxReports):
+class StateReports(
+    StateAccountReports, StateOutboxReports, StateReconcileReports, StateRefundReports
+):
     """The operator's queries over committed state in process memory.
 
     `read` lends the state under the store's lock (the JSON store first catches up with
@@ -142,16 +153,20 @@ class StateReports(StateAccountReports, StateOutboxReports):
         attempted = 0
         failures = 0
         failed_amount = ZERO
+        paid_after_close = 0
         async with self._read() as state:
             for order in state.orders.values():
                 by_status[order.status.value] += 1
+                paid_after_close += order.paid_after_close
                 if order.attempts:
                     attempted += 1
                 for attempt in order.attempts:
                     if attempt.status.is_failure:
                         failures += 1
                         failed_amount += attempt.amount.amount
-        return OrderStatistics(dict(by_status), attempted, failures, failed_amount)
+        return OrderStatistics(
+            dict(by_status), attempted, failures, failed_amount, paid_after_close
+        )
 
     async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:
         """Newest first by time of grant, ties by order id (descending)."""

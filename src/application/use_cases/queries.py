@@ -90,6 +90,12 @@ class Statistics:
     total_credits: int
     total_orders: int
     orders_by_status: dict[str, int]
+    # Orders a success paid after they had expired or been terminated.
+    paid_after_close: int = 0
+    # Successful refunds only; net revenue is the total paid amount minus what they gave back.
+    refunded_amount: Decimal = Decimal("0.00")
+    refund_count: int = 0
+    net_revenue: Decimal = Decimal("0.00")
 
 
 class GetStatistics:
@@ -99,6 +105,7 @@ class GetStatistics:
     async def execute(self) -> Statistics:
         totals = await self._reports.ledger_totals()
         orders = await self._reports.order_statistics()
+        refunded = await self._reports.refund_totals()
         average = (totals.amount / totals.entries) if totals.entries else Decimal(0)
         rate = (
             Decimal(100)
@@ -117,4 +124,8 @@ class GetStatistics:
             total_credits=totals.credits,
             total_orders=sum(orders.orders_by_status.values()),
             orders_by_status=dict(orders.orders_by_status),
+            paid_after_close=orders.paid_after_close,
+            refunded_amount=Money.quantize(refunded.amount),
+            refund_count=refunded.count,
+            net_revenue=Money.quantize(totals.amount - refunded.amount),
         )

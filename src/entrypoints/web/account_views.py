@@ -117,6 +117,7 @@ def customer_order_view(order: Order) -> dict[str, Any]:
         "paymentStatus": order.payment_status,
         "createdAt": order.created_at.isoformat(),
         "paidAt": _time(order.paid_at),
+        "paidAfterClose": order.paid_after_close,
         "purchase": purchase_view(order.purchase),
         "attempts": [attempt_view(a) for a in order.attempts],
     }

@@ -19,6 +19,7 @@ from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.errors import HttpError
+from entrypoints.web.refunds_api import refund_routes
 from entrypoints.web.views import (
     credits_view,
     failed_payment_view,
@@ -137,6 +138,7 @@ def api_routes(container: Container) -> list[BaseRoute]:
         # The academy's name for verify; same body ({orderId} or {order_id}), same answer.
         Route("/api/payment/verify-payment", api.verify, methods=["POST"]),
         *account_routes(container, customers),
+        *refund_routes(container, customers),
         Route("/api/payment/credits", api.credits, methods=["GET"]),
         Route("/api/payment/failed-payments", api.failed_payments, methods=["GET"]),
         Route("/api/payment/stats", api.stats, methods=["GET"]),

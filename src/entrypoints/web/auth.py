@@ -10,10 +10,15 @@ from starlette.requests import Request
 from entrypoints.web.errors import HttpError
 
 
-def require_admin(request: Request, admin_token: SecretStr) -> None:
+def is_admin(request: Request, admin_token: SecretStr) -> bool:
+    """Whether the request carries the admin token (routes open to admin or customer)."""
     expected = admin_token.get_secret_value()
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
+    return scheme.lower() == "bearer" and hmac.compare_digest(
         token.strip().encode(), expected.encode()
-    ):
+    )
+
+
+def require_admin(request: Request, admin_token: SecretStr) -> None:
+    if not is_admin(request, admin_token):
         raise HttpError(401, "Admin authentication required")

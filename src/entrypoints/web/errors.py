@@ -17,7 +17,11 @@ from application.errors import (
     GatewayError,
     GatewayRateLimited,
     GatewayValidationError,
+    OrderNotCancellable,
     OrderNotFound,
+    OrderNotRefundable,
+    RefundConflict,
+    RefundNotFound,
     ResetRefused,
 )
 from domain.errors import (
@@ -27,6 +31,7 @@ from domain.errors import (
     InvalidField,
     ValidationFailed,
 )
+from domain.refunds import RefundExceedsRemaining
 from entrypoints.web.views import api_field
 
 log = structlog.get_logger(__name__)
@@ -68,6 +73,14 @@ async def handle_starlette_http(_: Request, exc: Exception) -> Response:
 async def handle_domain_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, ValidationFailed):
         return error_response(400, "Validation failed", **validation_details(exc))
+    if isinstance(exc, RefundExceedsRemaining):
+        single = ValidationFailed([exc.error])
+        return error_response(
+            400,
+            "The amount is more than remains refundable",
+            remaining=float(exc.remaining.amount),
+            **validation_details(single),
+        )
     if isinstance(exc, InvalidField):
         single = ValidationFailed([exc.error])
         return error_response(400, "Validation failed", **validation_details(single))
@@ -85,6 +98,16 @@ async def handle_domain_error(_: Request, exc: Exception) -> Response:
 async def handle_application_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, OrderNotFound):
         return error_response(404, "Order not found")
+    if isinstance(exc, RefundNotFound):
+        return error_response(404, "Refund not found")
+    if isinstance(exc, OrderNotRefundable):
+        return error_response(409, f"Only a paid order can be refunded; this one is {exc.status}")
+    if isinstance(exc, RefundConflict):
+        return error_response(
+            409, "This refund_id was already used for another amount, reason or order"
+        )
+    if isinstance(exc, OrderNotCancellable):
+        return error_response(409, f"Only an open order can be cancelled; this one is {exc.status}")
     if isinstance(exc, CustomerNotFound):
         return error_response(404, "Customer not found")
     if isinstance(exc, ResetRefused):

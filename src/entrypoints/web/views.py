@@ -112,6 +112,7 @@ def order_view(order: Order) -> dict[str, Any]:
         "createdAt": order.created_at.isoformat(),
         "paidAt": order.paid_at.isoformat() if order.paid_at else None,
         "failureReason": order.failure_reason,
+        "paidAfterClose": order.paid_after_close,
         "attempts": [attempt_view(a) for a in order.attempts],
     }
 
@@ -137,4 +138,8 @@ def statistics_view(stats: Statistics) -> dict[str, Any]:
         "totalCredits": stats.total_credits,
         "totalOrders": stats.total_orders,
         "ordersByStatus": stats.orders_by_status,
+        "paidAfterClose": stats.paid_after_close,
+        "refundedAmount": number(stats.refunded_amount),
+        "refundCount": stats.refund_count,
+        "netRevenue": number(stats.net_revenue),
     }

@@ -3,8 +3,9 @@
 Verification and parsing sit behind the `PaymentNotifications` port (Cashfree's signature
 over the raw bytes, in every environment): a bad or missing signature is a 401 and nothing
 is written; an unreadable signed body is a 400. A payment notification is evidence
-ConfirmPayment applies; other types, and orders this service does not know, are
-acknowledged so the gateway stops retrying.
+ConfirmPayment applies, a refund notification ApplyRefundState; other types, and orders or
+refunds this service does not know, are logged and acknowledged so the gateway stops
+retrying.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from application.errors import NotificationUnauthentic, NotificationUnreadable, OrderNotFound
+from application.errors import (
+    NotificationUnauthentic,
+    NotificationUnreadable,
+    OrderNotFound,
+    RefundNotFound,
+)
+from application.ports import RefundNotification
 from entrypoints.container import Container
 from entrypoints.web.body import read_body
 from entrypoints.web.errors import error_response
@@ -46,6 +53,8 @@ class WebhookReceiver:
             log.info("webhook ignored: type not handled")
             return JSONResponse(IGNORED)
         structlog.contextvars.bind_contextvars(order_id=notification.order_id)
+        if isinstance(notification, RefundNotification):
+            return await self._refund(notification)
         attempt = notification.attempt
         try:
             if attempt.status.is_failure:
@@ -60,6 +69,24 @@ class WebhookReceiver:
             log.warning("webhook for an order this service does not know", type=notification.type)
             return JSONResponse(IGNORED)
         log.info("webhook applied", type=notification.type, status=order.payment_status)
+        return JSONResponse({"success": True, "status": "received"})
+
+    async def _refund(self, notification: RefundNotification) -> JSONResponse:
+        try:
+            refund = await self._container.apply_refund_state().execute(
+                notification.order_id,
+                notification.refund_id,
+                notification.state,
+                notification.gateway_refund_id,
+            )
+        except RefundNotFound:
+            log.warning(
+                "webhook for a refund this service does not know",
+                type=notification.type,
+                refund_id=notification.refund_id,
+            )
+            return JSONResponse(IGNORED)
+        log.info("refund webhook applied", refund_id=refund.refund_id, state=refund.state.value)
         return JSONResponse({"success": True, "status": "received"})
 
 

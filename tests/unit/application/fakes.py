@@ -11,6 +11,7 @@ from application.ports import (
     GatewayOrderRequest,
     GatewayOrderStatus,
     GatewayRefund,
+    RefundStatus,
 )
 from domain.events import Event
 from domain.money import Money
@@ -65,6 +66,9 @@ class ScriptedGateway:
         self.refuse_with: GatewayError | None = None
         self.calls: list[str] = []
         self.requests: list[GatewayOrderRequest] = []
+        self.refunds: dict[str, GatewayRefund] = {}
+        self.refund_status = RefundStatus.SUCCESS
+        self.refund_error: GatewayError | None = None
 
     async def create_order(self, request: GatewayOrderRequest) -> GatewayOrder:
         self.calls.append("create_order")
@@ -96,7 +100,17 @@ class ScriptedGateway:
     async def create_refund(
         self, order_id: str, refund_id: str, amount: Money, note: str
     ) -> GatewayRefund:
-        raise NotImplementedError
+        """Answers `refund_status` (idempotent per refund id), or raises `refund_error`."""
+        self.calls.append("create_refund")
+        if self.refund_error is not None:
+            raise self.refund_error
+        known = self.refunds.get(refund_id)
+        if known is None:
+            known = GatewayRefund(
+                order_id, refund_id, f"cf_{refund_id}", amount, self.refund_status, note
+            )
+            self.refunds[refund_id] = known
+        return known
 
     async def list_refunds(self, order_id: str) -> list[GatewayRefund]:
         return []

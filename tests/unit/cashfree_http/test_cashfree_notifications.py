@@ -112,7 +112,7 @@ def test_a_signed_but_unreadable_body_is_unreadable(
 
 
 def test_types_the_service_does_not_act_on_are_none(notifications: PaymentNotifications) -> None:
-    body = json.dumps({"type": "REFUND_STATUS_WEBHOOK", "data": {}}).encode()
+    body = json.dumps({"type": "SETTLEMENT_WEBHOOK", "data": {}}).encode()
     assert notifications.verify_and_parse(signed(body), body, NOW) is None
 
 

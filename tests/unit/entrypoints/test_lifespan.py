@@ -36,6 +36,10 @@ class Recorder:
     async def aclose(self) -> None:
         self.log.append(f"{self.name}.aclose")
 
+    def reports(self) -> Recorder:
+        """As a store: the reconciler is built with its reports, read only when it runs."""
+        return self
+
 
 def _container(gateway: str, log: list[str]) -> Container:
     settings = Settings(

@@ -248,3 +248,18 @@ class SqlReferrals:
     async def add(self, record: ReferralRecord) -> None:
         if not await self._session.insert_once(insert(REFERRALS).values(referral_values(record))):
             raise DuplicateReferral(record.order_id)
+
+    async def get(self, order_id: str) -> ReferralRecord | None:
+        result = await self._session.execute(
+            select(REFERRALS).where(REFERRALS.c.order_id == order_id)
+        )
+        row = result.mappings().first()
+        return None if row is None else referral_from_row(row)
+
+    async def save(self, record: ReferralRecord) -> None:
+        """Replace the order's record (a refund marks it reversed)."""
+        await self._session.execute(
+            update(REFERRALS)
+            .where(REFERRALS.c.order_id == record.order_id)
+            .values(referral_values(record))
+        )

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from adapters.store.paging import check_page
 from adapters.store.sql.account_reports import SqlAccountReports
 from adapters.store.sql.outbox import SqlOutboxReports
+from adapters.store.sql.reconcile_reports import SqlReconcileReports
+from adapters.store.sql.refund_reports import SqlRefundReports
 from adapters.store.sql.rows import attempt_from_row, credit_from_row
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
 from adapters.store.sql.unit_of_work import SqlUnitOfWork, load_orders
@@ -24,7 +26,7 @@ from domain.order import AttemptStatus, Order
 FAILURES = sorted(s.value for s in AttemptStatus if s.is_failure)
 
 
-class SqlReports(SqlAccountReports, SqlOutboxReports):
+class SqlReports(SqlAccountReports, SqlOutboxReports, SqlReconcileReports, SqlRefundReports):
     def __init__(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> None:
         self._unit_of_work = unit_of_work
 
@@ -73,11 +75,15 @@ class SqlReports(SqlAccountReports, SqlOutboxReports):
                 )
             )
             failures, failed_amount = failed.one()
+            late = await session.execute(
+                select(func.count()).where(ORDERS.c.paid_after_close.is_(True))
+            )
             return OrderStatistics(
                 orders_by_status={status: int(count) for status, count in by_status.all()},
                 attempted_orders=int(attempted.scalar_one()),
                 failed_attempts=int(failures),
                 failed_amount=session.money_total(failed_amount),
+                paid_after_close=int(late.scalar_one()),
             )
 
     async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:

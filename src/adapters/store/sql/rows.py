@@ -34,6 +34,7 @@ def order_values(order: Order) -> dict[str, Any]:
         "purchase_credits": order.purchase.credits,
         "purchase_period": None if order.purchase.period is None else order.purchase.period.value,
         "purchase_kind": order.purchase.kind,
+        "paid_after_close": order.paid_after_close,
     }
 
 
@@ -85,6 +86,7 @@ def order_from_rows(row: Row, attempts: Sequence[Row]) -> Order:
             None if row["purchase_period"] is None else Period(row["purchase_period"]),
             row["purchase_kind"],
         ),
+        paid_after_close=bool(row["paid_after_close"]),
     )
 
 

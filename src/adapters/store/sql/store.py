@@ -20,7 +20,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 
 from adapters.store.sql.reports import SqlReports
-from adapters.store.sql.tables import ACCOUNT_TABLES, ATTEMPTS, CREDITS, ORDERS, OUTBOX, TABLES
+from adapters.store.sql.tables import (
+    ACCOUNT_TABLES,
+    ATTEMPTS,
+    CREDITS,
+    ORDERS,
+    OUTBOX,
+    REFUNDS,
+    TABLES,
+)
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
 _DRIVERS = {
@@ -109,6 +117,7 @@ class SqlStore:
             for table in ACCOUNT_TABLES:
                 await uow.session.execute(delete(table))
             await uow.session.execute(delete(OUTBOX))
+            await uow.session.execute(delete(REFUNDS))
             await uow.commit()
 
     async def close(self) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -61,6 +62,9 @@ class OrderRow(SQLModel, table=True):
     purchase_credits: int = Field(sa_column=Column(Integer, nullable=False))
     purchase_period: str | None = Field(sa_column=Column(String(32)))
     purchase_kind: str | None = Field(sa_column=Column(String(64)))
+    paid_after_close: bool = Field(
+        sa_column=Column(Boolean, nullable=False, default=False, server_default=false())
+    )
 
 
 class PaymentAttemptRow(SQLModel, table=True):
@@ -210,6 +214,29 @@ class OutboxRow(SQLModel, table=True):
     read_at: datetime | None = Field(sa_column=Column(UtcDateTime()))
 
 
+class RefundRow(SQLModel, table=True):
+    """Refunds by their client id; `version` makes a save optimistic."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        Index("ix_refunds_order", "order_id", "created_at"),
+        Index("ix_refunds_state_created", "state", "created_at"),
+        _MYSQL,
+    )
+
+    refund_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    order_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    amount: Decimal = Field(sa_column=_amount())
+    currency: str = Field(sa_column=Column(String(3), nullable=False))
+    reason: str = Field(sa_column=Column(String(200), nullable=False))
+    state: str = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    gateway_refund_id: str | None = Field(sa_column=Column(String(ID_LENGTH)))
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+
+
 def _table(model: type[SQLModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
@@ -226,4 +253,5 @@ PERIODS = _table(SubscriptionPeriodRow)
 REFERRALS = _table(ReferralRow)
 ACCOUNT_TABLES = (CUSTOMERS, ADJUSTMENTS, SUBSCRIPTIONS, PERIODS, REFERRALS)
 OUTBOX = _table(OutboxRow)
-TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX)
+REFUNDS = _table(RefundRow)
+TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX, REFUNDS)

@@ -28,6 +28,7 @@ from adapters.store.sql.accounts import (
     SqlSubscriptions,
 )
 from adapters.store.sql.outbox import SqlOutbox
+from adapters.store.sql.refunds import SqlRefunds
 from adapters.store.sql.rows import (
     Row,
     attempt_values,
@@ -44,6 +45,7 @@ from application.ports import (
     OrderRepository,
     Outbox,
     ReferralRepository,
+    RefundRepository,
     SubscriptionRepository,
 )
 from domain.errors import DuplicateCredit
@@ -193,8 +195,10 @@ class SqlOrders:
         loaded = self._session.loaded.get(order.order_id)
         new = order.attempts
         old = loaded[1] if loaded is not None and loaded[0] == order.version else None
-        if old is None or len(old) > len(new) or any(
-            o.payment_id != n.payment_id for o, n in zip(old, new, strict=False)
+        if (
+            old is None
+            or len(old) > len(new)
+            or any(o.payment_id != n.payment_id for o, n in zip(old, new, strict=False))
         ):
             await self._session.execute(
                 delete(ATTEMPTS).where(ATTEMPTS.c.order_id == order.order_id)
@@ -205,9 +209,7 @@ class SqlOrders:
             if before != after:
                 await self._session.execute(
                     update(ATTEMPTS)
-                    .where(
-                        ATTEMPTS.c.order_id == order.order_id, ATTEMPTS.c.position == position
-                    )
+                    .where(ATTEMPTS.c.order_id == order.order_id, ATTEMPTS.c.position == position)
                     .values(attempt_values(order.order_id, position, after))
                 )
         await self._insert_attempts(order.order_id, new[len(old) :], len(old))
@@ -247,6 +249,7 @@ class SqlUnitOfWork:
         self.subscriptions: SubscriptionRepository = SqlSubscriptions(self.session)
         self.referrals: ReferralRepository = SqlReferrals(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
+        self.refunds: RefundRepository = SqlRefunds(self.session)
 
     async def __aenter__(self) -> Self:
         if self.session.connection is not None:

@@ -1,5 +1,7 @@
 // The operator's dashboard: totals, charts of the last 24 hours, recent and failed orders.
 // The admin token is asked once and kept in sessionStorage (this tab only).
+// A paid order has a refund button: amount and reason, with a refund_id generated once per
+// form opening, so a repeated click repeats the same refund instead of making another.
 
 import {
   element,
@@ -23,7 +25,10 @@ const OUTCOMES = [
 ];
 const FAILURE_STATUSES = new Set(["FAILED", "CANCELLED", "VOID"]);
 
+const REFUND_STATES = { PENDING: "Pending", SUCCESS: "Done", FAILED: "Failed", CANCELLED: "Cancelled" };
+
 const $ = (id) => document.getElementById(id);
+let refunding = null;
 
 function token() {
   return sessionStorage.getItem(TOKEN_KEY);
@@ -31,6 +36,14 @@ function token() {
 
 async function adminGet(path) {
   return requestJson(path, { headers: { Authorization: `Bearer ${token()}` } });
+}
+
+async function adminPost(path, json) {
+  return requestJson(path, { json, headers: { Authorization: `Bearer ${token()}` } });
+}
+
+function newRefundId() {
+  return `rf_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
 function tile(label, value) {
@@ -51,6 +64,9 @@ function renderTiles(stats) {
     tile("Paid amount", formatInr(stats.totalAmount ?? 0)),
     tile("Failed attempts", String(stats.totalFailures ?? 0)),
     tile("Credits granted", String(stats.totalCredits ?? 0)),
+    tile("Refunded", `${formatInr(stats.refundedAmount ?? 0)} (${stats.refundCount ?? 0})`),
+    tile("Net revenue", formatInr(stats.netRevenue ?? 0)),
+    tile("Paid after close", String(stats.paidAfterClose ?? 0)),
   );
 }
 
@@ -151,11 +167,133 @@ function renderOrders(orders) {
       codeCell("Order", order.orderId),
       cell("Customer", [order.customerName, order.customerEmail].filter(Boolean).join(", ")),
       cell("Amount", formatInr(order.amount), "num"),
-      cell("Status", order.paymentStatus || order.status),
+      statusCell(order),
       cell("Attempts", String((order.attempts || []).length), "num"),
+      actionsCell(order),
     ),
   );
-  body.replaceChildren(...(rows.length ? rows : [emptyRow(6, "No orders yet.")]));
+  body.replaceChildren(...(rows.length ? rows : [emptyRow(7, "No orders yet.")]));
+}
+
+function statusCell(order) {
+  const td = cell("Status", order.paymentStatus || order.status);
+  if (order.paidAfterClose) {
+    td.append(" ", element("span", { class: "flag", title: "Paid after the order had expired or been cancelled", text: "paid after close" }));
+  }
+  return td;
+}
+
+function actionsCell(order) {
+  const td = element("td", { "data-label": "Actions" });
+  if (order.status === "PAID") {
+    const button = element("button", {
+      type: "button",
+      class: "secondary",
+      "aria-label": `Refund order ${order.orderId}`,
+      text: "Refund",
+    });
+    button.addEventListener("click", () => openRefund(order));
+    td.append(button);
+  }
+  return td;
+}
+
+function openRefund(order) {
+  refunding = { orderId: order.orderId, refundId: newRefundId() };
+  $("refund-order").textContent = order.orderId;
+  $("refund-remaining").textContent = `Paid ${formatInr(order.amount)}.`;
+  $("refund-amount").value = "";
+  $("refund-reason").value = "";
+  hide($("refund-notice"));
+  $("refund-form").hidden = false;
+  $("refund-amount").focus();
+}
+
+async function submitRefund(event) {
+  event.preventDefault();
+  if (!refunding) {
+    return;
+  }
+  const amount = $("refund-amount").value.trim();
+  const reason = $("refund-reason").value.trim();
+  const notice = $("refund-notice");
+  if (!/^\d+(\.\d{1,2})?$/.test(amount) || Number(amount) <= 0) {
+    showNotice(notice, "bad", "Enter an amount in rupees, at most two decimals.");
+    return;
+  }
+  if (reason.length < 3 || reason.length > 100) {
+    showNotice(notice, "bad", "Say why: 3 to 100 characters.");
+    return;
+  }
+  $("refund-submit").disabled = true;
+  let answer;
+  try {
+    answer = await adminPost(`/api/payment/orders/${encodeURIComponent(refunding.orderId)}/refunds`, {
+      amount,
+      reason,
+      refund_id: refunding.refundId,
+    });
+  } catch {
+    showNotice(notice, "bad", "Could not reach the server; submitting again repeats the same refund.");
+    return;
+  } finally {
+    $("refund-submit").disabled = false;
+  }
+  if (!answer.ok) {
+    const error = (answer.body && answer.body.error) || `Refused (${answer.status})`;
+    const details = (answer.body && answer.body.details) || [];
+    showNotice(notice, "bad", [error, ...details].join(": "));
+    return;
+  }
+  const refund = answer.body.data;
+  showNotice(
+    notice,
+    refund.state === "FAILED" ? "bad" : "ok",
+    `Refund ${refund.refundId} of ${formatInr(refund.amount)}: ${REFUND_STATES[refund.state] || refund.state}.`,
+  );
+  refunding = null;
+  await refresh();
+}
+
+function renderRefunds(refunds) {
+  const body = $("refunds-table").querySelector("tbody");
+  const rows = refunds.map((refund) =>
+    element(
+      "tr",
+      { "data-refund-id": refund.refundId, "data-state": refund.state },
+      cell("Requested", formatTime(refund.createdAt)),
+      codeCell("Refund", refund.refundId),
+      codeCell("Order", refund.orderId),
+      cell("Amount", formatInr(refund.amount), "num"),
+      cell("State", REFUND_STATES[refund.state] || refund.state),
+      cell("Reason", refund.reason || ""),
+    ),
+  );
+  body.replaceChildren(...(rows.length ? rows : [emptyRow(6, "No refunds.")]));
+}
+
+function renderReconciliation(data) {
+  const run = data && data.lastRun;
+  const body = $("reconcile-table").querySelector("tbody");
+  if (!run) {
+    $("reconcile-summary").textContent = "No reconciliation run yet.";
+    body.replaceChildren(emptyRow(4, "Nothing changed yet."));
+    return;
+  }
+  $("reconcile-summary").textContent =
+    `Last run ${formatTime(run.finishedAt)}: ${run.checked} checked, ` +
+    `${run.changes.length} changed, ${run.failed} failed.`;
+  const rows = run.changes.map((change) =>
+    element(
+      "tr",
+      {},
+      cell("Kind", change.kind),
+      codeCell("Id", change.id),
+      cell("Before", change.before),
+      cell("After", change.after),
+    ),
+  );
+  body.replaceChildren(...(rows.length ? rows : [emptyRow(4, "The last run changed nothing.")]));
 }
 
 function renderFailed(failed) {
@@ -214,11 +352,15 @@ async function refresh() {
   let stats;
   let credits;
   let subscriptions;
+  let refunds;
+  let reconciliation;
   try {
-    [stats, credits, subscriptions] = await Promise.all([
+    [stats, credits, subscriptions, refunds, reconciliation] = await Promise.all([
       adminGet("/api/payment/stats"),
       adminGet(`/api/payment/credits?limit=${ORDERS_LIMIT}`),
       adminGet(`/api/payment/subscriptions?active=1&limit=${ORDERS_LIMIT}`),
+      adminGet(`/api/payment/refunds?limit=${ORDERS_LIMIT}`),
+      adminGet("/api/payment/reconciliation"),
     ]);
   } catch {
     showNotice(notice, "bad", "Could not reach the server. Try Refresh.");
@@ -241,6 +383,8 @@ async function refresh() {
   renderOrders(data.orders || []);
   renderFailed(data.failedPayments || []);
   renderSubscriptions((subscriptions.ok && subscriptions.body.data) || []);
+  renderRefunds((refunds.ok && refunds.body.data) || []);
+  renderReconciliation(reconciliation.ok ? reconciliation.body.data : null);
   $("updated-at").textContent = `Updated ${new Date().toLocaleTimeString("en-IN")}`;
   document.body.dataset.loaded = "true";
 }
@@ -259,6 +403,11 @@ function init() {
     refresh();
   });
   $("refresh-button").addEventListener("click", refresh);
+  $("refund-form").addEventListener("submit", submitRefund);
+  $("refund-cancel").addEventListener("click", () => {
+    refunding = null;
+    $("refund-form").hidden = true;
+  });
   $("sign-out-button").addEventListener("click", () => {
     hide($("admin-notice"));
     askForToken();

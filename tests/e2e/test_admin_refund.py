@@ -1,0 +1,62 @@
+"""The operator refunds half of a paid order from the dashboard and sees the refund done."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from integration.web_checkout.live_server import LiveServer
+
+CUSTOMER = {
+    "customerName": "Meera Iyer",
+    "customerEmail": "meera@example.com",
+    "customerPhone": "9988776655",
+}
+DONE_MS = 20_000
+
+
+def paid_order(app: LiveServer, amount: str) -> str:
+    with httpx.Client(base_url=app.base_url, timeout=10) as client:
+        created = client.post("/api/payment/create-order", json={"amount": amount, **CUSTOMER})
+        assert created.status_code == 200, created.text
+        order_id: str = created.json()["order_id"]
+        paid = client.post(
+            f"/_fake-cashfree/control/orders/{order_id}/attempts", json={"outcome": "SUCCESS"}
+        )
+        assert paid.status_code == 200, paid.text
+    return order_id
+
+
+def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:
+    order_id = paid_order(app, "750.00")
+    page.goto("/admin")
+    page.get_by_label("Admin token").fill(app.admin_token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("body[data-loaded='true']")).to_be_attached()
+    row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
+    expect(row).to_contain_text("SUCCESS")
+
+    row.get_by_role("button", name=f"Refund order {order_id}").click()
+    page.get_by_label("Refund amount (INR)").fill("375.00")
+    page.get_by_label("Refund reason").fill("Customer cancelled half the seats")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.locator("#refund-notice")).to_contain_text("₹375.00")
+
+    refunds = page.locator("#refunds-table tbody tr")
+    expect(refunds).to_have_count(1)
+    expect(refunds.first).to_contain_text(order_id)
+    expect(refunds.first).to_contain_text("₹375.00")
+    expect(refunds.first).to_contain_text("Customer cancelled half the seats")
+    # The simulator settles the refund and its webhook arrives; Refresh shows it done.
+    for _ in range(DONE_MS // 500):
+        if refunds.first.get_attribute("data-state") == "SUCCESS":
+            break
+        page.get_by_role("button", name="Refresh").click()
+        page.wait_for_timeout(500)
+    expect(refunds.first).to_have_attribute("data-state", "SUCCESS")
+    expect(refunds.first).to_contain_text("Done")
+    expect(page.locator("#tiles")).to_contain_text(re.compile(r"Refunded₹375\.00 \(1\)"))
+    expect(page.locator("#tiles")).to_contain_text("Net revenue₹375.00")
+    expect(page.locator("#reconcile-summary")).to_contain_text("No reconciliation run yet")

@@ -1,0 +1,114 @@
+"""REFUND_STATUS_WEBHOOK through the route: verified, settles a known refund once, and an
+unknown refund is logged and acknowledged."""
+
+from __future__ import annotations
+
+import json
+
+from domain.money import Money
+from domain.refunds import Refund, RefundState
+
+from .harness import Service
+from .test_webhook import URL, signed
+
+
+def refund_webhook(order_id: str, refund_id: str, status: str) -> bytes:
+    refund = {
+        "cf_refund_id": f"cf_{refund_id}",
+        "refund_id": refund_id,
+        "order_id": order_id,
+        "refund_amount": 499.0,
+        "refund_currency": "INR",
+        "refund_status": status,
+    }
+    return json.dumps({"type": "REFUND_STATUS_WEBHOOK", "data": {"refund": refund}}).encode()
+
+
+async def _pending_refund(service: Service) -> tuple[str, str]:
+    order = await service.create_order()
+    order_id = order["order_id"]
+    await service.attempt(order_id, "SUCCESS")
+    store = service.container.store()
+    async with store.unit_of_work() as uow:
+        paid = await uow.orders.get(order_id)
+        assert paid is not None
+        refund = Refund.request(
+            "refund_hook",
+            order_id,
+            paid.customer_id,
+            Money.of("499.00"),
+            "customer asked",
+            service.container.clock().now(),
+            paid=paid.amount,
+        )
+        await uow.refunds.add(refund)
+        await uow.commit()
+    return order_id, paid.customer_id
+
+
+async def test_a_refund_webhook_settles_the_refund_once(service: Service) -> None:
+    order_id, customer_id = await _pending_refund(service)
+    body = refund_webhook(order_id, "refund_hook", "SUCCESS")
+    for _ in range(2):
+        response = await service.client.post(URL, content=body, headers=signed(body))
+        assert response.status_code == 200 and response.json()["status"] == "received"
+    [refund] = await service.container.store().reports().refunds_of(order_id)
+    assert (refund.state, refund.gateway_refund_id) == (RefundState.SUCCESS, "cf_refund_hook")
+    lines = await service.container.store().reports().statement(customer_id)
+    assert sum(line.credits for line in lines) == 0
+
+
+async def test_an_unsigned_refund_webhook_is_401(service: Service) -> None:
+    order_id, _ = await _pending_refund(service)
+    body = refund_webhook(order_id, "refund_hook", "SUCCESS")
+    response = await service.client.post(URL, content=body, headers=signed(body, secret="x"))
+    assert response.status_code == 401
+    [refund] = await service.container.store().reports().refunds_of(order_id)
+    assert refund.state is RefundState.PENDING
+
+
+async def test_a_webhook_for_an_unknown_refund_is_acknowledged(service: Service) -> None:
+    body = refund_webhook("ORDER_UNKNOWN", "refund_unknown", "SUCCESS")
+    response = await service.client.post(URL, content=body, headers=signed(body))
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+
+
+async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
+    service: Service,
+) -> None:
+    order = await service.create_order()
+    order_id = order["order_id"]
+    await service.attempt(order_id, "SUCCESS")
+    forced = await service.client.post(
+        "/_fake-cashfree/control/refunds/next-outcome", json={"outcome": "PENDING"}
+    )
+    assert forced.status_code == 200
+    refund = await service.container.refund_order().execute(
+        order_id, "refund_sim", "200.00", "customer asked"
+    )
+    assert refund.state is RefundState.PENDING
+    settled = await service.client.post(
+        f"/_fake-cashfree/control/orders/{order_id}/refunds/refund_sim",
+        json={"outcome": "SUCCESS"},
+    )
+    assert settled.status_code == 200
+    [stored] = await service.container.store().reports().refunds_of(order_id)
+    assert stored.state is RefundState.SUCCESS and stored.gateway_refund_id
+
+
+async def test_a_refund_the_simulator_fails_frees_its_amount(service: Service) -> None:
+    order = await service.create_order()
+    order_id = order["order_id"]
+    await service.attempt(order_id, "SUCCESS")
+    await service.client.post(
+        "/_fake-cashfree/control/refunds/next-outcome", json={"outcome": "CANCELLED"}
+    )
+    refund_order = service.container.refund_order()
+    await refund_order.execute(order_id, "refund_c", "499.00", "customer asked")
+    [stored] = await service.container.store().reports().refunds_of(order_id)
+    assert stored.state is RefundState.CANCELLED
+    whole = await refund_order.execute(order_id, "refund_d", "499.00", "customer asked")
+    assert whole.state in (RefundState.PENDING, RefundState.SUCCESS)
+    done = await service.container.store().reports().refunds_of(order_id)
+    assert [r.state for r in done] == [RefundState.CANCELLED, RefundState.SUCCESS]

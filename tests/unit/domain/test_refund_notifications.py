@@ -1,0 +1,31 @@
+"""What refund events tell the customer and the referral agent."""
+
+from __future__ import annotations
+
+from domain.money import Money
+from domain.notifications import RecipientKind, Topic, notifications_for
+from domain.refunds import ReferralReversed, RefundFailed, RefundRequested, RefundSucceeded
+
+from .factories import CUSTOMER_ID, T0
+
+AMOUNT = Money.of("100.00")
+
+
+def test_a_settled_refund_tells_the_customer_and_a_reversal_the_agent() -> None:
+    events = [
+        RefundRequested("ORDER_1", T0, "r1", CUSTOMER_ID, AMOUNT, "PENDING"),
+        RefundSucceeded("ORDER_1", T0, "r1", CUSTOMER_ID, AMOUNT, "SUCCESS"),
+        RefundFailed("ORDER_1", T0, "r2", CUSTOMER_ID, AMOUNT, "CANCELLED"),
+        ReferralReversed("ORDER_1", T0, "agent_1", CUSTOMER_ID, "r1", Money.of("10.00")),
+    ]
+    messages = notifications_for(events, {})
+    assert [(m.topic, m.recipient_kind, m.recipient_id) for m in messages] == [
+        (Topic.REFUND_SUCCEEDED, RecipientKind.CUSTOMER, CUSTOMER_ID),
+        (Topic.REFUND_FAILED, RecipientKind.CUSTOMER, CUSTOMER_ID),
+        (Topic.REFERRAL_REVERSED, RecipientKind.AGENT, "agent_1"),
+    ]
+    assert messages[0].payload["refundId"] == "r1" and messages[0].payload["amount"] == "100.00"
+    assert messages[1].payload["state"] == "CANCELLED"
+    assert messages[2].payload["commission"] == "10.00"
+    again = notifications_for(events[1:2], {})
+    assert again[0].message_id == messages[0].message_id  # one fact, one message
