@@ -6,6 +6,10 @@ unit of work together with the ledger entry a paid order earns, and the store's 
 guarantees that entry is written once however many callers race. The unit of work
 publishes the events of each committed round, so a retried round publishes nothing twice.
 
+An order paid by this round cannot have a grant yet (PAID is final, and only this path
+grants), so the grant is inserted without looking first; the store's key still refuses a
+racing twin. An order found already paid is looked up, so a missing grant is repaired.
+
 Fulfilment rides on the grant: in the same unit of work that adds it, a plan's period is
 added to the customer's subscription (optimistic version on the subscription) and a
 referred customer's agent earns a referral record (unique per order). A refused grant,
@@ -103,11 +107,14 @@ class ConfirmPayment:
             order = await uow.orders.get(order_id)
             if order is None:
                 raise OrderNotFound(order_id)
+            was_paid = order.status is OrderStatus.PAID
             changed = False
             for attempt in sorted(attempts, key=lambda a: a.at):
                 changed |= order.record_attempt(attempt, now)
             changed |= _apply_gateway_status(order, gateway_status, now)
-            if order.status is OrderStatus.PAID and await uow.ledger.get(order_id) is None:
+            if order.status is OrderStatus.PAID and (
+                not was_paid or await uow.ledger.get(order_id) is None
+            ):
                 await uow.ledger.add(credit_for(order, now))
                 await self._fulfil(uow, order, now)
                 credited = changed = True

@@ -27,15 +27,15 @@ def test_json_absolute_and_relative() -> None:
 @pytest.mark.parametrize(
     ("url", "driver", "database"),
     [
-        ("sqlite:///data/app.db", "sqlite+aiosqlite", "data/app.db"),
-        ("sqlite:////srv/app.db", "sqlite+aiosqlite", "/srv/app.db"),
+        ("sqlite:///data/app.db", "sqlite+pysqlite", "data/app.db"),
+        ("sqlite:////srv/app.db", "sqlite+pysqlite", "/srv/app.db"),
         ("postgresql://u@db:5432/pay", "postgresql+asyncpg", "pay"),
         ("postgres://u@db/pay", "postgresql+asyncpg", "pay"),
         ("mysql://root@db/pay", "mysql+aiomysql", "pay"),
         ("mariadb://root@db/pay", "mysql+aiomysql", "pay"),
     ],
 )
-def test_sql_urls_get_async_drivers(url: str, driver: str, database: str) -> None:
+def test_sql_urls_get_their_drivers(url: str, driver: str, database: str) -> None:
     store = store_from_url(url)
     assert isinstance(store, SqlStore)
     assert store.url.drivername == driver

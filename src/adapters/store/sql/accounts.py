@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, CUSTOMERS, PERIODS, REFERRALS
@@ -127,8 +127,11 @@ async def customer_balance(session: SqlSession, customer_id: str) -> int:
     return int(granted.scalar_one() or 0) + int(adjusted.scalar_one() or 0)
 
 
+_CUSTOMER = select(CUSTOMERS).where(CUSTOMERS.c.customer_id == bindparam("customer_id"))
+
+
 async def load_customer(session: SqlSession, customer_id: str) -> CustomerProfile | None:
-    result = await session.execute(select(CUSTOMERS).where(CUSTOMERS.c.customer_id == customer_id))
+    result = await session.execute(_CUSTOMER, {"customer_id": customer_id})
     row = result.mappings().first()
     return None if row is None else customer_from_row(row)
 
@@ -151,7 +154,7 @@ class SqlCustomers:
             "referral_agent": profile.referral_agent,
             "created_at": profile.created_at,
         }
-        if not await self._session.insert_once(insert(CUSTOMERS).values(row)):
+        if not await self._session.insert_once(CUSTOMERS, row):
             agent: ColumnElement[Any] = func.coalesce(
                 CUSTOMERS.c.referral_agent, profile.referral_agent
             )
@@ -187,8 +190,7 @@ class SqlAdjustments:
         self._session = session
 
     async def add_adjustment(self, entry: LedgerAdjustment) -> None:
-        statement = insert(ADJUSTMENTS).values(adjustment_values(entry))
-        if not await self._session.insert_once(statement):
+        if not await self._session.insert_once(ADJUSTMENTS, adjustment_values(entry)):
             raise DuplicateEntry(entry.entry_id)
 
     async def balance(self, customer_id: str) -> int:
@@ -209,8 +211,8 @@ class SqlSubscriptions:
         customer_id, kind = subscription.customer_id, subscription.kind
         loaded = subscription.version
         if loaded == 0:
-            head = insert(SUBS).values(customer_id=customer_id, kind=kind, version=1)
-            saved = await self._session.insert_once(head)
+            head = {"customer_id": customer_id, "kind": kind, "version": 1}
+            saved = await self._session.insert_once(SUBS, head)
         else:
             result = await self._session.execute(
                 update(SUBS)
@@ -246,7 +248,7 @@ class SqlReferrals:
         self._session = session
 
     async def add(self, record: ReferralRecord) -> None:
-        if not await self._session.insert_once(insert(REFERRALS).values(referral_values(record))):
+        if not await self._session.insert_once(REFERRALS, referral_values(record)):
             raise DuplicateReferral(record.order_id)
 
     async def get(self, order_id: str) -> ReferralRecord | None:

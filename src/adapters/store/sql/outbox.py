@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from adapters.store.paging import check_page
 from adapters.store.sql.tables import OUTBOX
@@ -68,7 +68,7 @@ class SqlOutbox:
         self._session = session
 
     async def add(self, message: OutboxMessage) -> None:
-        await self._session.insert_once(insert(OUTBOX).values(outbox_values(message)))
+        await self._session.insert_once(OUTBOX, outbox_values(message))
 
     async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         if limit < 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from adapters.store.sql.tables import REFUNDS
 from application.errors import ConcurrencyConflict, DuplicateRefund
@@ -52,7 +52,7 @@ class SqlRefunds:
 
     async def add(self, refund: Refund) -> None:
         row = {"refund_id": refund.refund_id, "version": refund.version, **refund_values(refund)}
-        if not await self._session.insert_once(insert(REFUNDS).values(row)):
+        if not await self._session.insert_once(REFUNDS, row):
             raise DuplicateRefund(refund.refund_id)
 
     async def get(self, refund_id: str) -> Refund | None:

@@ -1,9 +1,11 @@
 """SqlStore: orders and credits in SQLite, PostgreSQL or MariaDB/MySQL.
 
-Plain URLs pick the async driver: `sqlite:///rel.db` or `sqlite:////abs.db` (aiosqlite),
-`postgresql://` or `postgres://` (asyncpg), `mysql://` or `mariadb://` (aiomysql). SQLite
-runs in WAL mode with a busy timeout, foreign keys on, `BEGIN IMMEDIATE` transactions,
-and one unit of work at a time per process, so it never reports "database is locked".
+Plain URLs pick the driver: `sqlite:///rel.db` or `sqlite:////abs.db` (the standard
+library's sqlite3, driven by one group-commit writer, see `group_commit`), `postgresql://`
+or `postgres://` (asyncpg), `mysql://` or `mariadb://` (aiomysql). SQLite runs in WAL mode
+with `synchronous=FULL`, a busy timeout, foreign keys on and `BEGIN IMMEDIATE`
+transactions, one unit of work at a time per process, so it never reports "database is
+locked".
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event
+from sqlalchemy import create_engine, delete, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 
+from adapters.store.sql.group_commit import GroupCommit
 from adapters.store.sql.reports import SqlReports
 from adapters.store.sql.tables import (
     ACCOUNT_TABLES,
@@ -32,7 +35,7 @@ from adapters.store.sql.tables import (
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
 _DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
+    "sqlite": "sqlite+pysqlite",
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
     "mysql": "mysql+aiomysql",
@@ -83,31 +86,41 @@ class SqlStore:
         self.url = engine_url(url)
         self.dialect = self.url.get_backend_name()
         self.description = self.url.render_as_string(hide_password=True)
-        options: dict[str, Any] = {}
+        self._engine: AsyncEngine | None = None
+        self._group: GroupCommit | None = None
+        if self.dialect == "sqlite":
+            self._sync_engine = create_engine(self.url, connect_args={"check_same_thread": False})
+            event.listen(self._sync_engine, "connect", _sqlite_connect)
+            event.listen(self._sync_engine, "begin", _sqlite_begin)
+            self._group = GroupCommit(self._sync_engine)
+            return
+        options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_pre_ping": True,
+        }
         if self.dialect == "mysql":
             options["isolation_level"] = "READ COMMITTED"
-        if self.dialect != "sqlite":
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         engine = create_async_engine(self.url, **options)
-        if self.dialect == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_connect)
-            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         if schema is not None:
             engine = engine.execution_options(schema_translate_map={None: schema})
-        self._engine: AsyncEngine = engine
-        self._gate = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._engine = engine
+        self._sync_engine = engine.sync_engine
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, self.dialect, self._gate)
+        return SqlUnitOfWork(self._engine, self.dialect, self._group)
 
     def reports(self) -> SqlReports:
         return SqlReports(self.unit_of_work)
 
     async def open(self) -> None:
-        if self.dialect == "sqlite" and self.url.database:
+        if self._engine is not None:
+            async with self._engine.begin() as connection:
+                await connection.run_sync(SQLModel.metadata.create_all, tables=list(TABLES))
+            return
+        if self.url.database:
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        async with self._engine.begin() as connection:
-            await connection.run_sync(SQLModel.metadata.create_all, tables=list(TABLES))
+        await asyncio.to_thread(SQLModel.metadata.create_all, self._sync_engine, list(TABLES))
 
     async def reset(self) -> None:
         async with self.unit_of_work() as uow:
@@ -121,4 +134,9 @@ class SqlStore:
             await uow.commit()
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        if self._engine is not None:
+            await self._engine.dispose()
+            return
+        assert self._group is not None
+        await self._group.close()
+        await asyncio.to_thread(self._sync_engine.dispose)

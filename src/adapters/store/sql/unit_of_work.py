@@ -8,15 +8,18 @@ transaction usable (PostgreSQL would otherwise abort it).
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import functools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, NestedTransaction
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
@@ -27,6 +30,7 @@ from adapters.store.sql.accounts import (
     SqlReferrals,
     SqlSubscriptions,
 )
+from adapters.store.sql.group_commit import GroupCommit
 from adapters.store.sql.outbox import SqlOutbox
 from adapters.store.sql.refunds import SqlRefunds
 from adapters.store.sql.rows import (
@@ -59,6 +63,22 @@ _PG_CONFLICTS = frozenset({"40001", "40P01"})
 _MYSQL_CONFLICTS = frozenset({1213, 1205})
 
 
+@functools.cache
+def _insert_or_ignore(dialect: str, table: Table) -> Executable | None:
+    """`INSERT ... ON CONFLICT DO NOTHING` where the dialect has it, built once per table:
+    its parameters travel with each execution, so nothing is rebuilt per row."""
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return None
+
+
+@functools.cache
+def _insert(table: Table) -> Executable:
+    return insert(table)
+
+
 def _is_conflict(exc: DBAPIError) -> bool:
     """A conflict, or an error raised while unwinding one: MariaDB rolls the whole
     transaction back on a deadlock, so leaving the savepoint then fails with its own
@@ -87,30 +107,51 @@ def _conflicts() -> Iterator[None]:
 
 
 class SqlSession:
-    """The open connection of a unit of work and what it has loaded."""
+    """The open connection of a unit of work and what it has loaded.
+
+    On SQLite the connection is the group writer's blocking one (statements run on the
+    event loop, see `group_commit`); elsewhere it is an async pooled connection.
+    """
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
-        self.connection: AsyncConnection | None = None
+        self.connection: AsyncConnection | Connection | None = None
         # order id -> (version, attempts) as last read or written, to update attempts in place
         self.loaded: dict[str, tuple[int, tuple[PaymentAttempt, ...]]] = {}
+        # set while a grouped unit of work is open: takes a new turn after a commit
+        self.resume: Callable[[], Awaitable[None]] | None = None
 
-    def require(self) -> AsyncConnection:
+    def require(self) -> AsyncConnection | Connection:
         if self.connection is None:
             raise RuntimeError("use the repositories inside `async with store.unit_of_work()`")
         return self.connection
 
     async def execute(self, statement: Executable, rows: Any = None) -> Any:
-        with _conflicts():
-            return await self.require().execute(statement, rows)
-
-    async def insert_once(self, statement: Executable) -> bool:
-        """Insert in a savepoint; False when a uniqueness constraint refused it."""
+        if self.connection is None and self.resume is not None:
+            await self.resume()
         connection = self.require()
+        with _conflicts():
+            if isinstance(connection, Connection):
+                return connection.execute(statement, rows)
+            return await connection.execute(statement, rows)
+
+    async def insert_once(self, table: Table, row: dict[str, Any]) -> bool:
+        """Insert unless a uniqueness constraint refuses it; False when it did.
+
+        One `INSERT ... ON CONFLICT DO NOTHING` on SQLite and PostgreSQL. MariaDB's
+        `INSERT IGNORE` would also swallow truncation and foreign-key errors, so there the
+        insert runs in a savepoint instead.
+        """
+        statement = _insert_or_ignore(self.dialect, table)
+        if statement is not None:
+            result = await self.execute(statement, row)
+            return bool(result.rowcount == 1)
+        connection = self.require()
+        assert isinstance(connection, AsyncConnection)
         try:
             with _conflicts():
                 async with connection.begin_nested():
-                    await connection.execute(statement)
+                    await connection.execute(_insert(table), row)
         except IntegrityError:
             return False
         return True
@@ -162,28 +203,56 @@ async def load_orders(
     return orders
 
 
+_ATTEMPT_COLUMNS = [c.name for c in ATTEMPTS.c]
+_ORDER_WITH_ATTEMPTS = (
+    select(ORDERS, *(ATTEMPTS.c[name].label(f"attempt_{name}") for name in _ATTEMPT_COLUMNS))
+    .outerjoin(ATTEMPTS, ATTEMPTS.c.order_id == ORDERS.c.order_id)
+    .where(ORDERS.c.order_id == bindparam("order_id"))
+    .order_by(ATTEMPTS.c.position)
+)
+
+
+_SAVE_ORDER = (
+    update(ORDERS)
+    .where(
+        ORDERS.c.order_id == bindparam("key_order_id"),
+        ORDERS.c.version == bindparam("key_version"),
+    )
+    .values({c.name: bindparam(c.name) for c in ORDERS.c if c.name != "order_id"})
+)
+
+
 class SqlOrders:
     def __init__(self, session: SqlSession) -> None:
         self._session = session
 
     async def add(self, order: Order) -> None:
         row = {"order_id": order.order_id, "version": order.version, **order_values(order)}
-        if not await self._session.insert_once(insert(ORDERS).values(row)):
+        if not await self._session.insert_once(ORDERS, row):
             raise DuplicateOrder(order.order_id)
         await self._insert_attempts(order.order_id, order.attempts, 0)
         self._session.remember(order)
 
     async def get(self, order_id: str) -> Order | None:
-        found = await load_orders(self._session, ORDERS.c.order_id == order_id, limit=1, offset=0)
-        return found[0] if found else None
+        """The order and its attempts in one query (the webhook's hot path)."""
+        rows = (await self._session.execute(_ORDER_WITH_ATTEMPTS, {"order_id": order_id})).all()
+        if not rows:
+            return None
+        order_row = rows[0]._mapping
+        attempts = [
+            {name: row._mapping[f"attempt_{name}"] for name in _ATTEMPT_COLUMNS}
+            for row in rows
+            if row._mapping["attempt_payment_id"] is not None
+        ]
+        order = order_from_rows(order_row, attempts)
+        self._session.remember(order)
+        return order
 
     async def save(self, order: Order) -> None:
-        statement = (
-            update(ORDERS)
-            .where(ORDERS.c.order_id == order.order_id, ORDERS.c.version == order.version)
-            .values(version=order.version + 1, **order_values(order))
-        )
-        result = await self._session.execute(statement)
+        values = order_values(order)
+        values.update(key_order_id=order.order_id, key_version=order.version)
+        values["version"] = order.version + 1
+        result = await self._session.execute(_SAVE_ORDER, values)
         if result.rowcount != 1:
             raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
         await self._sync_attempts(order)
@@ -219,14 +288,14 @@ class SqlOrders:
     ) -> None:
         if attempts:
             rows = [attempt_values(order_id, first + i, a) for i, a in enumerate(attempts)]
-            await self._session.execute(insert(ATTEMPTS), rows)
+            await self._session.execute(_insert(ATTEMPTS), rows)
 
 
 class SqlLedger(SqlAdjustments):
     """Grants (one per order); adjustments and the balance come from `SqlAdjustments`."""
 
     async def add(self, entry: CreditEntry) -> None:
-        if not await self._session.insert_once(insert(CREDITS).values(credit_values(entry))):
+        if not await self._session.insert_once(CREDITS, credit_values(entry)):
             raise DuplicateCredit(entry.order_id)
 
     async def get(self, order_id: str) -> CreditEntry | None:
@@ -236,12 +305,13 @@ class SqlLedger(SqlAdjustments):
 
 
 class SqlUnitOfWork:
-    """A connection and its transaction; on SQLite also the store's write gate, held
-    from enter to exit so that only one transaction at a time asks for SQLite's lock."""
+    """One unit of work: on SQLite a savepoint in the group writer's shared transaction
+    (see `group_commit`), elsewhere a pooled connection and a transaction of its own."""
 
-    def __init__(self, engine: AsyncEngine, dialect: str, gate: asyncio.Lock | None) -> None:
+    def __init__(self, engine: AsyncEngine | None, dialect: str, group: GroupCommit | None) -> None:
         self._engine = engine
-        self._gate = gate
+        self._group = group
+        self._savepoint: NestedTransaction | None = None
         self.session = SqlSession(dialect)
         self.orders: OrderRepository = SqlOrders(self.session)
         self.ledger: CreditLedger = SqlLedger(self.session)
@@ -254,15 +324,25 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self.session.connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
-        if self._gate is not None:
-            await self._gate.acquire()
-        try:
+        if self._group is not None:
+            await self._take_turn()
+            self.session.resume = self._take_turn
+        else:
+            assert self._engine is not None
             self.session.connection = await self._engine.connect()
-        except BaseException:
-            if self._gate is not None:
-                self._gate.release()
-            raise
         return self
+
+    async def _take_turn(self) -> None:
+        """The gate and a savepoint of the shared transaction, until the next commit."""
+        assert self._group is not None
+        connection = await self._group.enter()
+        try:
+            self._savepoint = connection.begin_nested()
+        except BaseException as exc:
+            self._group.fail(exc)
+            await self._group.leave()
+            raise
+        self.session.connection = connection
 
     async def __aexit__(
         self,
@@ -270,19 +350,72 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection = self.session.require()
-        try:
-            await connection.close()
-        finally:
-            self.session.connection = None
-            self.session.loaded.clear()
-            if self._gate is not None:
-                self._gate.release()
+        if self._group is None:
+            connection = self.session.require()
+            try:
+                assert isinstance(connection, AsyncConnection)
+                await connection.close()
+            finally:
+                self._forget()
+            return
+        self.session.resume = None
+        if self.session.connection is None:
+            return
+        self._end_savepoint(commit=False)
+        self._forget()
+        if exc is None:
+            await self._leave()
+        else:
+            with contextlib.suppress(Exception):
+                await self._leave()
 
     async def commit(self) -> None:
-        with _conflicts():
-            await self.session.require().commit()
+        if self._group is None:
+            connection = self.session.require()
+            assert isinstance(connection, AsyncConnection)
+            with _conflicts():
+                await connection.commit()
+            return
+        if self.session.connection is None:
+            return
+        self._end_savepoint(commit=True)
+        self._forget()
+        await self._leave()
 
     async def rollback(self) -> None:
-        await self.session.require().rollback()
+        self.session.loaded.clear()
+        if self._group is None:
+            connection = self.session.require()
+            assert isinstance(connection, AsyncConnection)
+            await connection.rollback()
+        elif self.session.connection is not None:
+            self._end_savepoint(commit=False)
+            self._forget()
+            await self._leave()
+
+    def _end_savepoint(self, *, commit: bool) -> None:
+        """Release or roll back this unit's savepoint; if even that fails, the shared
+        transaction is condemned so the whole group fails rather than commit half a unit."""
+        savepoint, self._savepoint = self._savepoint, None
+        if savepoint is None or not savepoint.is_active:
+            return
+        assert self._group is not None
+        try:
+            with _conflicts():
+                if commit:
+                    savepoint.commit()
+                else:
+                    savepoint.rollback()
+        except Exception as exc:
+            self._group.fail(exc)
+            if commit:
+                raise
+
+    async def _leave(self) -> None:
+        assert self._group is not None
+        with _conflicts():
+            await self._group.leave()
+
+    def _forget(self) -> None:
+        self.session.connection = None
         self.session.loaded.clear()

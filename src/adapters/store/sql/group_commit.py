@@ -1,0 +1,122 @@
+"""SQLite's one writer: units of work take turns on one connection and commit in groups.
+
+SQLite lets one transaction write at a time, and a durable commit costs one disk sync. So
+instead of one transaction (and one sync) per unit of work, the store keeps one connection
+whose transaction the units share: each runs alone (the gate) inside its own savepoint,
+which is released when it commits and rolled back when it fails, so one bad unit never
+fails its neighbours. When a unit is done it does not answer yet: it waits for the group's
+COMMIT. That COMMIT is issued by a flusher queued on the gate behind the units that were
+already waiting, so every unit that arrived while the disk was busy shares the next sync.
+
+Statements run on the event loop: against a transaction this process already holds, each
+is a few microseconds of work that never waits for a lock. What can wait, `BEGIN
+IMMEDIATE` (another process may hold the write lock) and `COMMIT` (the sync), runs in a
+thread: two thread hops per group, none per statement.
+
+A unit that only read also waits for the group: what it saw may be another unit's
+uncommitted write, and no answer may report what a crash could still lose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+T = TypeVar("T")
+
+
+async def _settle(function: Callable[[], T]) -> T:
+    """Run `function` in a thread; if cancelled meanwhile, let it finish first, because it
+    holds the connection the next unit of work will use."""
+    task = asyncio.ensure_future(asyncio.to_thread(function))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        raise
+
+
+class GroupCommit:
+    """The writer connection, its gate, and the units waiting for the next COMMIT."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._gate = asyncio.Lock()
+        self._connection: Connection | None = None
+        self._waiting: list[asyncio.Future[None]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._failure: BaseException | None = None
+
+    async def enter(self) -> Connection:
+        """Take the gate and the shared transaction (beginning it if this unit is first)."""
+        await self._gate.acquire()
+        try:
+            if self._connection is None:
+                self._connection = await _settle(self._engine.connect)
+            connection = self._connection
+            if not connection.in_transaction():
+                await _settle(connection.begin)
+        except BaseException:
+            self._gate.release()
+            raise
+        return connection
+
+    def fail(self, failure: BaseException) -> None:
+        """The shared transaction can no longer be trusted: roll it all back at the flush."""
+        self._failure = self._failure or failure
+
+    async def leave(self) -> None:
+        """Give the gate back and wait until the group this unit joined is committed.
+
+        Raises what the COMMIT raised: then nothing of the group is stored.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(done)
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        self._gate.release()
+        await done
+
+    async def _flush(self) -> None:
+        async with self._gate:
+            waiting, self._waiting = self._waiting, []
+            failure, self._failure = self._failure, None
+            self._flusher = None
+            connection = self._connection
+            try:
+                if connection is None or not connection.in_transaction():
+                    raise RuntimeError("the shared SQLite transaction was lost")
+                if failure is not None:
+                    raise failure
+                await _settle(connection.commit)
+            except BaseException as exc:
+                if connection is not None:
+                    await self._roll_back(connection)
+                for future in waiting:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+            for future in waiting:
+                if not future.done():
+                    future.set_result(None)
+
+    async def _roll_back(self, connection: Connection) -> None:
+        """Drop the connection: closing it is SQLite's surest rollback, whatever state the
+        failed COMMIT left it in, and releases the write lock for other processes."""
+        self._connection = None
+        with contextlib.suppress(Exception):
+            await _settle(connection.invalidate)
+
+    async def close(self) -> None:
+        async with self._gate:
+            if self._connection is not None:
+                await _settle(self._connection.close)
+                self._connection = None

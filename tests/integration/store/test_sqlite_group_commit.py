@@ -1,0 +1,147 @@
+"""SQLite's group commit: units that arrive together share one COMMIT, each stays
+all-or-nothing, and nothing answers before the group it joined is on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from adapters.store.sql.store import SqlStore
+from domain.order import AttemptStatus
+
+from .builders import active_order, attempt
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    store = SqlStore(f"sqlite:///{tmp_path / 'group.db'}")
+    await store.open()
+    yield store
+    await store.close()
+
+
+def count_commits(store: SqlStore) -> list[float]:
+    """Monotonic times at which the store's connection committed."""
+    commits: list[float] = []
+    event.listen(store._sync_engine, "commit", lambda _conn: commits.append(time.monotonic()))
+    return commits
+
+
+async def add_order(store: SqlStore, order_id: str) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(active_order(order_id))
+        await uow.commit()
+
+
+async def stored_ids(path: Path) -> set[str]:
+    """What a fresh process would find in the file."""
+    fresh = SqlStore(f"sqlite:///{path}")
+    await fresh.open()
+    try:
+        orders = await fresh.reports().recent_orders(1000)
+        return {o.order_id for o in orders}
+    finally:
+        await fresh.close()
+
+
+async def test_concurrent_units_share_commits_and_all_land(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    commits = count_commits(sqlite_store)
+    ids = [f"ORDER_{n}" for n in range(40)]
+
+    await asyncio.gather(*(add_order(sqlite_store, order_id) for order_id in ids))
+
+    assert len(commits) < len(ids) / 4, f"{len(commits)} commits for {len(ids)} units"
+    assert await stored_ids(tmp_path / "group.db") == set(ids)
+
+
+async def test_a_failing_unit_does_not_fail_its_group(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    commits = count_commits(sqlite_store)
+
+    async def failing() -> None:
+        async with sqlite_store.unit_of_work() as uow:
+            await uow.orders.add(active_order("ORDER_BAD"))
+            raise RuntimeError("the use case changed its mind")
+
+    outcomes = await asyncio.gather(
+        add_order(sqlite_store, "ORDER_1"),
+        failing(),
+        add_order(sqlite_store, "ORDER_2"),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], RuntimeError)
+    assert len(commits) == 1
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_1", "ORDER_2"}
+
+
+async def test_a_failed_commit_fails_every_unit_of_the_group_and_keeps_none(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    await add_order(sqlite_store, "ORDER_BEFORE")
+    failures = [True]
+
+    def refuse_once(_conn: Any) -> None:
+        if failures and failures.pop():
+            raise OSError("disk I/O error")
+
+    event.listen(sqlite_store._sync_engine, "commit", refuse_once)
+
+    outcomes = await asyncio.gather(
+        *(add_order(sqlite_store, f"ORDER_{n}") for n in range(3)), return_exceptions=True
+    )
+
+    assert all(isinstance(o, OSError) for o in outcomes), outcomes
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_BEFORE"}
+    await add_order(sqlite_store, "ORDER_AFTER")
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_BEFORE", "ORDER_AFTER"}
+
+
+async def test_a_reader_that_saw_an_unflushed_write_answers_after_the_commit(
+    sqlite_store: SqlStore,
+) -> None:
+    await add_order(sqlite_store, "ORDER_A")
+    commits = count_commits(sqlite_store)
+    event.listen(sqlite_store._sync_engine, "commit", lambda _conn: time.sleep(0.2))
+    seen: list[tuple[str, float]] = []
+
+    async def pay() -> None:
+        async with sqlite_store.unit_of_work() as uow:
+            order = await uow.orders.get("ORDER_A")
+            assert order is not None
+            order.record_attempt(attempt("pay_1", AttemptStatus.SUCCESS), order.created_at)
+            await uow.orders.save(order)
+            await uow.commit()
+
+    async def read() -> None:
+        async with sqlite_store.unit_of_work() as uow:
+            order = await uow.orders.get("ORDER_A")
+            assert order is not None
+            seen.append((order.status.value, 0.0))
+        seen[-1] = (seen[-1][0], time.monotonic())
+
+    await asyncio.gather(pay(), read())
+
+    status, answered_at = seen[0]
+    assert status == "PAID"
+    assert commits and answered_at >= commits[0]
+
+
+async def test_units_go_on_after_a_commit(sqlite_store: SqlStore, tmp_path: Path) -> None:
+    async with sqlite_store.unit_of_work() as uow:
+        await uow.orders.add(active_order("ORDER_1"))
+        await uow.commit()
+        await uow.orders.add(active_order("ORDER_2"))
+        await uow.commit()
+
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_1", "ORDER_2"}
