@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(2) from None
 
 
-def serve(host: str | None, port: int | None) -> None:
+def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     from entrypoints.container import build_container, check_plans
     from entrypoints.web.app import create_app
 
@@ -42,14 +43,49 @@ def serve(host: str | None, port: int | None) -> None:
     container = build_container(settings)
     try:
         check_plans(container)
+        if workers > 1:
+            _check_shareable(settings)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
-    app = create_app(container)
     print(f"Checkout service on {settings.public_url}  (gateway: {settings.payment_gateway})")
     source = "generated" if settings.admin_token_generated else "from ADMIN_TOKEN"
     print(f"Admin token ({source}): {settings.admin_token.get_secret_value()}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    if workers == 1:
+        uvicorn.run(
+            create_app(container),
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="warning",
+        )
+        return
+    # Every worker builds its own container from the environment: hand it what was generated.
+    os.environ.update(
+        ADMIN_TOKEN=settings.admin_token.get_secret_value(),
+        HOST=settings.host,
+        PORT=str(settings.port),
+    )
+    uvicorn.run(
+        "entrypoints.web.asgi:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+def _check_shareable(settings: Settings) -> None:
+    """Several workers must share their state through the store and the gateway."""
+    if settings.store_url.lower().startswith("memory:"):
+        raise ConfigurationError("--workers > 1 needs a shared store: STORE_URL is memory://")
+    if settings.is_fake:
+        raise ConfigurationError(
+            "--workers > 1 needs a shared gateway: run `checkout fake-gateway` and set "
+            "PAYMENT_GATEWAY=cashfree with CASHFREE_BASE_URL pointing at it"
+        )
 
 
 def fake_gateway(host: str, port: int) -> None:
@@ -79,8 +115,7 @@ def format_run(run: ReconcileRun) -> str:
         lines.append("(nothing changed)")
     seconds = (run.finished_at - run.started_at).total_seconds()
     lines.append(
-        f"checked {run.checked}, changed {len(run.changes)}, failed {run.failed}"
-        f" in {seconds:.2f}s"
+        f"checked {run.checked}, changed {len(run.changes)}, failed {run.failed} in {seconds:.2f}s"
     )
     return "\n".join(lines)
 
@@ -113,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve_cmd = commands.add_parser("serve", help="run the payment service")
     serve_cmd.add_argument("--host", help="interface to bind (HOST, default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, help="port (PORT, default 8000)")
+    serve_cmd.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     fake_cmd = commands.add_parser("fake-gateway", help="run the Cashfree simulator alone")
     fake_cmd.add_argument("--host", default="127.0.0.1")
     fake_cmd.add_argument("--port", type=int, default=8090)
@@ -121,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(args.host, args.port)
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        serve(args.host, args.port, args.workers)
     elif args.command == "reconcile":
         reconcile()
     else:
