@@ -22,11 +22,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 T = TypeVar("T")
+# Savepoints are the driver's own (SQLAlchemy does not track them): one unit at a time.
+_SAVEPOINT = "unit_of_work"
+
+
+def _driver(connection: Connection) -> Any:
+    return connection.connection.dbapi_connection
 
 
 async def _settle(function: Callable[[], T]) -> T:
@@ -54,7 +60,8 @@ class GroupCommit:
         self._failure: BaseException | None = None
 
     async def enter(self) -> Connection:
-        """Take the gate and the shared transaction (beginning it if this unit is first)."""
+        """Take the gate and the shared transaction (beginning it if this unit is first),
+        and open the unit's savepoint."""
         await self._gate.acquire()
         try:
             if self._connection is None:
@@ -62,8 +69,10 @@ class GroupCommit:
             connection = self._connection
             if not connection.in_transaction():
                 await _settle(connection.begin)
-        except BaseException:
-            self._gate.release()
+            _driver(connection).execute(f"SAVEPOINT {_SAVEPOINT}")
+        except BaseException as exc:
+            self.fail(exc)
+            await self._join_group()
             raise
         return connection
 
@@ -71,11 +80,23 @@ class GroupCommit:
         """The shared transaction can no longer be trusted: roll it all back at the flush."""
         self._failure = self._failure or failure
 
-    async def leave(self) -> None:
-        """Give the gate back and wait until the group this unit joined is committed.
+    async def leave(self, *, keep: bool) -> None:
+        """End the unit's savepoint, keeping or undoing its writes; give the gate back and
+        wait until the group it joined is committed.
 
         Raises what the COMMIT raised: then nothing of the group is stored.
         """
+        if self._connection is not None:
+            driver = _driver(self._connection)
+            try:
+                if not keep:
+                    driver.execute(f"ROLLBACK TO {_SAVEPOINT}")
+                driver.execute(f"RELEASE {_SAVEPOINT}")
+            except Exception as exc:
+                self.fail(exc)
+        await self._join_group()
+
+    async def _join_group(self) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append(done)
         if self._flusher is None:

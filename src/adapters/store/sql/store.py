@@ -97,7 +97,6 @@ class SqlStore:
         options: dict[str, Any] = {
             "pool_size": pool_size,
             "max_overflow": pool_size,
-            "pool_pre_ping": True,
         }
         if self.dialect == "mysql":
             options["isolation_level"] = "READ COMMITTED"

@@ -19,7 +19,7 @@ from typing import Any, Self
 
 from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, NestedTransaction
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
@@ -311,7 +311,6 @@ class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine | None, dialect: str, group: GroupCommit | None) -> None:
         self._engine = engine
         self._group = group
-        self._savepoint: NestedTransaction | None = None
         self.session = SqlSession(dialect)
         self.orders: OrderRepository = SqlOrders(self.session)
         self.ledger: CreditLedger = SqlLedger(self.session)
@@ -335,14 +334,8 @@ class SqlUnitOfWork:
     async def _take_turn(self) -> None:
         """The gate and a savepoint of the shared transaction, until the next commit."""
         assert self._group is not None
-        connection = await self._group.enter()
-        try:
-            self._savepoint = connection.begin_nested()
-        except BaseException as exc:
-            self._group.fail(exc)
-            await self._group.leave()
-            raise
-        self.session.connection = connection
+        with _conflicts():
+            self.session.connection = await self._group.enter()
 
     async def __aexit__(
         self,
@@ -361,13 +354,12 @@ class SqlUnitOfWork:
         self.session.resume = None
         if self.session.connection is None:
             return
-        self._end_savepoint(commit=False)
         self._forget()
         if exc is None:
-            await self._leave()
+            await self._leave(keep=False)
         else:
             with contextlib.suppress(Exception):
-                await self._leave()
+                await self._leave(keep=False)
 
     async def commit(self) -> None:
         if self._group is None:
@@ -378,9 +370,8 @@ class SqlUnitOfWork:
             return
         if self.session.connection is None:
             return
-        self._end_savepoint(commit=True)
         self._forget()
-        await self._leave()
+        await self._leave(keep=True)
 
     async def rollback(self) -> None:
         self.session.loaded.clear()
@@ -389,32 +380,13 @@ class SqlUnitOfWork:
             assert isinstance(connection, AsyncConnection)
             await connection.rollback()
         elif self.session.connection is not None:
-            self._end_savepoint(commit=False)
             self._forget()
-            await self._leave()
+            await self._leave(keep=False)
 
-    def _end_savepoint(self, *, commit: bool) -> None:
-        """Release or roll back this unit's savepoint; if even that fails, the shared
-        transaction is condemned so the whole group fails rather than commit half a unit."""
-        savepoint, self._savepoint = self._savepoint, None
-        if savepoint is None or not savepoint.is_active:
-            return
-        assert self._group is not None
-        try:
-            with _conflicts():
-                if commit:
-                    savepoint.commit()
-                else:
-                    savepoint.rollback()
-        except Exception as exc:
-            self._group.fail(exc)
-            if commit:
-                raise
-
-    async def _leave(self) -> None:
+    async def _leave(self, *, keep: bool) -> None:
         assert self._group is not None
         with _conflicts():
-            await self._group.leave()
+            await self._group.leave(keep=keep)
 
     def _forget(self) -> None:
         self.session.connection = None
