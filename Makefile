@@ -32,7 +32,7 @@ e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
 
 bench: $(STAMP)
-	$(BIN)/python bench/webhook_throughput.py
+	$(BIN)/python bench/http_webhooks.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

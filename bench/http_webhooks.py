@@ -1,0 +1,1109 @@
+"""Durable webhooks per second over real HTTP, by store, history and concurrency (issue 10).
+
+What it measures, in one run on this machine:
+
+1. Raw limits of the disk the stores write to: `os.fdatasync` after a ~200-byte append, and
+   a plain `sqlite3` loop of durable commits (WAL, synchronous=FULL, one small insert per
+   commit), each per second over ~2 s.
+2. The anchor: a bare Starlette app (one POST route that reads the body and answers a small
+   JSON) under uvicorn with our options, driven by wrk like our server.
+3. Our server as a real process (uvicorn on a free loopback port, the standalone Cashfree
+   simulator as its gateway) per store (memory, json, sqlite, postgresql with 1 and with 2
+   workers) and history (paid orders already stored): signed PAYMENT_SUCCESS_WEBHOOK bodies,
+   one distinct ACTIVE order per request, driven by wrk at 1 connection (-t1 -c1) and at 16
+   (-t2 -c16). After each wrk run every order is checked in the store: no order has two
+   grants, only orders that were sent have one, and the grants added match the 2xx answers
+   (up to the requests still in flight when wrk stopped). Server RSS after the run.
+4. create-order over HTTP (sequential, 1 connection): ours against the simulator's own
+   create-order call.
+5. RSS of the SQLite and PostgreSQL servers after 10,000 and after 20,000 webhooks.
+
+History and the measured orders are written through the store directly (bench/seeded_server.py,
+which also serves our app exactly as `checkout serve` builds it); only the measured webhooks
+go through HTTP. Requires wrk (Debian package `wrk`) and, for PostgreSQL, a server at
+postgresql://postgres@127.0.0.1:5432/test (a throwaway database per run, dropped after).
+
+    make bench
+    .venv/bin/python bench/http_webhooks.py [--stores memory,json,sqlite,postgresql,postgresql2]
+        [--history 1000,100000] [--connections 1,16] [--seconds 5] [--quick]
+        [--src /path/to/other/checkout] [--profile] [--no-rss-check]
+
+`--src PATH` runs the servers from another tree (PYTHONPATH=PATH/src:PATH/simulator/src) so
+a frozen copy can be compared with the working tree. `--profile` records the server with
+py-spy during the SQLite 16-connection cell and prints the top functions by self and by
+inclusive time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+APP_ID = "TESTbench0000000001"
+SECRET = "cfsk_ma_test_bench_secret_000000000000"
+ADMIN_TOKEN = "bench-admin-token"
+WEBHOOK_PATH = "/api/payment/webhook"
+ANCHOR_PATH = "/webhook"
+# Upper bounds of the rate to expect (webhooks/s) by store and connection count: the pool of
+# distinct orders is sized at MARGIN times these times the seconds, so that wrk cannot run out
+# of distinct bodies; if it does anyway, the cell is marked invalid.
+EXPECTED_MAX_RATE = {
+    "memory": {1: 3000, 16: 6000},
+    "json": {1: 1500, 16: 3000},
+    "sqlite": {1: 1500, 16: 3000},
+    "postgresql": {1: 1500, 16: 3000},
+    "postgresql2": {1: 1500, 16: 5000},
+}
+MARGIN = 1.5
+RSS_TIMEOUT = 240.0
+RSS_STALL = 15.0
+CREATE_ORDERS = 300
+START_TIMEOUT = 300.0
+CUSTOMER = {
+    "customerName": "Bench Buyer",
+    "customerEmail": "buyer@example.com",
+    "customerPhone": "9876543210",
+}
+
+WRK_SCRIPT = r"""
+-- Each wrk thread sends its own slice of the pre-signed bodies (line i goes to thread
+-- (i-1) % nthreads), one request per body; when its slice is used up it sends GET /health
+-- and counts that as exhausted. done() prints one JSON line. Response counts (ok: 2xx,
+-- bad: others) include those GET /health answers, which only happen in an invalid cell
+-- or after the RSS check's pool is used up.
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local path, nthreads, wrap = args[1], tonumber(args[2]), args[3] == "wrap"
+  target = args[4]
+  mine = {}
+  local index = 0
+  for line in io.lines(path) do
+    if index % nthreads == tid then
+      local ts, sig, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+      mine[#mine + 1] = wrk.format("POST", target, {
+        ["Content-Type"] = "application/json",
+        ["x-webhook-timestamp"] = ts,
+        ["x-webhook-signature"] = sig,
+      }, body)
+    end
+    index = index + 1
+  end
+  health = wrk.format("GET", "/health")
+  issued, ok, bad, exhausted, wrapping = 0, 0, 0, 0, wrap
+  primed = tid ~= 0
+end
+
+function request()
+  if not primed then
+    -- wrk calls request() once on thread 0 before the run, only to check the request
+    -- (script_verify_request): that body is not sent, so it must not count as issued.
+    primed = true
+    return mine[1] or health
+  end
+  if issued >= #mine and not wrapping then
+    exhausted = exhausted + 1
+    return health
+  end
+  issued = issued + 1
+  return mine[(issued - 1) % #mine + 1]
+end
+
+function response(status, headers, body)
+  if status >= 200 and status < 300 then ok = ok + 1 else bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+  local parts = {}
+  for _, t in ipairs(threads) do
+    parts[#parts + 1] = string.format(
+      '{"tid":%d,"issued":%d,"ok":%d,"bad":%d,"exhausted":%d}',
+      t:get("tid"), t:get("issued"), t:get("ok"), t:get("bad"), t:get("exhausted"))
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"threads":[%s]}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout, table.concat(parts, ",")))
+end
+"""
+
+
+# ---------------------------------------------------------------- processes and helpers
+
+
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    work: Path
+    env: dict[str, str]
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)
+    sim_url: str = ""
+    profile: str = ""
+
+    def spawn(self, argv: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+        out = open(self.work / log, "ab")  # noqa: SIM115 - closed with the process's life
+        proc = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGTERM the process's group, SIGKILL after 10 s."""
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+        if proc in self.procs:
+            self.procs.remove(proc)
+
+    def stop_all(self) -> None:
+        for proc in list(self.procs):
+            self.stop(proc)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"server exited with {proc.returncode} before answering:\n{tail}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of the process and all its descendants (uvicorn's workers), in MB."""
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                children[ppid].append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+# ---------------------------------------------------------------- raw limits
+
+
+def raw_limits(directory: Path, seconds: float = 2.0) -> tuple[float, float]:
+    path = directory / "fdatasync.bin"
+    record = b"x" * 199 + b"\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            os.write(fd, record)
+            os.fdatasync(fd)
+            count += 1
+        syncs = count / (time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        path.unlink()
+    db = directory / "raw.db"
+    connection = sqlite3.connect(db, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        value = "x" * 100
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            connection.execute("BEGIN")
+            connection.execute("INSERT INTO t (v) VALUES (?)", (value,))
+            connection.execute("COMMIT")
+            count += 1
+        commits = count / (time.perf_counter() - started)
+    finally:
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return syncs, commits
+
+
+# ---------------------------------------------------------------- webhook bodies and wrk
+
+
+def webhook_line(order_id: str, payment_id: int, ts: str) -> tuple[str, str]:
+    """(order id, "ts TAB signature TAB body") for a signed PAYMENT_SUCCESS_WEBHOOK."""
+    from cashfree_simulator.wire import sign
+
+    body = json.dumps(
+        {
+            "data": {
+                "order": {"order_id": order_id, "order_amount": 100.0, "order_currency": "INR"},
+                "payment": {
+                    "cf_payment_id": payment_id,
+                    "payment_status": "SUCCESS",
+                    "payment_amount": 100.0,
+                    "payment_currency": "INR",
+                    "payment_message": "Transaction successful",
+                    "payment_time": "2026-01-01T12:00:00+05:30",
+                    "payment_group": "upi",
+                },
+            },
+            "type": "PAYMENT_SUCCESS_WEBHOOK",
+        },
+        separators=(",", ":"),
+    )
+    return order_id, f"{ts}\t{sign(SECRET, ts, body.encode())}\t{body}"
+
+
+def write_bodies(path: Path, order_ids: list[str], first_payment: int) -> None:
+    ts = str(int(time.time() * 1000))
+    with path.open("w") as out:
+        for offset, order_id in enumerate(order_ids):
+            out.write(webhook_line(order_id, first_payment + offset, ts)[1] + "\n")
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    issued: list[int]  # per thread, in thread order
+    ok: int
+    bad: int
+    exhausted: int
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def in_flight(self) -> int:
+        return sum(self.issued) - self.ok - self.bad
+
+
+def wrk_threads(connections: int) -> int:
+    return 1 if connections == 1 else 2
+
+
+def start_wrk(
+    bench: Bench,
+    url: str,
+    path: str,
+    bodies: Path,
+    connections: int,
+    seconds: float,
+    *,
+    wrap: bool = False,
+) -> subprocess.Popen[bytes]:
+    script = bench.work / "bench.lua"
+    if not script.exists():
+        script.write_text(WRK_SCRIPT)
+    threads = wrk_threads(connections)
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        str(bodies),
+        str(threads),
+        "wrap" if wrap else "once",
+        path,
+    ]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish_wrk(proc: subprocess.Popen[bytes], timeout: float) -> WrkResult:
+    out, _ = proc.communicate(timeout=timeout)
+    text = out.decode(errors="replace")
+    match = re.search(r"^WRKJSON (.*)$", text, re.M)
+    if not match:
+        raise RuntimeError(f"wrk gave no result:\n{text}")
+    data = json.loads(match.group(1))
+    threads = sorted(data["threads"], key=lambda t: t["tid"])
+    return WrkResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+        issued=[t["issued"] for t in threads],
+        ok=sum(t["ok"] for t in threads),
+        bad=sum(t["bad"] for t in threads),
+        exhausted=sum(t["exhausted"] for t in threads),
+    )
+
+
+def run_wrk(
+    bench: Bench, url: str, path: str, bodies: Path, connections: int, seconds: float, **kw: Any
+) -> WrkResult:
+    proc = start_wrk(bench, url, path, bodies, connections, seconds, **kw)
+    try:
+        return finish_wrk(proc, seconds + 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def issued_orders(order_ids: list[str], result: WrkResult) -> set[str]:
+    """The orders wrk sent: thread t sent the first issued[t] of lines t, t+n, t+2n, ..."""
+    n = len(result.issued)
+    sent: set[str] = set()
+    for tid, count in enumerate(result.issued):
+        sent.update(order_ids[tid::n][:count])
+    return sent
+
+
+# ---------------------------------------------------------------- the anchor
+
+
+def anchor_server(port: int) -> None:
+    """The bare Starlette app: one POST route that reads the body, a small JSON answer."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def webhook(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"success": True, "status": "received"})
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route(ANCHOR_PATH, webhook, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+        ]
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+
+
+def measure_anchor(bench: Bench, connections: list[int], seconds: float) -> dict[int, WrkResult]:
+    port = free_port()
+    env = dict(bench.env)
+    proc = bench.spawn(
+        [sys.executable, str(Path(__file__)), "--anchor-server", str(port)], env, "anchor.log"
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", proc, 30, bench.work / "anchor.log")
+        bodies = bench.work / "anchor_bodies.txt"
+        write_bodies(bodies, [f"anchor_{i:05d}" for i in range(2000)], 1)
+        return {
+            c: run_wrk(
+                bench, f"http://127.0.0.1:{port}", ANCHOR_PATH, bodies, c, seconds, wrap=True
+            )
+            for c in connections
+        }
+    finally:
+        bench.stop(proc)
+
+
+# ---------------------------------------------------------------- stores
+
+
+@dataclass
+class StoreRun:
+    name: str
+    kind: str  # memory | json | sqlite | postgresql
+    workers: int
+    url: str
+    database: str = ""
+
+
+def prepare_store(bench: Bench, name: str, tag: str) -> StoreRun:
+    kind = "postgresql" if name.startswith("postgresql") else name
+    workers = 2 if name == "postgresql2" else 1
+    if kind == "memory":
+        return StoreRun(name, kind, workers, "memory://")
+    if kind == "json":
+        return StoreRun(name, kind, workers, f"json://{bench.work / f'credits_{tag}.json'}")
+    if kind == "sqlite":
+        return StoreRun(name, kind, workers, f"sqlite:///{bench.work / f'checkout_{tag}.db'}")
+    database = f"bench_{tag}_{secrets.token_hex(4)}"
+    asyncio.run(_pg(f'CREATE DATABASE "{database}"'))
+    bench.databases.append(database)
+    return StoreRun(
+        name, kind, workers, f"postgresql://postgres@127.0.0.1:5432/{database}", database
+    )
+
+
+async def _pg(statement: str, url: str = PG_URL) -> list[Any]:
+    import asyncpg
+
+    connection = await asyncpg.connect(url, timeout=5)
+    try:
+        return list(await connection.fetch(statement))
+    finally:
+        await connection.close()
+
+
+def drop_database(bench: Bench, database: str) -> None:
+    with contextlib.suppress(Exception):
+        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    if database in bench.databases:
+        bench.databases.remove(database)
+
+
+def server_env(bench: Bench, store: StoreRun, port: int) -> dict[str, str]:
+    env = dict(bench.env)
+    env.update(
+        STORE_URL=store.url,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        LOG_LEVEL="WARNING",
+        ADMIN_TOKEN=ADMIN_TOKEN,
+        PAYMENT_GATEWAY="cashfree",
+        CASHFREE_APP_ID=APP_ID,
+        CASHFREE_SECRET_KEY=SECRET,
+        CASHFREE_BASE_URL=f"{bench.sim_url}/pg",
+        CASHFREE_ENVIRONMENT="SANDBOX",
+        PLANS_FILE=str(ROOT / "plans.toml"),
+        WEBHOOK_TOLERANCE_SECONDS="86400",
+        RECONCILE_INTERVAL_SECONDS="3600",
+    )
+    return env
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    url: str
+    store: StoreRun
+    prefix: str
+    seed_seconds: float
+
+
+def start_server(bench: Bench, store: StoreRun, history: int, active: int, prefix: str) -> Server:
+    port = free_port()
+    env = server_env(bench, store, port)
+    env.update(BENCH_PREFIX=prefix, BENCH_HISTORY=str(history), BENCH_ACTIVE=str(active))
+    log = f"server_{prefix}.log"
+    seeder = [sys.executable, str(ROOT / "bench" / "seeded_server.py")]
+    started = time.perf_counter()
+    if store.workers == 1:
+        proc = bench.spawn(seeder, env, log)
+    else:
+        seed = subprocess.run(
+            seeder, env={**env, "BENCH_SEED_ONLY": "1"}, capture_output=True, timeout=START_TIMEOUT
+        )
+        if seed.returncode:
+            raise RuntimeError(f"seeding failed: {seed.stdout.decode()}{seed.stderr.decode()}")
+        serve = [str(BIN / "checkout"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        proc = bench.spawn([*serve, "--workers", str(store.workers)], env, log)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/health", proc, START_TIMEOUT, bench.work / log)
+    if store.workers > 1:  # every worker up: a few more answers
+        time.sleep(1.0)
+    return Server(proc, url, store, prefix, time.perf_counter() - started)
+
+
+def supports_workers(bench: Bench) -> bool:
+    out = subprocess.run(
+        [str(BIN / "checkout"), "serve", "--help"], env=bench.env, capture_output=True, timeout=60
+    )
+    return b"--workers" in out.stdout
+
+
+def grants(server: Server) -> list[str]:
+    """Order ids of every ledger grant of the measured orders, one per stored grant row."""
+    like = f"{server.prefix}a%"
+    store = server.store
+    if store.kind == "sqlite":
+        path = store.url.removeprefix("sqlite:///")
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = connection.execute(
+                "SELECT order_id FROM credit_entries WHERE order_id LIKE ?", (like,)
+            ).fetchall()
+        finally:
+            connection.close()
+        return [r[0] for r in rows]
+    if store.kind == "postgresql":
+        rows = asyncio.run(
+            _pg(f"SELECT order_id FROM credit_entries WHERE order_id LIKE '{like}'", store.url)
+        )
+        return [r[0] for r in rows]
+    response = httpx.get(f"{server.url}/_bench/grants", timeout=120)
+    response.raise_for_status()
+    return [order_id for order_id, _ in response.json() if order_id.startswith(like[:-1])]
+
+
+def exactly_once(server: Server, order_ids: list[str], before: set[str], result: WrkResult) -> str:
+    """ok when no order has two grants, only sent orders gained one, and the grants added
+    equal the 2xx answers (plus at most the requests in flight when wrk stopped)."""
+    time.sleep(0.5)  # requests in flight when wrk stopped finish on the server
+    rows = grants(server)
+    counts = collections.Counter(rows)
+    doubled = sum(1 for c in counts.values() if c > 1)
+    added = set(counts) - before
+    sent = issued_orders(order_ids, result)
+    stray = len(added - sent)
+    problems = []
+    if doubled:
+        problems.append(f"{doubled} orders with 2+ grants")
+    if stray:
+        problems.append(f"{stray} grants for unsent orders")
+    if not result.ok <= len(added) <= result.ok + max(0, result.in_flight):
+        problems.append(f"{len(added)} grants for {result.ok} 2xx")
+    before.update(added)
+    return "ok" if not problems else "FAIL: " + "; ".join(problems)
+
+
+# ---------------------------------------------------------------- create-order
+
+
+def create_order_latency(server_url: str, sim_url: str, count: int) -> tuple[list[float], ...]:
+    ours, gateway = [], []
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            response = client.post("/api/payment/create-order", json={"amount": "100", **CUSTOMER})
+            ours.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+    headers = {
+        "x-client-id": APP_ID,
+        "x-client-secret": SECRET,
+        "x-api-version": "2025-01-01",
+        "content-type": "application/json",
+        "accept": "application/json",
+    }
+    with httpx.Client(base_url=f"{sim_url}/pg", timeout=30) as client:
+        for i in range(count):
+            body = {
+                "order_id": f"direct_{secrets.token_hex(6)}_{i}",
+                "order_amount": 100.0,
+                "order_currency": "INR",
+                "customer_details": {
+                    "customer_id": "cus_direct",
+                    "customer_name": "Bench Buyer",
+                    "customer_email": "buyer@example.com",
+                    "customer_phone": "9876543210",
+                },
+                "order_meta": {
+                    "return_url": "http://127.0.0.1/return?order_id={order_id}",
+                    "notify_url": "http://127.0.0.1/api/payment/webhook",
+                },
+            }
+            started = time.perf_counter()
+            response = client.post(
+                "/orders",
+                json=body,
+                headers={**headers, "x-request-id": str(i), "x-idempotency-key": body["order_id"]},
+            )
+            gateway.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+    return ours, gateway
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# ---------------------------------------------------------------- profile
+
+
+IDLE_FRAME = "Runner.run (asyncio/runners.py)"
+
+
+def profile_tops(raw: Path, top: int = 20) -> str:
+    """Top functions by self and by inclusive time, in percent of the event-loop thread's
+    samples; other threads (aiosqlite's worker, executors) are summarised apart."""
+    own: collections.Counter[str] = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    other: collections.Counter[str] = collections.Counter()
+    packages: collections.Counter[str] = collections.Counter()
+    main_total = other_total = detached = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        raw_frames = [f for f in stack.split(";") if f]
+        raw_frames = [f for f in raw_frames if not f.startswith(("process ", "thread "))]
+        frames = [_frame(f) for f in raw_frames]
+        if not frames:
+            continue
+        if any(f.startswith("Thread._bootstrap ") for f in frames):
+            other_total += count
+            other[frames[-1]] += count
+            continue
+        main_total += count
+        if not frames[0].startswith("<module> "):
+            detached += count
+        own[frames[-1]] += count
+        packages[_package(raw_frames[-1], frames[-1])] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    if not main_total:
+        return "(py-spy recorded no samples)\n"
+
+    def name(frame: str) -> str:
+        if frame == IDLE_FRAME:
+            return f"`{frame}` (event loop waiting, or in uvloop's C code)"
+        return f"`{frame}`"
+
+    lines = [
+        f"py-spy samples: {main_total} on the event-loop thread, {other_total} on other "
+        f"threads ({100 * other_total / main_total:.0f}% of the loop's); percentages are of "
+        "the event-loop thread's samples.",
+        f"{100 * detached / main_total:.0f}% of the loop's samples are stacks py-spy shows "
+        "without their callers (SQLAlchemy's greenlets run its sync code on the loop thread "
+        "as separate stacks), so callers above `greenlet_spawn` are undercounted in the "
+        "inclusive column by up to that much.",
+        "",
+        "| self % | function |",
+        "|---:|---|",
+    ]
+    lines += [f"| {100 * n / main_total:.1f} | {name(f)} |" for f, n in own.most_common(top)]
+    lines += ["", "| inclusive % | function |", "|---:|---|"]
+    lines += [f"| {100 * n / main_total:.1f} | {name(f)} |" for f, n in inclusive.most_common(top)]
+    lines += ["", "| self % by package | package |", "|---:|---|"]
+    lines += [f"| {100 * n / main_total:.1f} | {p} |" for p, n in packages.most_common()]
+    lines += ["", "| other threads: self % of their samples | function |", "|---:|---|"]
+    lines += [f"| {100 * n / max(1, other_total):.1f} | `{f}` |" for f, n in other.most_common(5)]
+    return "\n".join(lines) + "\n"
+
+
+OURS = ("domain", "application", "adapters", "entrypoints", "cashfree_simulator")
+
+
+def _package(raw_frame: str, frame: str) -> str:
+    """Which code a frame belongs to: ours (by layer), the standard library, or a package
+    (py-spy prints paths from the import root, e.g. `uvicorn/protocols/http/...`)."""
+    if frame == IDLE_FRAME:
+        return "event loop waiting / uvloop C code"
+    where = raw_frame.rpartition("(")[2].rstrip(")").rpartition(":")[0] or raw_frame
+    top = where.lstrip("/").split("/")[0].removesuffix(".py")
+    if "site-packages/" in where:
+        top = where.split("site-packages/", 1)[1].split("/")[0].removesuffix(".py")
+    if top in OURS:
+        return f"ours: {top}"
+    if top in sys.stdlib_module_names:
+        return f"stdlib: {top}"
+    return top or "other"
+
+
+def _frame(frame: str) -> str:
+    """`function (path/file.py:123)` -> `function (file.py)`: lines of one function merged."""
+    match = re.match(r"^(.*) \((.*?)(?::\d+)?\)$", frame.strip())
+    if not match:
+        return frame.strip()
+    name, where = match.groups()
+    parts = Path(where).parts
+    short = "/".join(parts[-2:]) if len(parts) >= 2 else where
+    return f"{name} ({short})"
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+@dataclass
+class Cell:
+    store: str
+    workers: int
+    history: int
+    connections: int
+    result: WrkResult | None
+    check: str
+    rss: float
+    note: str = ""
+    load: float = 0.0
+
+
+def pool_size(store: str, connections: list[int], seconds: float) -> dict[int, int]:
+    rates = EXPECTED_MAX_RATE[store]
+    return {c: int(rates.get(c, max(rates.values())) * seconds * MARGIN) + 100 for c in connections}
+
+
+def measure_store(
+    bench: Bench, name: str, history: int, out: list[Cell], creates: list[str]
+) -> None:
+    args = bench.args
+    tag = f"{name}_{history}"
+    prefix = f"b{secrets.token_hex(3)}_"
+    sizes = pool_size(name, args.connections, args.seconds)
+    active = sum(sizes.values())
+    store = prepare_store(bench, name, tag)
+    server: Server | None = None
+    try:
+        server = start_server(bench, store, history, active, prefix)
+        print(
+            f"  {name} history {history:,}: seeded {history:,} paid + {active:,} active "
+            f"in {server.seed_seconds:.0f} s",
+            flush=True,
+        )
+        before: set[str] = set()
+        first = 0
+        for connections in args.connections:
+            order_ids = [f"{prefix}a{n:07d}" for n in range(first, first + sizes[connections])]
+            bodies = bench.work / f"bodies_{tag}_{connections}.txt"
+            write_bodies(bodies, order_ids, 10_000_000 + first)
+            first += sizes[connections]
+            profiling = (
+                args.profile
+                and store.kind == "sqlite"
+                and connections == max(args.connections)
+                and history == min(args.history)
+            )
+            spy = None
+            if profiling:
+                spy_out = bench.work / "profile.raw"
+                spy = subprocess.Popen(
+                    [
+                        str(BIN / "py-spy"),
+                        "record",
+                        "--format",
+                        "raw",
+                        "-d",
+                        str(max(1, round(args.seconds))),
+                        "-p",
+                        str(server.proc.pid),
+                        "-o",
+                        str(spy_out),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            result = run_wrk(bench, server.url, WEBHOOK_PATH, bodies, connections, args.seconds)
+            if spy is not None:
+                spy.wait(timeout=args.seconds + 60)
+                kept = Path(tempfile.gettempdir()) / f"bench_profile_{time.strftime('%H%M%S')}.raw"
+                shutil.copy(bench.work / "profile.raw", kept)
+                bench.profile = f"raw py-spy output kept in {kept}\n\n" + profile_tops(kept)
+            check = exactly_once(server, order_ids, before, result)
+            note = "profiled" if profiling else ""
+            if result.exhausted or sum(result.issued) >= len(order_ids):
+                note = "INVALID: distinct bodies exhausted"
+            out.append(
+                Cell(
+                    name,
+                    store.workers,
+                    history,
+                    connections,
+                    result,
+                    check,
+                    rss_mb(server.proc.pid),
+                    note,
+                    os.getloadavg()[0],
+                )
+            )
+            bodies.unlink(missing_ok=True)
+            print(f"    {connections} conn: {result.rate:,.0f}/s {check} {note}", flush=True)
+        if history == min(args.history) and store.workers == 1 and args.create_orders:
+            ours, gateway = create_order_latency(server.url, bench.sim_url, CREATE_ORDERS)
+            creates.append(
+                f"| {name} | {len(ours)} | {pct(ours, 0.5):.2f} | {pct(ours, 0.99):.2f} | "
+                f"{pct(gateway, 0.5):.2f} | {pct(gateway, 0.99):.2f} | "
+                f"{pct(ours, 0.5) - pct(gateway, 0.5):+.2f} |"
+            )
+    finally:
+        if server is not None:
+            bench.stop(server.proc)
+        if store.database:
+            drop_database(bench, store.database)
+
+
+def rss_check(bench: Bench, name: str) -> str:
+    """RSS after 10,000 and after 20,000 webhooks (--rss-step) at 16 connections, history
+    1,000; the run is timed by the store reaching the count, then wrk is stopped."""
+    store = prepare_store(bench, name, f"rss_{name}")
+    prefix = f"r{secrets.token_hex(3)}_"
+    size = bench.args.rss_step
+    server: Server | None = None
+    try:
+        server = start_server(bench, store, 1000, 2 * size, prefix)
+        rss = [rss_mb(server.proc.pid)]
+        rates = []
+        for step in range(2):
+            order_ids = [f"{prefix}a{n:07d}" for n in range(step * size, (step + 1) * size)]
+            bodies = bench.work / f"rss_{name}_{step}.txt"
+            write_bodies(bodies, order_ids, 20_000_000 + step * size)
+            target = (step + 1) * size
+            started = time.perf_counter()
+            proc = start_wrk(bench, server.url, WEBHOOK_PATH, bodies, 16, RSS_TIMEOUT)
+            try:
+                done, progress = 0, time.perf_counter()
+                while proc.poll() is None and time.perf_counter() - started < RSS_TIMEOUT:
+                    count = len(grants(server))
+                    if count > done:
+                        done, progress = count, time.perf_counter()
+                    if done >= target or time.perf_counter() - progress > RSS_STALL:
+                        break
+                    time.sleep(0.25)
+                elapsed = time.perf_counter() - started
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+                finish_wrk(proc, 60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            rates.append(size / elapsed)
+            rss.append(rss_mb(server.proc.pid))
+            bodies.unlink(missing_ok=True)
+            if done < target:
+                return f"| {name} | {rss[0]:.0f} | incomplete ({done:,} of {target:,}) | | |"
+        return (
+            f"| {name} | {rss[0]:.0f} | {rss[1]:.0f} | {rss[2]:.0f} | {rss[2] - rss[1]:+.0f} | "
+            f"{rates[0]:,.0f} / {rates[1]:,.0f} |"
+        )
+    finally:
+        if server is not None:
+            bench.stop(server.proc)
+        if store.database:
+            drop_database(bench, store.database)
+
+
+def table(cells: list[Cell], anchor: dict[int, WrkResult]) -> str:
+    lines = [
+        "| store | workers | history | connections | webhooks/s | p50 ms | p99 ms | "
+        "ratio to anchor | non-2xx | exactly-once | RSS MB | load 1m | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for c in cells:
+        r = c.result
+        if r is None:
+            lines.append(
+                f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | "
+                f"n/a | | | | | | | | {c.note} |"
+            )
+            continue
+        base = anchor.get(c.connections)
+        ratio = f"{r.rate / base.rate:.3f}" if base and base.rate else "?"
+        non2xx = r.bad + r.errors
+        lines.append(
+            f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | {r.rate:,.0f} | "
+            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {ratio} | {non2xx} | {c.check} | "
+            f"{c.rss:.0f} | {c.load:.1f} | {c.note} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+    def csv(text: str) -> list[str]:
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+    parser.add_argument(
+        "--stores", type=csv, default=csv("memory,json,sqlite,postgresql,postgresql2")
+    )
+    parser.add_argument("--history", type=csv, default=["1000", "100000"])
+    parser.add_argument("--connections", type=csv, default=["1", "16"])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--src", type=Path, help="run the servers from this source tree")
+    parser.add_argument("--profile", action="store_true", help="py-spy the sqlite 16-conn cell")
+    parser.add_argument("--quick", action="store_true", help="history 1000 only, 3 s per cell")
+    parser.add_argument("--no-rss-check", dest="rss_check", action="store_false")
+    parser.add_argument("--no-create-order", dest="create_orders", action="store_false")
+    parser.add_argument(
+        "--rss-step", type=int, default=10_000, help="webhooks per RSS reading (2 readings)"
+    )
+    parser.add_argument("--anchor-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = set(args.stores) - set(EXPECTED_MAX_RATE)
+    if unknown:
+        parser.error(f"unknown stores: {', '.join(sorted(unknown))}")
+    if args.quick:
+        args.history, args.seconds = ["1000"], 3.0
+    args.history = [int(h) for h in args.history]
+    args.connections = [int(c) for c in args.connections]
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    if args.anchor_server:
+        anchor_server(args.anchor_server)
+        return 0
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk (Debian package `wrk`)")
+        return 2
+    began = time.perf_counter()
+    env = dict(os.environ)
+    src = (args.src or ROOT).resolve()
+    if args.src:
+        env["PYTHONPATH"] = f"{src / 'src'}:{src / 'simulator' / 'src'}"
+    with tempfile.TemporaryDirectory(prefix="bench_http_") as tmp:
+        bench = Bench(args, Path(tmp), env)
+        try:
+            return run(bench, src, began)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        finally:
+            bench.stop_all()
+            for database in list(bench.databases):
+                drop_database(bench, database)
+
+
+def run(bench: Bench, src: Path, began: float) -> int:
+    args = bench.args
+    print(f"# HTTP webhooks bench: servers from {src}")
+    cpu = platform.processor() or platform.machine()
+    print(
+        f"machine: {os.cpu_count()} cores ({cpu}), {platform.python_implementation()} "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}, "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
+    )
+    print(f"wrk -t1 -c1 / -t2 -c16, {args.seconds:g} s per cell; data in {bench.work}\n")
+    syncs, commits = raw_limits(bench.work)
+    print("| raw limit of this disk | per second |\n|---|---:|")
+    print(f"| os.fdatasync after a 200-byte append | {syncs:,.0f} |")
+    print(
+        f"| sqlite3 durable commits (WAL, synchronous=FULL, one insert each) | {commits:,.0f} |\n"
+    )
+
+    sim_port = free_port()
+    bench.sim_url = f"http://127.0.0.1:{sim_port}"
+    sim_env = {**bench.env, "CASHFREE_APP_ID": APP_ID, "CASHFREE_SECRET_KEY": SECRET}
+    sim = bench.spawn(
+        [str(BIN / "cashfree-simulator"), "--port", str(sim_port)], sim_env, "simulator.log"
+    )
+    wait_http(f"{bench.sim_url}/pg/orders/none", sim, 30, bench.work / "simulator.log")
+
+    anchor = measure_anchor(bench, args.connections, args.seconds)
+    for c, r in anchor.items():
+        print(f"  anchor {c} conn: {r.rate:,.0f}/s, p50 {r.p50_ms:.2f} ms", flush=True)
+    workers_ok = supports_workers(bench)
+    cells: list[Cell] = []
+    creates: list[str] = []
+    for name in args.stores:
+        for history in args.history:
+            if name == "postgresql2" and not workers_ok:
+                for c in args.connections:
+                    note = "not available: this tree's `checkout serve` has no --workers"
+                    cells.append(Cell(name, 2, history, c, None, "", 0.0, note))
+                continue
+            try:
+                measure_store(bench, name, history, cells, creates)
+            except Exception as exc:  # one store failing must not lose the others
+                print(f"  {name} history {history}: FAILED {exc}", flush=True)
+                for c in args.connections:
+                    cells.append(
+                        Cell(
+                            name,
+                            2 if name == "postgresql2" else 1,
+                            history,
+                            c,
+                            None,
+                            "",
+                            0.0,
+                            f"failed: {str(exc).splitlines()[0][:80]}",
+                        )
+                    )
+
+    rss_rows = []
+    if args.rss_check:
+        for name in ("sqlite", "postgresql"):
+            if name in args.stores:
+                try:
+                    rss_rows.append(rss_check(bench, name))
+                except Exception as exc:
+                    rss_rows.append(f"| {name} | failed: {str(exc).splitlines()[0][:80]} | | | | |")
+                print(f"  rss check {name} done", flush=True)
+
+    print("\n## Signed success webhooks over HTTP (wrk), distinct orders\n")
+    print("| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for c, r in anchor.items():
+        print(f"| uvicorn + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} |")
+    print()
+    print(table(cells, anchor))
+    if creates:
+        print(f"\n## create-order over HTTP, 1 connection, {CREATE_ORDERS} sequential requests\n")
+        print(
+            "| store | requests | ours p50 ms | ours p99 ms | gateway p50 ms | gateway p99 ms | "
+            "p50 above gateway ms |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("\n".join(creates))
+    if rss_rows:
+        print("\n## Server RSS under webhooks (history 1,000, 16 connections)\n")
+        print(
+            "| store | RSS MB at start | after 10,000 | after 20,000 | growth 10k->20k | "
+            "webhooks/s per 10k |"
+        )
+        print("|---|---:|---:|---:|---:|---:|")
+        print("\n".join(rss_rows))
+    if bench.profile:
+        print("\n## py-spy profile: our server, sqlite, 16 connections\n")
+        print(bench.profile)
+    print(f"\ntotal time {time.perf_counter() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
