@@ -145,3 +145,18 @@ async def test_units_go_on_after_a_commit(sqlite_store: SqlStore, tmp_path: Path
         await uow.commit()
 
     assert await stored_ids(tmp_path / "group.db") == {"ORDER_1", "ORDER_2"}
+
+
+async def test_a_cancelled_unit_neither_fails_nor_blocks_the_others(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    tasks = [asyncio.create_task(add_order(sqlite_store, f"ORDER_{n}")) for n in range(6)]
+    await asyncio.sleep(0)
+    tasks[3].cancel()
+
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert isinstance(outcomes[3], asyncio.CancelledError)
+    assert [o for n, o in enumerate(outcomes) if n != 3] == [None] * 5
+    assert {f"ORDER_{n}" for n in (0, 1, 2, 4, 5)} <= await stored_ids(tmp_path / "group.db")
+    await asyncio.wait_for(sqlite_store.close(), timeout=5)

@@ -57,7 +57,7 @@ class GroupCommit:
         self._connection: Connection | None = None
         self._waiting: list[asyncio.Future[None]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._failure: BaseException | None = None
+        self._failure: Exception | None = None
 
     async def enter(self) -> Connection:
         """Take the gate and the shared transaction (beginning it if this unit is first),
@@ -69,14 +69,24 @@ class GroupCommit:
             connection = self._connection
             if not connection.in_transaction():
                 await _settle(connection.begin)
+        except BaseException:
+            await self._join_group_quietly()
+            raise
+        try:
             _driver(connection).execute(f"SAVEPOINT {_SAVEPOINT}")
-        except BaseException as exc:
+        except Exception as exc:
             self.fail(exc)
-            await self._join_group()
+            await self._join_group_quietly()
             raise
         return connection
 
-    def fail(self, failure: BaseException) -> None:
+    async def _join_group_quietly(self) -> None:
+        """Hand the gate on after a failed entry; the group commits (or fails) without
+        this unit, which wrote nothing and reports its own error."""
+        with contextlib.suppress(Exception):
+            await self._join_group()
+
+    def fail(self, failure: Exception) -> None:
         """The shared transaction can no longer be trusted: roll it all back at the flush."""
         self._failure = self._failure or failure
 
@@ -99,7 +109,7 @@ class GroupCommit:
     async def _join_group(self) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append(done)
-        if self._flusher is None:
+        if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         self._gate.release()
         await done
