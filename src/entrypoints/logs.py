@@ -6,6 +6,7 @@ a processor redacts anything that looks like a secret before it is rendered.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import MutableMapping
 from typing import Any
@@ -15,10 +16,16 @@ import structlog
 _SECRET_KEYS = ("secret", "token", "password", "authorization", "signature", "x-client-secret")
 
 
+@functools.lru_cache(maxsize=1024)
+def _is_secret(key: str) -> bool:
+    """Decided once per key name: the names are the code's own, a few dozen."""
+    lowered = key.lower()
+    return any(marker in lowered for marker in _SECRET_KEYS)
+
+
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    for key in list(event):
-        if any(marker in key.lower() for marker in _SECRET_KEYS):
-            event[key] = "[redacted]"
+    for key in [key for key in event if _is_secret(key)]:
+        event[key] = "[redacted]"
     return event
 
 
@@ -38,5 +45,6 @@ def configure_logging(log_format: str, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        cache_logger_on_first_use=False,
+        # each module's logger is bound once, not on every call (a lazy proxy otherwise)
+        cache_logger_on_first_use=True,
     )

@@ -117,14 +117,22 @@ class CashfreeNotifications:
     def verify_and_parse(
         self, headers: Mapping[str, str], raw: bytes, now: datetime
     ) -> PaymentNotification | RefundNotification | None:
-        lowered = {name.lower(): value for name, value in headers.items()}
         if not verify_signature(
             self._secret,
-            lowered.get("x-webhook-timestamp"),
-            lowered.get("x-webhook-signature"),
+            _header(headers, "x-webhook-timestamp"),
+            _header(headers, "x-webhook-signature"),
             raw,
             now,
             self._tolerance_seconds,
         ):
             raise NotificationUnauthentic("bad, missing or stale webhook signature")
         return parse_notification(raw, now)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """The header `name` (lower case) however the sender spelt it: a direct look-up
+    first, which a case-insensitive mapping (Starlette's) answers without a scan."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    return next((v for k, v in headers.items() if k.lower() == name), None)

@@ -71,11 +71,12 @@ def create_app(container: Container) -> Starlette:
         finally:
             await stop(container)
 
+    # Starlette tries routes in order and no two paths overlap: the busiest come first.
     routes: list[BaseRoute] = [
+        *webhook_routes(container),
         Route("/health", health.check, methods=["GET"]),
         *api_routes(container),
         *event_routes(container),
-        *webhook_routes(container),
         *page_routes(settings),
     ]
     if settings.is_fake:

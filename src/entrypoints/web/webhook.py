@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from application.errors import (
@@ -27,7 +27,13 @@ from entrypoints.web.body import read_body
 from entrypoints.web.errors import error_response
 
 log = structlog.get_logger(__name__)
-IGNORED = {"success": True, "status": "ignored"}
+# The two answers never vary: rendered once, as JSONResponse would render them.
+IGNORED = bytes(JSONResponse({"success": True, "status": "ignored"}).body)
+RECEIVED = bytes(JSONResponse({"success": True, "status": "received"}).body)
+
+
+def _answer(body: bytes) -> Response:
+    return Response(body, media_type=JSONResponse.media_type)
 
 
 class WebhookReceiver:
@@ -36,7 +42,7 @@ class WebhookReceiver:
     def __init__(self, container: Container) -> None:
         self._container = container
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def receive(self, request: Request) -> Response:
         raw = await read_body(request)
         notifications = self._container.payment_notifications()
         try:
@@ -51,7 +57,7 @@ class WebhookReceiver:
             return error_response(400, "Invalid webhook payload")
         if notification is None:
             log.info("webhook ignored: type not handled")
-            return JSONResponse(IGNORED)
+            return _answer(IGNORED)
         structlog.contextvars.bind_contextvars(order_id=notification.order_id)
         if isinstance(notification, RefundNotification):
             return await self._refund(notification)
@@ -67,11 +73,11 @@ class WebhookReceiver:
                 )
         except OrderNotFound:
             log.warning("webhook for an order this service does not know", type=notification.type)
-            return JSONResponse(IGNORED)
+            return _answer(IGNORED)
         log.info("webhook applied", type=notification.type, status=order.payment_status)
-        return JSONResponse({"success": True, "status": "received"})
+        return _answer(RECEIVED)
 
-    async def _refund(self, notification: RefundNotification) -> JSONResponse:
+    async def _refund(self, notification: RefundNotification) -> Response:
         try:
             refund = await self._container.apply_refund_state().execute(
                 notification.order_id,
@@ -85,9 +91,9 @@ class WebhookReceiver:
                 type=notification.type,
                 refund_id=notification.refund_id,
             )
-            return JSONResponse(IGNORED)
+            return _answer(IGNORED)
         log.info("refund webhook applied", refund_id=refund.refund_id, state=refund.state.value)
-        return JSONResponse({"success": True, "status": "received"})
+        return _answer(RECEIVED)
 
 
 def webhook_routes(container: Container) -> list[BaseRoute]:
