@@ -12,11 +12,25 @@ Files, for `STORE_URL=json:///data/credits.json`:
   {...}}`, `{"op": "customer", ...}`, `{"op": "adjustment", ...}`, `{"op": "subscription",
   ...}`, `{"op": "referral", ...}`, `{"op": "outbox", ...}` (a full message, on insert and
   on every change of its delivery or read state), `{"op": "refund", ...}` (a full refund)
-  or `{"op": "reset"}`. A commit appends one line and
-  fsyncs: its cost does not grow with the history.
-- `credits.json.lock`: held with `fcntl.flock` for the whole unit of work, so processes
-  sharing the files are serialized. Entering a unit of work first reads any lines other
-  processes appended since this process last looked.
+  or `{"op": "reset"}`. Every committed unit of work is one line; its cost does not grow
+  with the history.
+- `credits.json.lock`: held with `fcntl.flock` while a unit of work runs and until the
+  lines of its group are synced, so processes sharing the files are serialized. Taking
+  it first reads any lines other processes appended since this process last looked.
+
+Group commit. Units of work take turns through an in-process lock (the gate). A unit's
+commit encodes its line, applies its changes to the in-memory state at once (remembering
+what they replace), queues the line and gives the gate back, then waits: the units that
+commit while the disk is busy share one flush, one `write` of all their lines and one
+`fdatasync` in one thread hop. The flush is a task queued on the gate behind the units
+already waiting, so it writes everything they queue. Only then are they answered; if the
+flush fails, the journal is cut back to where the group began, the remembered values
+are put back (memory again equals the files) and every unit of the group gets the error.
+A unit that failed on its own queues nothing, so it never fails its neighbours. A unit or
+report that leaves while lines are queued (it may have read them) waits for their flush
+too: no answer reports what a crash could still lose. The file lock is held from the
+first unit of a group to the end of its flush, then given back so other processes get
+their turn.
 
 Opening loads the snapshot and replays the journal lines of the same generation. A torn
 last line (a crash mid-write) is cut off; an unreadable line with valid lines after it is
@@ -57,7 +71,7 @@ from adapters.store.records import (
 )
 from adapters.store.refund_records import refund_from_record, refund_record
 from adapters.store.staged import StagedUnitOfWork
-from adapters.store.state import Changes, StateReports, StoreState
+from adapters.store.state import Changes, StateReports, StoreState, Undo
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage
@@ -212,6 +226,17 @@ class _Journal:
     def unlock(self) -> None:
         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
+    def is_current(self) -> bool:
+        """Nothing to catch up with: two small syscalls, cheap enough for the event loop."""
+        try:
+            return (
+                self.generation is not None
+                and os.fstat(self._fd).st_size == self.offset
+                and self._header() == self.generation
+            )
+        except JournalCorrupted:
+            return False
+
     def catch_up(self, state: StoreState) -> None:
         """Bring `state` up to what is on disk: new lines, or everything after a compaction."""
         try:
@@ -225,19 +250,24 @@ class _Journal:
             state.clear()
             raise
 
-    def append(self, ops: list[Record]) -> int:
-        """Write one transaction and fsync it; returns the new end of the journal."""
-        line = _encode({"ops": ops}) + b"\n"
-        view = memoryview(line)
+    def append(self, lines: bytes, count: int) -> None:
+        """Write `count` whole transaction lines and sync them, or cut the journal back.
+
+        If even the cut fails, forget the generation: the next catch-up reloads the files.
+        """
+        view = memoryview(lines)
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
             _sync(self._fd)
         except BaseException:
-            with contextlib.suppress(OSError):
+            try:
                 os.ftruncate(self._fd, self.offset)
+            except OSError:
+                self.generation = None
             raise
-        return self.offset + len(line)
+        self.offset += len(lines)
+        self.lines += count
 
     def compact(self, state: StoreState) -> None:
         generation = (self.generation or 0) + 1
@@ -377,6 +407,10 @@ def _in_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     return asyncio.ensure_future(asyncio.to_thread(function, *args))
 
 
+def _line(changes: Changes) -> bytes:
+    return _encode({"ops": _ops(changes)}) + b"\n"
+
+
 class JsonJournalUnitOfWork(StagedUnitOfWork):
     def __init__(self, store: JsonJournalStore) -> None:
         super().__init__(store._state)
@@ -386,17 +420,15 @@ class JsonJournalUnitOfWork(StagedUnitOfWork):
         await self._store._acquire()
 
     async def _end(self) -> None:
+        await self._store._leave()
+
+    async def _commit(self, changes: Changes) -> None:
+        """Apply and queue the line, give the gate back, answer once the group is synced."""
+        group = self._store._queue(_line(changes), changes)
+        changes.clear()
+        self._staging.held = False
         self._store._release()
-
-    async def _make_durable(self, changes: Changes) -> None:
-        journal = self._store._journal
-        journal.offset = await _finish(_in_thread(journal.append, _ops(changes)))
-        journal.lines += 1
-
-    async def _after_commit(self) -> None:
-        journal = self._store._journal
-        if journal.lines >= journal.compact_after:
-            await _finish(_in_thread(journal.compact, self._store._state))
+        await asyncio.shield(group)
 
 
 class JsonJournalStore:
@@ -409,8 +441,13 @@ class JsonJournalStore:
         self.description = f"json:{self.path}"
         self._journal = _Journal(self.path, compact_after)
         self._state = StoreState()
-        self._lock = asyncio.Lock()
+        self._gate = asyncio.Lock()
         self._opened = False
+        self._file_locked = False
+        self._queued: list[bytes] = []
+        self._undo = Undo()
+        self._group: asyncio.Future[None] | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
 
     def unit_of_work(self) -> JsonJournalUnitOfWork:
         return JsonJournalUnitOfWork(self)
@@ -420,60 +457,124 @@ class JsonJournalStore:
 
     async def open(self) -> None:
         await self._acquire()
-        self._release()
+        await self._leave()
 
     async def reset(self) -> None:
         await self._acquire()
         try:
-            offset = await _finish(_in_thread(self._journal.append, [{"op": "reset"}]))
-            self._journal.offset = offset
-            self._journal.lines += 1
+            await self._flush_settled()
+            line = _encode({"ops": [{"op": "reset"}]}) + b"\n"
+            await _finish(_in_thread(self._journal.append, line, 1))
             self._state.clear()
         finally:
-            self._release()
+            await self._leave()
 
     async def close(self) -> None:
-        async with self._lock:
+        async with self._gate:
             if self._opened:
-                self._journal.close()
-                self._state.clear()
-                self._opened = False
+                try:
+                    await self._flush_group()
+                finally:
+                    self._journal.close()
+                    self._state.clear()
+                    self._opened = self._file_locked = False
 
     async def compact(self) -> None:
         """Write a snapshot and restart the journal now (normally done every N commits)."""
         await self._acquire()
         try:
+            await self._flush_settled()
             await _finish(_in_thread(self._journal.compact, self._state))
         finally:
-            self._release()
+            await self._leave()
 
     async def _acquire(self) -> None:
-        """Take the in-process lock, then the file lock, then catch up with the files."""
-        await self._lock.acquire()
+        """Take the gate, then (unless a queued group still holds it) the file lock, and
+        catch up with the files."""
+        await self._gate.acquire()
         try:
             if not self._opened:
                 await _finish(_in_thread(self._journal.open))
                 self._opened = True
-            if not self._journal.try_lock():
-                await _finish(_in_thread(self._journal.lock))
-            try:
-                await _finish(_in_thread(self._journal.catch_up, self._state))
-            except BaseException:
-                self._journal.unlock()
-                raise
+            if not self._file_locked:
+                if not self._journal.try_lock():
+                    await _finish(_in_thread(self._journal.lock))
+                self._file_locked = True
+                if not self._journal.is_current():
+                    await _finish(_in_thread(self._journal.catch_up, self._state))
         except BaseException:
-            self._lock.release()
+            self._release()
             raise
 
     def _release(self) -> None:
-        self._journal.unlock()
-        self._lock.release()
+        """Give the gate back; the file lock too, unless lines wait for their flush."""
+        if self._group is None and self._file_locked:
+            self._journal.unlock()
+            self._file_locked = False
+        self._gate.release()
+
+    async def _leave(self) -> None:
+        """Release, then wait for the queued lines the holder may have read."""
+        group = self._group
+        self._release()
+        if group is not None:
+            await asyncio.shield(group)
+
+    def _queue(self, line: bytes, changes: Changes) -> asyncio.Future[None]:
+        """Make a unit's changes visible now and durable with the next flush."""
+        if self._group is None:
+            self._group = asyncio.get_running_loop().create_future()
+            flush = asyncio.create_task(self._flush())
+            self._flushes.add(flush)
+            flush.add_done_callback(self._flushes.discard)
+        self._state.apply(changes, self._undo)
+        self._queued.append(line)
+        return self._group
+
+    async def _flush(self) -> None:
+        async with self._gate:
+            try:
+                await self._flush_group()
+            finally:
+                if self._file_locked:
+                    self._journal.unlock()
+                    self._file_locked = False
+
+    async def _flush_group(self) -> None:
+        """Write the queued lines with one write and one sync, then answer their units.
+
+        The caller holds the gate and the file lock. A failure restores the state the
+        group changed and fails every unit of it.
+        """
+        group, queued, undo = self._group, self._queued, self._undo
+        if group is None:
+            return
+        self._group, self._queued, self._undo = None, [], Undo()
+        written = _in_thread(self._journal.append, b"".join(queued), len(queued))
+        try:
+            await _finish(written)
+        finally:
+            failure = written.exception()
+            if failure is None:
+                group.set_result(None)
+            else:
+                undo.restore()
+                group.set_exception(failure)
+                group.exception()  # units that were cancelled no longer ask for it
+        journal = self._journal
+        if journal.lines >= journal.compact_after:
+            await _finish(_in_thread(journal.compact, self._state))
+
+    async def _flush_settled(self) -> None:
+        """Flush the queued group, then catch up: a failed flush may have left a torn tail."""
+        await self._flush_group()
+        await _finish(_in_thread(self._journal.catch_up, self._state))
 
     @asynccontextmanager
     async def _committed(self) -> AsyncIterator[StoreState]:
-        """The state as the files hold it, under both locks."""
+        """The state as the files hold it, under both locks; answers only what is durable."""
         await self._acquire()
         try:
             yield self._state
         finally:
-            self._release()
+            await self._leave()

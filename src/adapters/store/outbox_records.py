@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.store.records import Record
+from adapters.store.records import Record, _shared_id
+from adapters.store.records import _parse_time as _parse_required
 from domain.notifications import OutboxMessage
 
 
@@ -17,18 +18,7 @@ def _time(value: datetime | None) -> str | None:
 
 
 def _parse_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"stored time {value!r} has no UTC offset")
-    return parsed.astimezone(UTC)
-
-
-def _required_time(value: str) -> datetime:
-    parsed = _parse_time(value)
-    assert parsed is not None
-    return parsed
+    return None if value is None else _parse_required(value)
 
 
 def outbox_record(message: OutboxMessage) -> Record:
@@ -53,15 +43,15 @@ def outbox_record(message: OutboxMessage) -> Record:
 def outbox_from_record(record: Record) -> OutboxMessage:
     return OutboxMessage(
         message_id=record["message_id"],
-        topic=record["topic"],
-        recipient_kind=record["recipient_kind"],
-        recipient_id=record["recipient_id"],
+        topic=_shared_id(record["topic"]),
+        recipient_kind=_shared_id(record["recipient_kind"]),
+        recipient_id=_shared_id(record["recipient_id"]),
         order_id=record["order_id"],
         title=record["title"],
         body=record["body"],
         payload=record["payload"],
-        created_at=_required_time(record["created_at"]),
-        next_attempt_at=_required_time(record["next_attempt_at"]),
+        created_at=_parse_required(record["created_at"]),
+        next_attempt_at=_parse_required(record["next_attempt_at"]),
         attempts=record["attempts"],
         delivered_at=_parse_time(record["delivered_at"]),
         last_error=record["last_error"],

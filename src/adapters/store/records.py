@@ -2,11 +2,17 @@
 
 Decimal amounts travel as strings so no float ever touches them; times are written in UTC
 with an explicit offset and refused on read if the offset is missing.
+
+Reading shares equal immutable values (times, amounts, customers, purchases, ids) between
+records instead of building one per record: a store that keeps every order in memory
+(the JSON journal) holds each of them once, not once per order, attempt and credit.
 """
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from domain.accounts import CustomerProfile
@@ -19,6 +25,7 @@ from domain.referrals import ReferralRecord, ReferralStatus
 from domain.subscriptions import Subscription, SubscriptionPeriod
 
 Record = dict[str, Any]
+_SHARED = 4096
 
 
 def _time(value: datetime) -> str:
@@ -27,6 +34,7 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+@lru_cache(maxsize=_SHARED)
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
@@ -47,7 +55,22 @@ def _money(value: Money) -> Record:
 
 
 def _parse_money(record: Record) -> Money:
-    return Money.from_stored(record["amount"], record["currency"])
+    return _shared_money(record["amount"], record["currency"])
+
+
+@lru_cache(maxsize=_SHARED)
+def _shared_money(amount: str, currency: str) -> Money:
+    return Money.from_stored(amount, sys.intern(currency))
+
+
+@lru_cache(maxsize=_SHARED)
+def _shared_customer(name: str, email: str, phone: str) -> Customer:
+    return Customer(name, email, phone)
+
+
+def _shared_id(value: str) -> str:
+    """Customer ids and payment methods repeat across many records."""
+    return sys.intern(value)
 
 
 def attempt_record(attempt: PaymentAttempt) -> Record:
@@ -69,7 +92,7 @@ def attempt_from_record(record: Record) -> PaymentAttempt:
         amount=_parse_money(record["amount"]),
         at=_parse_time(record["at"]),
         message=record["message"],
-        method=record["method"],
+        method=_shared_id(record["method"]),
         mismatch=record["mismatch"],
     )
 
@@ -103,7 +126,7 @@ def order_from_record(record: Record) -> Order:
     return Order(
         order_id=record["order_id"],
         amount=_parse_money(record["amount"]),
-        customer=Customer(customer["name"], customer["email"], customer["phone"]),
+        customer=_shared_customer(customer["name"], customer["email"], customer["phone"]),
         created_at=_parse_time(record["created_at"]),
         status=OrderStatus(record["status"]),
         gateway_order_id=record["gateway_order_id"],
@@ -113,7 +136,7 @@ def order_from_record(record: Record) -> Order:
         updated_at=_parse_optional_time(record["updated_at"]),
         attempts=[attempt_from_record(a) for a in record["attempts"]],
         version=record["version"],
-        customer_id=record.get("customer_id", ""),
+        customer_id=_shared_id(record.get("customer_id", "")),
         purchase=purchase_from_record(record.get("purchase")),
         paid_after_close=record.get("paid_after_close", False),
     )
@@ -131,14 +154,15 @@ def purchase_record(purchase: Purchase) -> Record:
 def purchase_from_record(record: Record | None) -> Purchase:
     """Orders written before plans existed bought a free amount."""
     if record is None:
-        return Purchase.free_amount()
-    period = record["period"]
-    return Purchase(
-        record["plan_id"],
-        record["credits"],
-        None if period is None else Period(period),
-        record["kind"],
-    )
+        return _shared_purchase(None, 1, None, None)
+    return _shared_purchase(record["plan_id"], record["credits"], record["period"], record["kind"])
+
+
+@lru_cache(maxsize=_SHARED)
+def _shared_purchase(
+    plan_id: str | None, credits: int, period: str | None, kind: str | None
+) -> Purchase:
+    return Purchase(plan_id, credits, None if period is None else Period(period), kind)
 
 
 def credit_record(entry: CreditEntry) -> Record:
@@ -163,9 +187,9 @@ def credit_from_record(record: Record) -> CreditEntry:
         amount=_parse_money(record["amount"]),
         customer_name=record["customer_name"],
         customer_email=record["customer_email"],
-        method=record["method"],
+        method=_shared_id(record["method"]),
         at=_parse_time(record["at"]),
-        customer_id=record.get("customer_id", ""),
+        customer_id=_shared_id(record.get("customer_id", "")),
     )
 
 

@@ -1,15 +1,18 @@
 """A unit of work that stages writes in memory and applies them at commit.
 
 Used by the stores whose units of work are serialized by a lock (memory, JSON journal):
-with the lock held from enter to exit nothing else can change the committed state, so the
-duplicate and version checks made when an operation is called stay true until commit.
+with the lock held from enter to commit nothing else can change the committed state, so
+the duplicate and version checks made when an operation is called stay true until commit.
+A store may give the lock back at commit (the JSON journal does, to let others join its
+group commit); the unit then takes it again before it is used again.
 """
 
 from __future__ import annotations
 
 from collections import ChainMap
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from adapters.store.staged_accounts import (
     StagedAdjustments,
@@ -36,24 +39,39 @@ from domain.order import Order
 
 
 class _Staging:
-    """The committed state seen through one unit of work's staged writes."""
+    """The committed state seen through one unit of work's staged writes.
 
-    def __init__(self, state: StoreState) -> None:
+    `held` says whether the unit holds the store's lock; `relock` takes it again after a
+    commit gave it back.
+    """
+
+    def __init__(self, state: StoreState, relock: Callable[[], Awaitable[None]]) -> None:
         self.state = state
         self.changes = Changes()
         self.active = False
+        self.held = False
+        self._relock = relock
 
-    def orders(self) -> ChainMap[str, Order]:
-        self._require_active()
+    async def view(self, name: str) -> ChainMap[Any, Any]:
+        """One table: the staged writes over the committed state."""
+        await self.ready()
+        return ChainMap(getattr(self.changes, name), getattr(self.state, name))
+
+    async def orders(self) -> ChainMap[str, Order]:
+        await self.ready()
         return ChainMap(self.changes.orders, self.state.orders)
 
-    def credits(self) -> ChainMap[str, CreditEntry]:
-        self._require_active()
+    async def credits(self) -> ChainMap[str, CreditEntry]:
+        await self.ready()
         return ChainMap(self.changes.credits, self.state.credits)
 
-    def _require_active(self) -> None:
+    async def ready(self) -> None:
+        """Refuse use outside the unit of work; take the lock back after a commit."""
         if not self.active:
             raise RuntimeError("use the repositories inside `async with store.unit_of_work()`")
+        if not self.held:
+            await self._relock()
+            self.held = True
 
 
 class StagedOrders:
@@ -61,17 +79,17 @@ class StagedOrders:
         self._staging = staging
 
     async def add(self, order: Order) -> None:
-        orders = self._staging.orders()
+        orders = await self._staging.orders()
         if order.order_id in orders:
             raise DuplicateOrder(order.order_id)
         self._staging.changes.orders[order.order_id] = detached(order)
 
     async def get(self, order_id: str) -> Order | None:
-        order = self._staging.orders().get(order_id)
+        order = (await self._staging.orders()).get(order_id)
         return None if order is None else detached(order)
 
     async def save(self, order: Order) -> None:
-        current = self._staging.orders().get(order.order_id)
+        current = (await self._staging.orders()).get(order.order_id)
         if current is None or current.version != order.version:
             raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
         order.version += 1
@@ -82,23 +100,25 @@ class StagedLedger(StagedAdjustments):
     """Grants (one per order); adjustments and the balance come from `StagedAdjustments`."""
 
     async def add(self, entry: CreditEntry) -> None:
-        if entry.order_id in self._staging.credits():
+        if entry.order_id in await self._staging.credits():
             raise DuplicateCredit(entry.order_id)
         self._staging.changes.credits[entry.order_id] = entry
 
     async def get(self, order_id: str) -> CreditEntry | None:
-        return self._staging.credits().get(order_id)
+        return (await self._staging.credits()).get(order_id)
 
 
 class StagedUnitOfWork:
-    """Enter takes the store's lock; commit makes the staged writes durable, then visible.
+    """Enter takes the store's lock; commit makes the staged writes durable and visible.
 
-    Subclasses say how: `_begin` (lock, catch up), `_make_durable` (before the state
-    changes; an error there leaves the state untouched), `_after_commit`, `_end` (unlock).
+    Subclasses say how: `_begin` (lock, catch up), `_end` (unlock), and either
+    `_make_durable` (before the state changes; an error there leaves the state untouched)
+    and `_after_commit`, or a `_commit` of their own, which may give the lock back
+    (clearing `_staging.held`).
     """
 
     def __init__(self, state: StoreState) -> None:
-        self._staging = _Staging(state)
+        self._staging = _Staging(state, self._begin)
         self.orders: OrderRepository = StagedOrders(self._staging)
         self.ledger: CreditLedger = StagedLedger(self._staging)
         self.customers: CustomerRepository = StagedCustomers(self._staging)
@@ -111,7 +131,7 @@ class StagedUnitOfWork:
         if self._staging.active:
             raise RuntimeError("a unit of work cannot be entered twice")
         await self._begin()
-        self._staging.active = True
+        self._staging.active = self._staging.held = True
         return self
 
     async def __aexit__(
@@ -122,16 +142,20 @@ class StagedUnitOfWork:
     ) -> None:
         self._staging.changes.clear()
         self._staging.active = False
-        await self._end()
+        if self._staging.held:
+            self._staging.held = False
+            await self._end()
 
     async def commit(self) -> None:
-        self._staging.orders()
-        changes = self._staging.changes
-        if changes:
-            await self._make_durable(changes)
-            self._staging.state.apply(changes)
-            changes.clear()
-            await self._after_commit()
+        await self._staging.ready()
+        if self._staging.changes:
+            await self._commit(self._staging.changes)
+
+    async def _commit(self, changes: Changes) -> None:
+        await self._make_durable(changes)
+        self._staging.state.apply(changes)
+        changes.clear()
+        await self._after_commit()
 
     async def rollback(self) -> None:
         self._staging.changes.clear()

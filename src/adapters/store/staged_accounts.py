@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from application.errors import ConcurrencyConflict
 from domain.accounts import CustomerProfile
@@ -21,11 +21,6 @@ from domain.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from adapters.store.staged import _Staging
-
-
-def _view(staging: _Staging, name: str) -> ChainMap[Any, Any]:
-    staging.orders()  # refuses use outside the unit of work
-    return ChainMap(getattr(staging.changes, name), getattr(staging.state, name))
 
 
 def customer_balance(
@@ -44,7 +39,7 @@ class StagedCustomers:
         self._staging = staging
 
     async def get(self, customer_id: str) -> CustomerProfile | None:
-        customers: ChainMap[str, CustomerProfile] = _view(self._staging, "customers")
+        customers: ChainMap[str, CustomerProfile] = await self._staging.view("customers")
         return customers.get(customer_id)
 
     async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
@@ -71,13 +66,13 @@ class StagedAdjustments:
         self._staging = staging
 
     async def add_adjustment(self, entry: LedgerAdjustment) -> None:
-        if entry.entry_id in _view(self._staging, "adjustments"):
+        if entry.entry_id in await self._staging.view("adjustments"):
             raise DuplicateEntry(entry.entry_id)
         self._staging.changes.adjustments[entry.entry_id] = entry
 
     async def balance(self, customer_id: str) -> int:
         return customer_balance(
-            self._staging.credits(), _view(self._staging, "adjustments"), customer_id
+            await self._staging.credits(), await self._staging.view("adjustments"), customer_id
         )
 
 
@@ -86,12 +81,13 @@ class StagedSubscriptions:
         self._staging = staging
 
     async def get(self, customer_id: str, kind: str) -> Subscription | None:
-        found: Subscription | None = _view(self._staging, "subscriptions").get((customer_id, kind))
+        subscriptions = await self._staging.view("subscriptions")
+        found: Subscription | None = subscriptions.get((customer_id, kind))
         return None if found is None else found.copy()
 
     async def save(self, subscription: Subscription) -> None:
         key = (subscription.customer_id, subscription.kind)
-        current: Subscription | None = _view(self._staging, "subscriptions").get(key)
+        current: Subscription | None = (await self._staging.view("subscriptions")).get(key)
         stored_version = 0 if current is None else current.version
         if stored_version != subscription.version:
             raise ConcurrencyConflict(f"subscription {key} changed since it was loaded")
@@ -104,12 +100,12 @@ class StagedReferrals:
         self._staging = staging
 
     async def add(self, record: ReferralRecord) -> None:
-        if record.order_id in _view(self._staging, "referrals"):
+        if record.order_id in await self._staging.view("referrals"):
             raise DuplicateReferral(record.order_id)
         self._staging.changes.referrals[record.order_id] = record
 
     async def get(self, order_id: str) -> ReferralRecord | None:
-        found: ReferralRecord | None = _view(self._staging, "referrals").get(order_id)
+        found: ReferralRecord | None = (await self._staging.view("referrals")).get(order_id)
         return found
 
     async def save(self, record: ReferralRecord) -> None:

@@ -25,15 +25,14 @@ class StagedOutbox:
     def __init__(self, staging: _Staging) -> None:
         self._staging = staging
 
-    def _messages(self) -> ChainMap[str, OutboxMessage]:
-        self._staging.orders()  # refuses use outside the unit of work
-        return ChainMap(self._staging.changes.outbox, self._staging.state.outbox)
+    async def _messages(self) -> ChainMap[str, OutboxMessage]:
+        return await self._staging.view("outbox")
 
     def _put(self, message: OutboxMessage) -> None:
         self._staging.changes.outbox[message.message_id] = message
 
     async def add(self, message: OutboxMessage) -> None:
-        if message.message_id not in self._messages():
+        if message.message_id not in await self._messages():
             self._put(message)
 
     async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -41,23 +40,23 @@ class StagedOutbox:
             raise ValueError("limit must be at least 1")
         waiting = (
             m
-            for m in self._messages().values()
+            for m in (await self._messages()).values()
             if m.delivered_at is None and m.next_attempt_at <= now
         )
         return sorted(waiting, key=_by_due)[:limit]
 
     async def mark_delivered(self, message_id: str, now: datetime) -> None:
-        message = self._messages().get(message_id)
+        message = (await self._messages()).get(message_id)
         if message is not None and message.delivered_at is None:
             self._put(message.delivered(now))
 
     async def mark_failed(self, message_id: str, error: str, next_attempt_at: datetime) -> None:
-        message = self._messages().get(message_id)
+        message = (await self._messages()).get(message_id)
         if message is not None and message.delivered_at is None:
             self._put(message.failed(error, next_attempt_at))
 
     async def mark_read(self, customer_id: str, ids: Sequence[str], now: datetime) -> int:
-        messages = self._messages()
+        messages = await self._messages()
         marked = 0
         for message_id in dict.fromkeys(ids):
             message = messages.get(message_id)

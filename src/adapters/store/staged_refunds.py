@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from adapters.store.staged_accounts import _view
 from application.errors import ConcurrencyConflict, DuplicateRefund
 from domain.refunds import Refund
 
@@ -23,21 +22,21 @@ class StagedRefunds:
         self._staging = staging
 
     async def add(self, refund: Refund) -> None:
-        if refund.refund_id in _view(self._staging, "refunds"):
+        if refund.refund_id in await self._staging.view("refunds"):
             raise DuplicateRefund(refund.refund_id)
         self._staging.changes.refunds[refund.refund_id] = detached_refund(refund)
 
     async def get(self, refund_id: str) -> Refund | None:
-        found: Refund | None = _view(self._staging, "refunds").get(refund_id)
+        found: Refund | None = (await self._staging.view("refunds")).get(refund_id)
         return None if found is None else detached_refund(found)
 
     async def for_order(self, order_id: str) -> list[Refund]:
-        refunds = _view(self._staging, "refunds").values()
+        refunds = (await self._staging.view("refunds")).values()
         mine = [detached_refund(r) for r in refunds if r.order_id == order_id]
         return sorted(mine, key=lambda r: (r.created_at, r.refund_id))
 
     async def save(self, refund: Refund) -> None:
-        current: Refund | None = _view(self._staging, "refunds").get(refund.refund_id)
+        current: Refund | None = (await self._staging.view("refunds")).get(refund.refund_id)
         if current is None or current.version != refund.version:
             raise ConcurrencyConflict(f"refund {refund.refund_id} changed since it was loaded")
         refund.version += 1

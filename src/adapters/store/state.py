@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
@@ -28,6 +29,7 @@ from domain.refunds import Refund
 from domain.subscriptions import Subscription
 
 ZERO = Decimal("0.00")
+_ABSENT = object()
 
 
 def detached(order: Order) -> Order:
@@ -75,6 +77,25 @@ class Changes:
         self.refunds.clear()
 
 
+class Undo:
+    """What applied changes replaced, to put back if they fail to become durable."""
+
+    def __init__(self) -> None:
+        self._replaced: list[tuple[dict[Any, Any], Any, Any]] = []
+
+    def remember(self, table: dict[Any, Any], key: Any) -> None:
+        self._replaced.append((table, key, table.get(key, _ABSENT)))
+
+    def restore(self) -> None:
+        """Newest first, so a key changed twice ends with the value it had before both."""
+        for table, key, previous in reversed(self._replaced):
+            if previous is _ABSENT:
+                table.pop(key, None)
+            else:
+                table[key] = previous
+        self._replaced.clear()
+
+
 @dataclass
 class StoreState:
     """What has been committed, keyed by order id."""
@@ -88,15 +109,23 @@ class StoreState:
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     refunds: dict[str, Refund] = field(default_factory=dict)
 
-    def apply(self, changes: Changes) -> None:
-        self.orders.update(changes.orders)
-        self.credits.update(changes.credits)
-        self.customers.update(changes.customers)
-        self.adjustments.update(changes.adjustments)
-        self.subscriptions.update(changes.subscriptions)
-        self.referrals.update(changes.referrals)
-        self.outbox.update(changes.outbox)
-        self.refunds.update(changes.refunds)
+    def apply(self, changes: Changes, undo: Undo | None = None) -> None:
+        """Make the changes visible; with `undo`, first remember what they replace."""
+        pairs: list[tuple[dict[Any, Any], dict[Any, Any]]] = [
+            (self.orders, changes.orders),
+            (self.credits, changes.credits),
+            (self.customers, changes.customers),
+            (self.adjustments, changes.adjustments),
+            (self.subscriptions, changes.subscriptions),
+            (self.referrals, changes.referrals),
+            (self.outbox, changes.outbox),
+            (self.refunds, changes.refunds),
+        ]
+        for table, changed in pairs:
+            if undo is not None:
+                for key in changed:
+                    undo.remember(table, key)
+            table.update(changed)
 
     def clear(self) -> None:
         self.orders.clear()

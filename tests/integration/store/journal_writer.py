@@ -1,15 +1,17 @@
 """A separate process writing to a JSON store, for the crash and two-process tests.
 
-Usage: python journal_writer.py PATH PREFIX COUNT [CREDIT_ORDER_ID]
+Usage: python journal_writer.py PATH PREFIX COUNT [CREDIT_ORDER_ID] [--tasks=N]
 Adds orders PREFIX_0 .. PREFIX_{COUNT-1}, one commit each, and prints each order id on
 its own line only after its commit returned (the acknowledgement the tests rely on).
 With CREDIT_ORDER_ID it also credits that (paid) order after each add unless credited.
+With --tasks=N, N tasks add the orders concurrently (so their commits share syncs).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from adapters.store.json_journal import JsonJournalStore
@@ -22,11 +24,19 @@ from domain.order import Order
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-async def main(path: str, prefix: str, count: int, credit_order: str | None) -> None:
+async def main(path: str, prefix: str, count: int, credit_order: str | None, tasks: int) -> None:
     store = JsonJournalStore(path)
     await store.open()
+    numbers = iter(range(count))
+    await asyncio.gather(*(write(store, prefix, numbers, credit_order) for _ in range(tasks)))
+    await store.close()
+
+
+async def write(
+    store: JsonJournalStore, prefix: str, numbers: Iterator[int], credit_order: str | None
+) -> None:
     customer = Customer.create("Asha Rao", "asha@example.com", "9876543210")
-    for i in range(count):
+    for i in numbers:
         order = Order.create(
             f"{prefix}_{i}", Money.of("10.00"), customer, T0, customer_id="cus_asha"
         )
@@ -43,10 +53,17 @@ async def main(path: str, prefix: str, count: int, credit_order: str | None) -> 
                     except DuplicateCredit as exc:
                         raise AssertionError("the lock should make this impossible") from exc
                     await uow.commit()
-    await store.close()
 
 
 if __name__ == "__main__":
+    options = [a for a in sys.argv[1:] if a.startswith("--tasks=")]
+    args = [a for a in sys.argv[1:] if a not in options]
     asyncio.run(
-        main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
+        main(
+            args[0],
+            args[1],
+            int(args[2]),
+            args[3] if len(args) > 3 else None,
+            int(options[0].removeprefix("--tasks=")) if options else 1,
+        )
     )
