@@ -1,6 +1,7 @@
 """The `checkout` command: `checkout serve` runs the service, `checkout fake-gateway`
 runs the Cashfree simulator on its own for other shops' integration tests, `checkout
-reconcile` brings every open order in line with the gateway once and prints what changed."""
+reconcile` brings every open order in line with the gateway once and prints what changed,
+`checkout db upgrade|current` migrates or shows STORE_URL's SQL schema."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import uvicorn
 
@@ -17,6 +18,7 @@ from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from application.ports import Store
     from application.use_cases.reconcile import ReconcileRun
     from entrypoints.container import Container
 
@@ -142,6 +144,85 @@ def reconcile() -> None:
         raise SystemExit(1)
 
 
+class Upgrade(Protocol):
+    """What `checkout db upgrade` did (the SQL store's migrations report it)."""
+
+    before: str | None
+    after: str
+    stamped: bool
+
+
+class Migrations(Protocol):
+    """A SQL store's `migrations` (see adapters.store.sql.schema): the CLI reaches the
+    store through the container only, so it names the part it uses here."""
+
+    def head(self) -> str: ...
+
+    async def current(self) -> str | None: ...
+
+    async def upgrade(self) -> Upgrade: ...
+
+
+def format_upgrade(upgrade: Upgrade) -> str:
+    if upgrade.stamped:
+        before = "none (tables from before migrations, stamped)"
+    elif upgrade.before == upgrade.after:
+        return f"schema already at head: {upgrade.after}"
+    else:
+        before = upgrade.before or "none"
+    return f"schema upgraded: {before} -> {upgrade.after}"
+
+
+def format_current(revision: str | None, head: str) -> str:
+    if revision == head:
+        return f"{revision} (head)"
+    return f"{revision or 'none'} (not head: this version needs {head}; run `checkout db upgrade`)"
+
+
+async def _db(migrations: Migrations, action: str) -> str:
+    if action == "upgrade":
+        return format_upgrade(await migrations.upgrade())
+    return format_current(await migrations.current(), migrations.head())
+
+
+async def _run_and_close(store: Store, work: Awaitable[str]) -> str:
+    try:
+        return await work
+    finally:
+        await store.close()
+
+
+def db(action: str) -> None:
+    """Upgrade STORE_URL's SQL schema to this version's head, or print its revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from entrypoints.container import build_container
+
+    settings = _settings()
+    try:
+        store = build_container(settings).store()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    migrations: Migrations | None = getattr(store, "migrations", None)
+    if migrations is None:
+        scheme = settings.store_url.partition("://")[0]
+        print(
+            f"migrations apply to SQL stores only; STORE_URL is {scheme}:// (nothing to do)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    try:
+        print(asyncio.run(_run_and_close(store, _db(migrations, action))))
+    except ValueError as exc:  # the schema's refusals: one line that says what to do
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{store.description}: {reason}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="checkout", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser(
         "reconcile", help="check every open order with the gateway once; print what changed"
     )
+    db_cmd = commands.add_parser("db", help="the SQL store's schema (STORE_URL)")
+    db_actions = db_cmd.add_subparsers(dest="action", required=True)
+    db_actions.add_parser("upgrade", help="migrate the schema to this version's head")
+    db_actions.add_parser("current", help="print the schema's revision and whether it is head")
     args = parser.parse_args(argv)
     if args.command == "serve":
         if args.workers < 1:
@@ -162,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         serve(args.host, args.port, args.workers)
     elif args.command == "reconcile":
         reconcile()
+    elif args.command == "db":
+        db(args.action)
     else:
         fake_gateway(args.host, args.port)
 

@@ -2,13 +2,16 @@
 starts and stops them.
 
 Built from `Settings`; tests override providers (`container.gateway.override(fake)`)
-instead of patching modules. Singletons hold what must be one per process (store, gateway
-client, simulator, event bus, watcher); use cases are cheap factories.
+instead of patching modules, before the first use case is built (a built Singleton keeps
+what it was built with). Singletons hold what must be one per process (store, gateway
+client, simulator, event bus, watcher), and the use cases too: they keep no state between
+calls, and building one per request cost more than the webhook's own parsing. `Reconcile`
+stays a factory (its lock belongs to one reconciler).
 
 Whatever has a lifecycle has a `providers.Resource` beside its Singleton, started by
 `start(container)` and stopped by `stop(container)` (the app's lifespan). The Resource is
 separate because dependency-injector turns every provider that depends on an async Resource
-into one returning awaitables: use cases must stay plain factories, and an overridden
+into one returning awaitables: use cases must stay plain providers, and an overridden
 Singleton (a test's store or webhook client) is still opened and closed.
 """
 
@@ -148,7 +151,11 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(SecureIdGenerator)
     event_bus = providers.Singleton(InProcessEventBus)
-    store = providers.Singleton(store_from_url, settings.provided.store_url)
+    store = providers.Singleton(
+        store_from_url,
+        settings.provided.store_url,
+        auto_migrate=settings.provided.db_auto_migrate,
+    )
 
     webhook_http_client = providers.Singleton(httpx.AsyncClient, timeout=10.0)
     simulator = providers.Singleton(
@@ -179,14 +186,14 @@ class Container(containers.DeclarativeContainer):
     reports = store.provided.reports.call()
 
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
-    confirm_payment = providers.Factory(
+    confirm_payment = providers.Singleton(
         ConfirmPayment,
         units=units_of_work,
         gateway=gateway,
         clock=clock,
         commission_rate=settings.provided.referral_commission_rate,
     )
-    create_payment = providers.Factory(
+    create_payment = providers.Singleton(
         CreatePayment,
         units=units_of_work,
         gateway=gateway,
@@ -196,19 +203,19 @@ class Container(containers.DeclarativeContainer):
         notify_url=settings.provided.notify_url,
         plans=plans,
     )
-    get_customer_account = providers.Factory(GetCustomerAccount, reports=reports, clock=clock)
-    adjust_credits = providers.Factory(AdjustCredits, units=units_of_work, clock=clock, ids=ids)
-    set_referral_agent = providers.Factory(SetReferralAgent, units=units_of_work, clock=clock)
-    list_agent_referrals = providers.Factory(ListAgentReferrals, reports=reports)
-    list_active_subscriptions = providers.Factory(
+    get_customer_account = providers.Singleton(GetCustomerAccount, reports=reports, clock=clock)
+    adjust_credits = providers.Singleton(AdjustCredits, units=units_of_work, clock=clock, ids=ids)
+    set_referral_agent = providers.Singleton(SetReferralAgent, units=units_of_work, clock=clock)
+    list_agent_referrals = providers.Singleton(ListAgentReferrals, reports=reports)
+    list_active_subscriptions = providers.Singleton(
         ListActiveSubscriptions, reports=reports, clock=clock
     )
-    list_plans = providers.Factory(ListPlans, plans=plans)
-    record_failure = providers.Factory(RecordFailure, confirm=confirm_payment)
-    list_credits = providers.Factory(ListCredits, reports=reports)
-    list_failed_payments = providers.Factory(ListFailedPayments, reports=reports)
-    get_statistics = providers.Factory(GetStatistics, reports=reports)
-    reset_store = providers.Factory(
+    list_plans = providers.Singleton(ListPlans, plans=plans)
+    record_failure = providers.Singleton(RecordFailure, confirm=confirm_payment)
+    list_credits = providers.Singleton(ListCredits, reports=reports)
+    list_failed_payments = providers.Singleton(ListFailedPayments, reports=reports)
+    get_statistics = providers.Singleton(GetStatistics, reports=reports)
+    reset_store = providers.Singleton(
         ResetStore, store=store, environment=settings.provided.cashfree_environment
     )
     order_watcher = providers.Singleton(
@@ -216,7 +223,7 @@ class Container(containers.DeclarativeContainer):
         confirm=confirm_payment,
         interval_seconds=settings.provided.watch_interval_seconds,
     )
-    get_payment_status = providers.Factory(
+    get_payment_status = providers.Singleton(
         GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm
     )
 
@@ -246,16 +253,16 @@ class Container(containers.DeclarativeContainer):
         reconcile=reconcile,
         interval_seconds=settings.provided.reconcile_interval_seconds,
     )
-    cancel_order = providers.Factory(
+    cancel_order = providers.Singleton(
         CancelOrder, units=units_of_work, gateway=gateway, confirm=confirm_payment
     )
-    apply_refund_state = providers.Factory(ApplyRefundState, units=units_of_work, clock=clock)
-    refund_order = providers.Factory(
+    apply_refund_state = providers.Singleton(ApplyRefundState, units=units_of_work, clock=clock)
+    refund_order = providers.Singleton(
         RefundOrder, units=units_of_work, gateway=gateway, clock=clock, apply=apply_refund_state
     )
-    list_refunds = providers.Factory(ListRefunds, reports=reports)
-    list_notifications = providers.Factory(ListNotifications, reports=reports)
-    mark_notifications_read = providers.Factory(
+    list_refunds = providers.Singleton(ListRefunds, reports=reports)
+    list_notifications = providers.Singleton(ListNotifications, reports=reports)
+    mark_notifications_read = providers.Singleton(
         MarkNotificationsRead, units=units_of_work, clock=clock
     )
 

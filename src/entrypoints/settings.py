@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     return_url: str = ""
     notify_url: str = ""
     store_url: str = "sqlite:///data/checkout.db"
+    # Unset: migrate at start-up on SQLite, not on PostgreSQL or MariaDB (see adapters.store.url).
+    db_auto_migrate: bool | None = None
     admin_token: SecretStr = SecretStr("")
     log_format: Literal["json", "console", ""] = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -82,6 +82,21 @@ async def _nothing() -> None:
     return None
 
 
+async def sql_database(
+    kind: str, tmp_path: Path
+) -> tuple[str, str | None, Callable[[], Awaitable[None]]]:
+    """An empty SQL database of `kind`: its URL, its private schema, how to drop it."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path}/data/store.db", None, _nothing
+    if kind == "postgresql":
+        schema, drop = await _postgres_schema()
+        return POSTGRES_URL, schema, drop
+    if kind == "mariadb":
+        database, drop = await _mariadb_database()
+        return MARIADB_URL, database, drop
+    raise AssertionError(kind)
+
+
 async def make_store(kind: str, tmp_path: Path) -> tuple[Store, Callable[[], Awaitable[None]]]:
     """A fresh, opened store of `kind` and how to drop what it created."""
     store: Store
@@ -90,15 +105,8 @@ async def make_store(kind: str, tmp_path: Path) -> tuple[Store, Callable[[], Awa
         store = MemoryStore()
     elif kind == "json":
         store = JsonJournalStore(tmp_path / "data" / "credits.json")
-    elif kind == "sqlite":
-        store = SqlStore(f"sqlite:///{tmp_path}/data/store.db")
-    elif kind == "postgresql":
-        schema, drop = await _postgres_schema()
-        store = SqlStore(POSTGRES_URL, schema=schema)
-    elif kind == "mariadb":
-        database, drop = await _mariadb_database()
-        store = SqlStore(MARIADB_URL, schema=database)
     else:
-        raise AssertionError(kind)
+        url, schema, drop = await sql_database(kind, tmp_path)
+        store = SqlStore(url, schema=schema)
     await store.open()
     return store, drop

@@ -6,6 +6,10 @@
 - `sqlite:///data/app.db` (relative) or `sqlite:////abs/app.db` (absolute), as SQLAlchemy.
 - `postgresql://user:pass@host:5432/db` (also `postgres://`).
 - `mysql://user:pass@host:3306/db` or `mariadb://...`.
+
+SQL stores migrate their schema at start-up when `auto_migrate` (DB_AUTO_MIGRATE) says so;
+unset, SQLite does, and PostgreSQL and MariaDB do not (their operators run
+`checkout db upgrade` before starting a new version).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ _HELP = (
 )
 
 
-def store_from_url(url: str) -> Store:
+def store_from_url(url: str, *, auto_migrate: bool | None = None) -> Store:
     """The store STORE_URL names; ValueError (naming STORE_URL, never echoing a password)."""
     scheme, separator, rest = url.partition("://")
     scheme = scheme.lower()
@@ -37,8 +41,9 @@ def store_from_url(url: str) -> Store:
             raise ValueError(f"STORE_URL json:// needs a file path; {_HELP}")
         return JsonJournalStore(rest)
     if scheme.split("+", 1)[0] in _SQL_SCHEMES:
+        migrate = scheme.startswith("sqlite") if auto_migrate is None else auto_migrate
         try:
-            return SqlStore(url)
+            return SqlStore(url, migrate=migrate)
         except ValueError as exc:
             raise ValueError(f"STORE_URL: {exc}; {_HELP}") from None
     raise ValueError(f"STORE_URL scheme {scheme!r} is not supported; {_HELP}")

@@ -19,10 +19,10 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import SQLModel
 
 from adapters.store.sql.group_commit import GroupCommit
 from adapters.store.sql.reports import SqlReports
+from adapters.store.sql.schema import Migrations
 from adapters.store.sql.tables import (
     ACCOUNT_TABLES,
     ATTEMPTS,
@@ -30,7 +30,6 @@ from adapters.store.sql.tables import (
     ORDERS,
     OUTBOX,
     REFUNDS,
-    TABLES,
 )
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
@@ -80,12 +79,24 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 class SqlStore:
-    """`schema` puts the tables in a PostgreSQL schema or MariaDB database of that name."""
+    """`schema` puts the tables in a PostgreSQL schema or MariaDB database of that name.
 
-    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 10) -> None:
+    `migrate`: open() upgrades the schema to head; without it, open() refuses (SchemaError)
+    a database that is not already at head (see `schema`).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = 10,
+        migrate: bool = True,
+    ) -> None:
         self.url = engine_url(url)
         self.dialect = self.url.get_backend_name()
         self.description = self.url.render_as_string(hide_password=True)
+        self.migrate = migrate
         self._engine: AsyncEngine | None = None
         self._group: GroupCommit | None = None
         if self.dialect == "sqlite":
@@ -93,6 +104,7 @@ class SqlStore:
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
             self._group = GroupCommit(self._sync_engine)
+            self.migrations = Migrations(self._sync_engine, None, Path(str(self.url.database)))
             return
         options: dict[str, Any] = {
             "pool_size": pool_size,
@@ -105,6 +117,7 @@ class SqlStore:
             engine = engine.execution_options(schema_translate_map={None: schema})
         self._engine = engine
         self._sync_engine = engine.sync_engine
+        self.migrations = Migrations(engine, schema, None)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._engine, self.dialect, self._group)
@@ -113,13 +126,8 @@ class SqlStore:
         return SqlReports(self.unit_of_work)
 
     async def open(self) -> None:
-        if self._engine is not None:
-            async with self._engine.begin() as connection:
-                await connection.run_sync(SQLModel.metadata.create_all, tables=list(TABLES))
-            return
-        if self.url.database:
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(SQLModel.metadata.create_all, self._sync_engine, list(TABLES))
+        """Bring the schema to head, or check it is there (see `migrate`)."""
+        await self.migrations.prepare(migrate=self.migrate)
 
     async def reset(self) -> None:
         async with self.unit_of_work() as uow:
