@@ -529,6 +529,7 @@ def server_env(bench: Bench, store: StoreRun, port: int) -> dict[str, str]:
         PLANS_FILE=str(ROOT / "plans.toml"),
         WEBHOOK_TOLERANCE_SECONDS="86400",
         RECONCILE_INTERVAL_SECONDS="3600",
+        DB_AUTO_MIGRATE="1",
     )
     return env
 
