@@ -35,10 +35,11 @@ their turn.
 Opening loads the snapshot and replays the journal lines of the same generation. A torn
 last line (a crash mid-write) is cut off; an unreadable line with valid lines after it is
 corruption and refuses to open with `JournalCorrupted`. When the journal passes
-`compact_after` transactions, the state is written as snapshot G+1 (temp file, fsync,
-rename, fsync of the directory) and the journal restarts with header G+1. A crash between
-the rename and the restart leaves a journal of generation G, which is then known to be
-contained in the snapshot and ignored.
+`compact_after` transactions and has grown larger than the snapshot (so rewriting the
+snapshot costs each commit the same whatever the history), the state is written as
+snapshot G+1 (temp file, fsync, rename, fsync of the directory) and the journal restarts
+with header G+1. A crash between the rename and the restart leaves a journal of
+generation G, which is then known to be contained in the snapshot and ignored.
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ class _Journal:
         self.generation: int | None = None
         self.offset = 0
         self.lines = 0
+        self.snapshot_size = 0
         self._fd = -1
         self._lock_fd = -1
 
@@ -283,9 +285,10 @@ class _Journal:
             "outbox": [outbox_record(m) for m in state.outbox.values()],
             "refunds": [refund_record(r) for r in state.refunds.values()],
         }
+        encoded = _encode(document)
         temp = self.path.with_name(self.path.name + ".tmp")
         with open(temp, "wb") as file:
-            file.write(_encode(document))
+            file.write(encoded)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, self.path)
@@ -294,7 +297,11 @@ class _Journal:
             os.fsync(directory)
         finally:
             os.close(directory)
+        self.snapshot_size = len(encoded)
         self._restart(generation)
+
+    def wants_compaction(self) -> bool:
+        return self.lines >= self.compact_after and self.offset >= self.snapshot_size
 
     def _header(self) -> int | None:
         """The journal's generation, or None when it has no complete header line."""
@@ -332,7 +339,9 @@ class _Journal:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
+            self.snapshot_size = 0
             return 0
+        self.snapshot_size = len(raw)
         try:
             document = json.loads(raw)
             if document["format"] != FORMAT:
@@ -561,9 +570,8 @@ class JsonJournalStore:
                 undo.restore()
                 group.set_exception(failure)
                 group.exception()  # units that were cancelled no longer ask for it
-        journal = self._journal
-        if journal.lines >= journal.compact_after:
-            await _finish(_in_thread(journal.compact, self._state))
+        if self._journal.wants_compaction():
+            await _finish(_in_thread(self._journal.compact, self._state))
 
     async def _flush_settled(self) -> None:
         """Flush the queued group, then catch up: a failed flush may have left a torn tail."""
