@@ -101,7 +101,9 @@ async def test_watcher_finds_a_failure_whose_webhook_was_lost(
         name, view = await next_event(stream)
         assert (name, view["status"]) == ("status", "FAILED")
         assert view["reason"] == "Card declined by issuer"
-    assert server.container.order_watcher().gateway_calls(order_id) >= 2
+    # Webhooks are dropped, so only the watcher's own gateway check can have found it
+    # (whether its first check came before the attempt or after depends on timing).
+    assert server.container.order_watcher().gateway_calls(order_id) >= 1
 
 
 async def test_a_paid_order_gets_one_final_event_and_no_watcher(
