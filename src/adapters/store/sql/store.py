@@ -64,9 +64,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     # The driver's own transaction handling is turned off so `BEGIN IMMEDIATE` is ours.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # The busy timeout first: switching a fresh file to WAL needs its lock too.
     for pragma in (
-        "journal_mode=WAL",
         f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        "journal_mode=WAL",
         "foreign_keys=ON",
         "synchronous=FULL",
     ):
