@@ -117,7 +117,6 @@ class SqlStore:
         if schema is not None:
             engine = engine.execution_options(schema_translate_map={None: schema})
         self._engine = engine
-        self._sync_engine = engine.sync_engine
         self.migrations = Migrations(engine, schema, None)
 
     def unit_of_work(self) -> SqlUnitOfWork:
