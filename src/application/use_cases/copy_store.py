@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-import structlog
-
 from application.store_digest import TABLES, StoreDigest
 from application.store_transfer import (
     RecordKind,
@@ -30,8 +28,6 @@ from application.store_transfer import (
 )
 
 DEFAULT_BATCH_SIZE = 500
-
-log = structlog.get_logger(__name__)
 
 
 class CopyProgress(Protocol):
@@ -72,8 +68,7 @@ class TableCheck:
     @property
     def matches(self) -> bool:
         return (
-            self.source_count == self.target_count
-            and self.source_checksum == self.target_checksum
+            self.source_count == self.target_count and self.source_checksum == self.target_checksum
         )
 
 
@@ -128,14 +123,7 @@ class CopyStore:
             shown.end("copy", kind)
         target, extra = await self._read_back(keys if merge else None, shown)
         checks = tuple(self._checks(source, target, extra))
-        report = CopyReport(merge, inserted, present, checks)
-        log.info(
-            "store copied",
-            records=sum(inserted.values()),
-            already_present=sum(present.values()),
-            verified=report.verified,
-        )
-        return report
+        return CopyReport(merge, inserted, present, checks)
 
     async def _read_back(
         self, keys: dict[RecordKind, set[str]] | None, shown: CopyProgress
