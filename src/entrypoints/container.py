@@ -33,7 +33,7 @@ from adapters.ids import SecureIdGenerator
 from adapters.notify.log import LogNotifier
 from adapters.notify.webhook import StandardWebhookNotifier
 from adapters.plans_file import PlansFileError, load_plans
-from adapters.store.url import store_from_url, stored_file
+from adapters.store.url import store_from_url, stored_files
 from application.outbox_relay import OutboxRelay
 from application.ports import Clock, Notifier, PaymentNotifications, Store
 from application.reconciler import Reconciler
@@ -357,8 +357,7 @@ def store_at(settings: Settings, url: str, *, must_exist: bool = False) -> Store
 
     `must_exist`: ValueError when `url` names a file that is not there (a source must
     not be created empty by a mistyped path)."""
-    if must_exist:
-        path = stored_file(url)
-        if path is not None and not path.exists():
-            raise ValueError(f"{path} does not exist")
+    files = stored_files(url) if must_exist else []
+    if files and not any(path.exists() for path in files):
+        raise ValueError(f"{files[0]} does not exist")
     return store_from_url(url, auto_migrate=settings.db_auto_migrate)

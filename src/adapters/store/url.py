@@ -51,13 +51,15 @@ def store_from_url(url: str, *, auto_migrate: bool | None = None) -> Store:
     raise ValueError(f"STORE_URL scheme {scheme!r} is not supported; {_HELP}")
 
 
-def stored_file(url: str) -> Path | None:
-    """The file a json:// or sqlite:// STORE_URL keeps its data in; None for the others.
-    ValueError for a malformed SQLite URL."""
+def stored_files(url: str) -> list[Path]:
+    """The files a json:// or sqlite:// STORE_URL keeps its data in (the JSON store's
+    snapshot and journal, the SQLite database); none for the others. ValueError for a
+    malformed SQLite URL."""
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
     if scheme == "json" and rest:
-        return Path(rest)
+        snapshot = Path(rest)
+        return [snapshot, snapshot.with_name(snapshot.name + ".journal")]
     if scheme.split("+", 1)[0] == "sqlite":
-        return Path(str(engine_url(url).database))
-    return None
+        return [Path(str(engine_url(url).database))]
+    return []
