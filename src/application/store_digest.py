@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from typing import cast
 
 from application.store_transfer import RecordKind, StoreRecord
 from domain.order import Order
@@ -48,6 +49,20 @@ Plain = str | int | bool | None | list["Plain"] | dict[str, "Plain"]
 
 def plain(value: object) -> Plain:
     """`value` as JSON-ready data in the canonical form (see the module docstring)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return cast(Plain, value)
+    names = _content_fields(kind)
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValueError("a stored time must be timezone-aware")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, Subscription):
         return {
             "customer_id": value.customer_id,
@@ -55,29 +70,38 @@ def plain(value: object) -> Plain:
             "version": value.version,
             "periods": [plain(period) for period in value.periods],
         }
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if f.compare}
-    if isinstance(value, Enum):
-        return plain(value.value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
+    if isinstance(value, str):
         return str(value)
-    if isinstance(value, datetime):
-        if value.utcoffset() is None:
-            raise ValueError("a stored time must be timezone-aware")
-        return value.astimezone(UTC).isoformat()
+    if isinstance(value, int):
+        return int(value)
     if isinstance(value, timedelta):
         return value // _MICROSECOND
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
-    raise TypeError(f"no canonical form for {type(value).__name__}")
+    raise TypeError(f"no canonical form for {kind.__name__}")
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _content_fields(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's fields that make up its content (those `==` compares), else None;
+    worked out once per type."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = (
+            tuple(f.name for f in fields(kind) if f.compare) if is_dataclass(kind) else None
+        )
+    return _FIELDS[kind]
+
+
+def _dumps(value: Plain) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical(value: object) -> str:
-    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _dumps(plain(value))
 
 
 @dataclass
@@ -102,11 +126,18 @@ class StoreDigest:
         self.tables = {table: TableDigest() for table in TABLES}
 
     def add(self, kind: RecordKind, record: StoreRecord) -> None:
-        self.tables[kind.value].add(canonical(record))
+        form = plain(record)
+        self.tables[kind.value].add(_dumps(form))
+        assert isinstance(form, dict)
         if isinstance(record, Order):
-            for position, attempt in enumerate(record.attempts):
-                self.tables[ATTEMPTS_TABLE].add(canonical([record.order_id, position, attempt]))
+            for position, attempt in enumerate(_items(form["attempts"])):
+                self.tables[ATTEMPTS_TABLE].add(_dumps([record.order_id, position, attempt]))
         elif isinstance(record, Subscription):
-            owner = [record.customer_id, record.kind]
-            for position, period in enumerate(record.periods):
-                self.tables[PERIODS_TABLE].add(canonical([*owner, position, period]))
+            owner: list[Plain] = [record.customer_id, record.kind]
+            for position, period in enumerate(_items(form["periods"])):
+                self.tables[PERIODS_TABLE].add(_dumps([*owner, position, period]))
+
+
+def _items(value: Plain) -> list[Plain]:
+    assert isinstance(value, list)
+    return value
