@@ -10,6 +10,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.store_transfer import StoreTransfer
 from domain.accounts import CustomerProfile
 from domain.customer import Customer
 from domain.events import Event
@@ -429,6 +430,10 @@ class Store(Protocol):
     def unit_of_work(self) -> UnitOfWork: ...
 
     def reports(self) -> PaymentReports: ...
+
+    def transfer(self) -> StoreTransfer:
+        """Every record of the store, to copy to another store or to write in whole."""
+        ...
 
     async def open(self) -> None:
         """Create files or tables as needed; idempotent."""

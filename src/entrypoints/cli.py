@@ -1,7 +1,8 @@
 """The `checkout` command: `checkout serve` runs the service, `checkout fake-gateway`
 runs the Cashfree simulator on its own for other shops' integration tests, `checkout
 reconcile` brings every open order in line with the gateway once and prints what changed,
-`checkout db upgrade|current` migrates or shows STORE_URL's SQL schema."""
+`checkout db upgrade|current` migrates or shows STORE_URL's SQL schema, `checkout store
+copy|import-seed` moves data between stores or in from the checkout seed's credits.json."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import uvicorn
@@ -223,6 +225,43 @@ def db(action: str) -> None:
         raise SystemExit(1) from None
 
 
+def _store_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    store_cmd = commands.add_parser("store", help="move data between stores")
+    actions = store_cmd.add_subparsers(dest="action", required=True)
+    copy_cmd = actions.add_parser(
+        "copy", help="copy every record from one store to another, then verify the copy"
+    )
+    copy_cmd.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy_cmd.add_argument("--to", dest="target", required=True, metavar="URL")
+    copy_cmd.add_argument(
+        "--merge",
+        action="store_true",
+        help="copy into a store that holds data: what it holds under the same keys is kept",
+    )
+    copy_cmd.add_argument("--batch-size", type=int, default=500, help="records per transaction")
+    seed_cmd = actions.add_parser(
+        "import-seed", help="import the checkout seed's credits.json (again: adds nothing)"
+    )
+    seed_cmd.add_argument("path", type=Path, help="the seed's data/credits.json")
+    seed_cmd.add_argument("--to", dest="target", metavar="URL", help="default: STORE_URL")
+
+
+def store(args: argparse.Namespace) -> None:
+    """`checkout store copy|import-seed` (entrypoints.store_commands)."""
+    from entrypoints import store_commands
+
+    settings = _settings()
+    if args.action == "copy":
+        if args.batch_size < 1:
+            print("--batch-size must be at least 1", file=sys.stderr)
+            raise SystemExit(2)
+        store_commands.copy(
+            settings, args.source, args.target, merge=args.merge, batch_size=args.batch_size
+        )
+    else:
+        store_commands.import_seed(settings, args.path, args.target)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="checkout", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     db_actions = db_cmd.add_subparsers(dest="action", required=True)
     db_actions.add_parser("upgrade", help="migrate the schema to this version's head")
     db_actions.add_parser("current", help="print the schema's revision and whether it is head")
+    _store_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         if args.workers < 1:
@@ -249,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         reconcile()
     elif args.command == "db":
         db(args.action)
+    elif args.command == "store":
+        store(args)
     else:
         fake_gateway(args.host, args.port)
 

@@ -33,7 +33,7 @@ from adapters.ids import SecureIdGenerator
 from adapters.notify.log import LogNotifier
 from adapters.notify.webhook import StandardWebhookNotifier
 from adapters.plans_file import PlansFileError, load_plans
-from adapters.store.url import store_from_url
+from adapters.store.url import store_from_url, stored_files
 from application.outbox_relay import OutboxRelay
 from application.ports import Clock, Notifier, PaymentNotifications, Store
 from application.reconciler import Reconciler
@@ -349,3 +349,15 @@ def check_plans(container: Container) -> None:
         container.plans()
     except PlansFileError as exc:
         raise ConfigurationError(f"invalid configuration: PLANS_FILE: {exc}") from None
+
+
+def store_at(settings: Settings, url: str, *, must_exist: bool = False) -> Store:
+    """A store other than the service's own, at `url` (`checkout store copy` and
+    `import-seed`), opened under the same DB_AUTO_MIGRATE rules as STORE_URL.
+
+    `must_exist`: ValueError when `url` names a file that is not there (a source must
+    not be created empty by a mistyped path)."""
+    files = stored_files(url) if must_exist else []
+    if files and not any(path.exists() for path in files):
+        raise ValueError(f"{files[0]} does not exist")
+    return store_from_url(url, auto_migrate=settings.db_auto_migrate)

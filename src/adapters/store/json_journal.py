@@ -73,6 +73,7 @@ from adapters.store.records import (
 from adapters.store.refund_records import refund_from_record, refund_record
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState, Undo
+from adapters.store.state_transfer import StateTransfer
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage
@@ -463,6 +464,9 @@ class JsonJournalStore:
 
     def reports(self) -> StateReports:
         return StateReports(self._committed)
+
+    def transfer(self) -> StateTransfer:
+        return StateTransfer(self._committed, self.unit_of_work)
 
     async def open(self) -> None:
         await self._acquire()

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState
+from adapters.store.state_transfer import StateTransfer
 
 
 class MemoryUnitOfWork(StagedUnitOfWork):
@@ -42,6 +43,9 @@ class MemoryStore:
 
     def reports(self) -> StateReports:
         return StateReports(self._committed)
+
+    def transfer(self) -> StateTransfer:
+        return StateTransfer(self._committed, self.unit_of_work)
 
     async def open(self) -> None:
         return None

@@ -31,6 +31,7 @@ from adapters.store.sql.tables import (
     OUTBOX,
     REFUNDS,
 )
+from adapters.store.sql.transfer import SqlTransfer
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
 _DRIVERS = {
@@ -124,6 +125,9 @@ class SqlStore:
 
     def reports(self) -> SqlReports:
         return SqlReports(self.unit_of_work)
+
+    def transfer(self) -> SqlTransfer:
+        return SqlTransfer(self.unit_of_work)
 
     async def open(self) -> None:
         """Bring the schema to head, or check it is there (see `migrate`)."""
