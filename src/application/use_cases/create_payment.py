@@ -12,7 +12,6 @@ customer is known, with the referral agent they came with.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections.abc import Callable
@@ -20,7 +19,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from application.errors import ConcurrencyConflict, GatewayError
+from application.contention import retry_on_conflict
+from application.errors import GatewayError
 from application.ports import Clock, GatewayOrderRequest, IdGenerator, PaymentGateway
 from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
@@ -31,8 +31,6 @@ from domain.order import Order
 from domain.plans import PlanCatalogue, Purchase
 
 log = structlog.get_logger(__name__)
-
-MAX_ROUNDS = 10
 
 # Gateways (Cashfree) accept 3 to 50 letters, digits, '_' or '-' as a customer id.
 _GATEWAY_CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{3,50}")
@@ -137,17 +135,15 @@ class CreatePayment:
         """The order and its customer's profile, together; a deadlock between two first
         orders of one new customer (MariaDB) is retried."""
         events = list(order.events)
-        for _ in range(MAX_ROUNDS):
+
+        async def save() -> None:
             order.events = list(events)  # a failed round took them with it
-            try:
-                async with self._units() as uow:
-                    await uow.customers.upsert(profile)
-                    await uow.orders.add(order)
-                    await uow.commit()
-                return
-            except ConcurrencyConflict:
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"customer {profile.customer_id} kept changing")
+            async with self._units() as uow:
+                await uow.customers.upsert(profile)
+                await uow.orders.add(order)
+                await uow.commit()
+
+        await retry_on_conflict(save, f"customer {profile.customer_id} kept changing")
 
     def _price(self, plan_id: object, sent: Money | None) -> tuple[Money, Purchase]:
         """The amount to charge and what it buys; plan errors are InvalidField subclasses."""
