@@ -2,6 +2,10 @@
 
 The order is saved as CREATED before the gateway is called, so a crash or a refusal can
 never leave a gateway order we know nothing about; a refusal ends it as FAILED_TO_CREATE.
+A call whose outcome is unknown (timed out, unanswered, 5xx: `GatewayUnavailable`) may
+have opened the order at the gateway anyway, so the order stays CREATED: the reconciler
+later asks the gateway by our order id (the idempotency key) and terminates it there or
+records its payment, and a webhook for it is applied meanwhile.
 Each step's events are published by its unit of work once the step is committed.
 
 With a plan the price comes from the catalogue (an amount sent must equal it) and what the
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 import structlog
 
 from application.contention import retry_on_conflict
-from application.errors import GatewayError
+from application.errors import GatewayError, GatewayUnavailable
 from application.ports import Clock, GatewayOrderRequest, IdGenerator, PaymentGateway
 from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
@@ -115,6 +119,11 @@ class CreatePayment:
         )
         try:
             opened = await self._gateway.create_order(request)
+        except GatewayUnavailable as exc:
+            bound.warning(
+                "gateway answer lost, order left for the reconciler", error=type(exc).__name__
+            )
+            raise
         except GatewayError as exc:
             bound.warning("gateway refused order", error=type(exc).__name__)
             reason = exc.public_message
