@@ -28,6 +28,7 @@ from adapters.clock import SystemClock
 from adapters.events.in_process import InProcessEventBus
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
 from adapters.gateway.cashfree_webhook import CashfreeNotifications
+from adapters.gateway.deadline import DeadlineGateway
 from adapters.gateway.fake_gateway import FakeGateway
 from adapters.ids import SecureIdGenerator
 from adapters.notify.log import LogNotifier
@@ -166,7 +167,7 @@ class Container(containers.DeclarativeContainer):
         webhook_client=webhook_http_client,
         webhook_time_scale=settings.provided.fake_webhook_time_scale,
     )
-    gateway = providers.Selector(
+    gateway_adapter = providers.Selector(
         settings.provided.payment_gateway,
         fake=providers.Singleton(FakeGateway, simulator),
         cashfree=providers.Singleton(
@@ -180,6 +181,10 @@ class Container(containers.DeclarativeContainer):
             connect_timeout=settings.provided.cashfree_connect_timeout,
             read_timeout=settings.provided.cashfree_read_timeout,
         ),
+    )
+    # Either gateway, each call bounded by one deadline (retries included).
+    gateway = providers.Singleton(
+        DeadlineGateway, gateway_adapter, seconds=settings.provided.cashfree_deadline_seconds
     )
 
     units_of_work = providers.Singleton(UnitOfWorkFactory, store=store, publisher=event_bus)

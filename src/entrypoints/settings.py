@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     cashfree_api_version: str = "2025-01-01"
     cashfree_connect_timeout: float = Field(3.0, gt=0)
     cashfree_read_timeout: float = Field(10.0, gt=0)
+    # One gateway call, retries included, in either gateway (see adapters.gateway.deadline);
+    # under the reconciler's minute of grace for an order still being created.
+    cashfree_deadline_seconds: float = Field(15.0, gt=0, lt=60)
+    # How long GET /api/payment/status waits for its gateway check before answering.
+    status_gateway_wait_seconds: float = Field(2.0, ge=0)
     payment_gateway: Literal["fake", "cashfree", ""] = ""
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

@@ -14,7 +14,8 @@ Fulfilment rides on the grant: in the same unit of work that adds it, a plan's p
 added to the customer's subscription (optimistic version on the subscription) and a
 referred customer's agent earns a referral record (unique per order). A refused grant,
 period or record means another caller got there first: the round is retried on fresh
-state, where the grant is found and nothing is fulfilled twice.
+state (after a jittered wait, see `application.contention`), where the grant is found and
+nothing is fulfilled twice.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from decimal import Decimal
 
 import structlog
 
+from application.contention import retry_on_conflict
 from application.errors import ConcurrencyConflict, OrderNotFound
 from application.ports import Clock, GatewayOrderStatus, PaymentGateway
 from application.unit_of_work import PublishingUnitOfWork, UnitOfWorkFactory
@@ -38,7 +40,6 @@ from domain.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
 
-MAX_ROUNDS = 20
 DEFAULT_COMMISSION_RATE = Decimal("0.10")
 
 
@@ -88,12 +89,11 @@ class ConfirmPayment:
         gateway_status: GatewayOrderStatus | None = None,
     ) -> Order:
         """Record attempts and the gateway's order status; credit a paid order once."""
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._apply_once(order_id, attempts, gateway_status)
-            except (ConcurrencyConflict, DuplicateCredit, DuplicateReferral):
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"order {order_id} kept changing under confirmation")
+        return await retry_on_conflict(
+            lambda: self._apply_once(order_id, attempts, gateway_status),
+            f"order {order_id} kept changing under confirmation",
+            (ConcurrencyConflict, DuplicateCredit, DuplicateReferral),
+        )
 
     async def _apply_once(
         self,

@@ -10,12 +10,12 @@ when the refund first turns SUCCESS.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from decimal import Decimal
 
 import structlog
 
+from application.contention import retry_on_conflict
 from application.errors import (
     ConcurrencyConflict,
     DuplicateRefund,
@@ -46,7 +46,6 @@ from domain.refunds import (
 
 log = structlog.get_logger(__name__)
 
-MAX_ROUNDS = 50
 REVERSAL_PREFIX = "rev_"
 
 
@@ -73,12 +72,11 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None = None,
     ) -> Refund:
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._once(order_id, refund_id, state, gateway_refund_id)
-            except (ConcurrencyConflict, DuplicateEntry):
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"refund {refund_id} kept changing while being settled")
+        return await retry_on_conflict(
+            lambda: self._once(order_id, refund_id, state, gateway_refund_id),
+            f"refund {refund_id} kept changing while being settled",
+            (ConcurrencyConflict, DuplicateEntry),
+        )
 
     async def _once(
         self, order_id: str, refund_id: str, state: RefundState, gateway_refund_id: str | None
@@ -209,12 +207,11 @@ class RefundOrder:
     async def _record(
         self, order_id: str, refund_id: str, amount: object, reason: str
     ) -> tuple[Refund, bool]:
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._record_once(order_id, refund_id, amount, reason)
-            except (ConcurrencyConflict, DuplicateRefund):
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"order {order_id} kept changing while refunding")
+        return await retry_on_conflict(
+            lambda: self._record_once(order_id, refund_id, amount, reason),
+            f"order {order_id} kept changing while refunding",
+            (ConcurrencyConflict, DuplicateRefund),
+        )
 
     async def _record_once(
         self, order_id: str, refund_id: str, amount: object, reason: str

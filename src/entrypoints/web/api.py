@@ -21,10 +21,10 @@ from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.errors import HttpError
 from entrypoints.web.refunds_api import refund_routes
 from entrypoints.web.views import (
+    checked_status_view,
     credits_view,
     failed_payment_view,
     number,
-    payment_status_view,
     statistics_view,
 )
 
@@ -87,11 +87,14 @@ class PaymentApi:
     async def payment_status(self, request: Request) -> JSONResponse:
         order_id = _order_id(request.path_params["order_id"])
         structlog.contextvars.bind_contextvars(order_id=order_id)
-        order = await self._container.get_payment_status().execute(order_id)
-        return JSONResponse(payment_status_view(order))
+        checked = await self._container.get_payment_status().check(
+            order_id, wait_seconds=self._settings.status_gateway_wait_seconds
+        )
+        return JSONResponse(checked_status_view(checked))
 
     async def verify(self, request: Request) -> JSONResponse:
-        """The return page's check (academy seed): the gateway's truth through ConfirmPayment."""
+        """The return page's check (academy seed): the gateway's truth through ConfirmPayment.
+        It waits for the gateway's answer (one deadline per gateway call), unlike status."""
         identity = self._customers.identify(request)
         body = await read_json_object(request)
         order_id = _order_id(body.get("order_id", body.get("orderId")))
@@ -99,8 +102,7 @@ class PaymentApi:
         status = self._container.get_payment_status()
         if identity is not None:
             ensure_owner(await status.execute(order_id, refresh=False), identity)
-        order = await status.execute(order_id)
-        view = payment_status_view(order)
+        view = checked_status_view(await status.check(order_id))
         view["verified"] = view["status"] == "SUCCESS"
         return JSONResponse(view)
 

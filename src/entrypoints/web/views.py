@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from application.ports import FailedAttempt
-from application.use_cases.queries import CreditsReport, Statistics
+from application.use_cases.queries import CheckedStatus, CreditsReport, GatewayCheck, Statistics
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
@@ -66,6 +66,15 @@ def payment_status_view(order: Order) -> dict[str, Any]:
     latest = order.latest_attempt
     if latest is not None and latest.status.is_failure and order.payment_status != "SUCCESS":
         view["reason"] = latest.message
+    return view
+
+
+def checked_status_view(checked: CheckedStatus) -> dict[str, Any]:
+    """The status view, plus `gatewayCheck` ("pending" or "unavailable") when the gateway's
+    word is not in it yet."""
+    view = payment_status_view(checked.order)
+    if checked.gateway_check in (GatewayCheck.PENDING, GatewayCheck.UNAVAILABLE):
+        view["gatewayCheck"] = checked.gateway_check.value
     return view
 
 

@@ -6,14 +6,16 @@ import pytest
 from adapters.store.memory import MemoryStore
 from application.errors import OrderNotFound
 from application.ports import GatewayOrderStatus
+from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment, CreatePaymentCommand
 from application.use_cases.record_failure import RecordFailure
 from domain.errors import InvalidField
 from domain.events import OrderCredited, OrderPaid, PaymentAttemptFailed
+from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus
 
-from ..domain.factories import attempt
+from ..domain.factories import T0, attempt, customer
 from .fakes import RecordingPublisher, ScriptedGateway
 
 COMMAND = CreatePaymentCommand(Decimal("499.00"), "Asha Rao", "asha@example.com", "9876543210")
@@ -110,3 +112,25 @@ async def test_unknown_orders_never_reach_the_gateway(
     with pytest.raises(OrderNotFound):
         await confirm.execute("ORDER_UNKNOWN")
     assert gateway.calls == []
+
+
+async def test_a_success_on_an_order_recorded_as_failed_to_create_pays_and_credits_it(
+    confirm: ConfirmPayment, units: UnitOfWorkFactory, store: MemoryStore
+) -> None:
+    """An order marked failed before its lost creation answer was known (as this service
+    did before it kept such orders CREATED): the gateway's payment is credited, flagged."""
+    failed = Order.create(
+        "ORDER_LOST_1", Money.of("499.00"), customer(), T0, customer_id="cus_lost"
+    )
+    failed.fail_to_create("The payment gateway is unavailable. Please try again.", T0)
+    async with units() as uow:
+        await uow.orders.add(failed)
+        await uow.commit()
+
+    paid = await confirm.apply("ORDER_LOST_1", [attempt(AttemptStatus.SUCCESS)])
+    again = await confirm.apply("ORDER_LOST_1", [attempt(AttemptStatus.SUCCESS)])
+
+    assert paid.status is OrderStatus.PAID and paid.paid_after_close
+    assert again.version == paid.version
+    assert await ledger_size(store) == 1
+    assert (await store.reports().order_statistics()).paid_after_close == 1

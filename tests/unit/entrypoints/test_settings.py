@@ -163,3 +163,29 @@ def test_a_bad_academy_value_names_both_variables(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("CF_ENV", "LIVE")
     with pytest.raises(ConfigurationError, match=r"CASHFREE_ENVIRONMENT \(or CF_ENV\)"):
         load_settings()
+
+
+def test_gateway_deadline_and_status_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.cashfree_deadline_seconds, defaults.status_gateway_wait_seconds) == (15, 2)
+    monkeypatch.setenv("CASHFREE_DEADLINE_SECONDS", "4.5")
+    monkeypatch.setenv("STATUS_GATEWAY_WAIT_SECONDS", "0")
+    settings = load_settings()
+    assert (settings.cashfree_deadline_seconds, settings.status_gateway_wait_seconds) == (4.5, 0)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CASHFREE_DEADLINE_SECONDS", "0"),
+        # an order still CREATED after a minute is taken for an orphan by the reconciler
+        ("CASHFREE_DEADLINE_SECONDS", "60"),
+        ("STATUS_GATEWAY_WAIT_SECONDS", "-1"),
+    ],
+)
+def test_gateway_deadline_and_status_wait_out_of_range_stop_start_up(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=variable):
+        load_settings()
