@@ -113,11 +113,11 @@ class BrokerEventBus:
             return
         self._closing.set()
         self._has_pending.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(runner), CLOSE_SECONDS)
-        except TimeoutError:
-            runner.cancel()
-            await asyncio.gather(runner, return_exceptions=True)
+        await asyncio.wait({runner}, timeout=CLOSE_SECONDS)
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        if self._pending:
+            log.warning("event bus closed with messages unsent", count=len(self._pending))
 
     async def publish(self, events: Sequence[Event]) -> None:
         try:
