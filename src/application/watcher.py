@@ -3,9 +3,9 @@
 The checkout page keeps an event stream open while the customer pays. Webhooks normally
 tell us about a failed attempt within milliseconds, but they can be late or lost, so while
 at least one customer watches a non-final order the service asks the gateway itself, one
-interval after watching began and each interval after. Each
-watched order has at most one polling loop and at most one gateway call in flight, however
-many pages (or requests) watch it: 1,000 watchers cost the gateway what one costs.
+interval after watching began and each interval after. Each watched order has at most one
+polling loop and at most one gateway call in flight, however many pages (or requests)
+watch it: 1,000 watchers cost the gateway what one costs.
 """
 
 from __future__ import annotations
