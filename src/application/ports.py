@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +43,37 @@ class IdGenerator(Protocol):
 class EventPublisher(Protocol):
     async def publish(self, events: Sequence[Event]) -> None:
         """Fan committed events out (SSE streams, notifications); never raises."""
+        ...
+
+
+class OrderChanges(Protocol):
+    """One subscriber's wake-ups for one order. They say only that the order may have
+    changed: the subscriber re-reads it from the store, which holds the truth."""
+
+    async def wait(self, fallback_seconds: float) -> None:
+        """Return once the order may have changed, here or on another instance.
+
+        It also returns when the bus loses or regains its connection (a change may have
+        been missed), after `fallback_seconds` at the latest while the bus cannot hear
+        other instances (the order watcher keeps the store current meanwhile), and after
+        a long resync period in any case, so a lost message delays a change, never hides it.
+        """
+        ...
+
+
+class EventBus(EventPublisher, Protocol):
+    """Committed events reach the subscribers of every process serving the shop."""
+
+    def subscribe(self, order_id: str) -> AbstractAsyncContextManager[OrderChanges]:
+        """Wake-ups for `order_id` while the block runs."""
+        ...
+
+    async def start(self) -> None:
+        """Connect (bounded wait); a bus that cannot connect yet keeps trying."""
+        ...
+
+    async def aclose(self) -> None:
+        """Send what is still queued (bounded wait), then disconnect."""
         ...
 
 

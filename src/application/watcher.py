@@ -2,9 +2,10 @@
 
 The checkout page keeps an event stream open while the customer pays. Webhooks normally
 tell us about a failed attempt within milliseconds, but they can be late or lost, so while
-at least one customer watches a non-final order the service asks the gateway itself. Each
-watched order has at most one polling loop and at most one gateway call in flight, however
-many pages (or requests) watch it: 1,000 watchers cost the gateway what one costs.
+at least one customer watches a non-final order the service asks the gateway itself, one
+interval after watching began and each interval after. Each watched order has at most one
+polling loop and at most one gateway call in flight, however many pages (or requests)
+watch it: 1,000 watchers cost the gateway what one costs.
 """
 
 from __future__ import annotations
@@ -122,8 +123,17 @@ class OrderWatcher:
         self._loops[order_id] = asyncio.get_running_loop().create_task(self._poll(order_id))
 
     async def _poll(self, order_id: str) -> None:
-        """Confirm, then wait one interval, until the order is final or nobody watches."""
-        while self._watchers.get(order_id):
+        """Wait one interval, then confirm, until the order is final or nobody watches.
+
+        The first check waits too: whoever starts watching has just read the stored order,
+        and what changes after that reaches them through the event bus, from whichever
+        instance commits it. A failure whose webhook was lost is still found within one
+        interval of the moment watching began or the attempt failed, whichever is later.
+        """
+        while True:
+            await self._sleep(self._interval)
+            if not self._watchers.get(order_id):
+                return
             try:
                 order = await self.confirm(order_id)
             except OrderNotFound:
@@ -135,4 +145,3 @@ class OrderWatcher:
             else:
                 if order.status.is_final:
                     return
-            await self._sleep(self._interval)

@@ -82,13 +82,19 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
 
 
 def _check_shareable(settings: Settings) -> None:
-    """Several workers must share their state through the store and the gateway."""
+    """Several workers must share their state through the store, the gateway and the
+    event bus."""
     if settings.store_url.lower().startswith("memory:"):
         raise ConfigurationError("--workers > 1 needs a shared store: STORE_URL is memory://")
     if settings.is_fake:
         raise ConfigurationError(
             "--workers > 1 needs a shared gateway: run `checkout fake-gateway` and set "
             "PAYMENT_GATEWAY=cashfree with CASHFREE_BASE_URL pointing at it"
+        )
+    if not settings.shares_events:
+        raise ConfigurationError(
+            "--workers > 1 needs a shared event bus: set EVENTS_URL=redis://host:port/db "
+            "(or use a PostgreSQL STORE_URL)"
         )
 
 

@@ -25,7 +25,7 @@ import httpx
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
-from adapters.events.in_process import InProcessEventBus
+from adapters.events.url import event_bus_from_url
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
 from adapters.gateway.cashfree_webhook import CashfreeNotifications
 from adapters.gateway.deadline import DeadlineGateway
@@ -151,7 +151,11 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(SecureIdGenerator)
-    event_bus = providers.Singleton(InProcessEventBus)
+    event_bus = providers.Singleton(
+        event_bus_from_url,
+        settings.provided.event_bus_url,
+        settings.provided.events_channel,
+    )
     store = providers.Singleton(
         store_from_url,
         settings.provided.store_url,
@@ -289,11 +293,13 @@ class Container(containers.DeclarativeContainer):
         store=store_lifecycle,
     )
     gateway_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(gateway))
+    events_lifecycle = providers.Resource(_looping, event_bus)
     watcher_lifecycle = providers.Resource(
         _closed_at_shutdown,
         providers.List(order_watcher),
         store=store_lifecycle,
         gateway=gateway_lifecycle,
+        events=events_lifecycle,
     )
     outbox_lifecycle = providers.Resource(
         _relaying,

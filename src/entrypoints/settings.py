@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,10 @@ SDK_URL = "https://sdk.cashfree.com/js/v3/cashfree.js"
 FAKE_MOUNT = "/_fake-cashfree"
 # HS256 keys shorter than its 256-bit hash are brute-forceable (RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+EVENTS_SCHEMES = ("memory", *POSTGRES_SCHEMES, "redis", "rediss")
+# LISTEN/NOTIFY channel and Redis channel alike: a plain PostgreSQL identifier.
+EVENTS_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 ACADEMY_ALIASES = {
     "CASHFREE_APP_ID": "CASHFREE_APP_ID (or CF_CLIENT_ID)",
     "CASHFREE_SECRET_KEY": "CASHFREE_SECRET_KEY (or CF_SECRET)",
@@ -88,6 +93,9 @@ class Settings(BaseSettings):
     notify_webhook_secret: SecretStr = SecretStr("")
     outbox_interval_seconds: float = Field(1.0, gt=0)
     reconcile_interval_seconds: float = Field(60.0, gt=0)
+    # Unset: PostgreSQL LISTEN/NOTIFY when the store is PostgreSQL, else in-process.
+    events_url: str = ""
+    events_channel: str = "checkout_events"
     admin_token_generated: bool = Field(False, exclude=True)
 
     @model_validator(mode="after")
@@ -120,6 +128,7 @@ class Settings(BaseSettings):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ValueError(f"{name.upper()} must be an http(s) URL")
         self._check_accounts()
+        self._check_events()
         return self
 
     def _check_accounts(self) -> None:
@@ -139,6 +148,35 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "NOTIFY_WEBHOOK_SECRET must be base64 (optionally whsec_-prefixed)"
                 )
+
+    def _check_events(self) -> None:
+        """The event bus: a URL of a kind we have, and a channel every broker accepts."""
+        if self.events_url:
+            scheme, separator, rest = self.events_url.partition("://")
+            if not separator or scheme.lower().split("+", 1)[0] not in EVENTS_SCHEMES:
+                raise ValueError(
+                    "EVENTS_URL must be memory://, redis://host:port/db or postgresql://..."
+                )
+            if scheme.lower() == "memory" and rest:
+                raise ValueError("EVENTS_URL memory:// takes no path")
+        if not EVENTS_CHANNEL.fullmatch(self.events_channel):
+            raise ValueError(
+                "EVENTS_CHANNEL must be 1 to 63 lower-case letters, digits or _, "
+                "not starting with a digit"
+            )
+
+    @property
+    def event_bus_url(self) -> str:
+        """EVENTS_URL; unset, the PostgreSQL store's database, else memory:// (in-process)."""
+        if self.events_url:
+            return self.events_url
+        scheme = self.store_url.partition("://")[0].lower().split("+", 1)[0]
+        return self.store_url if scheme in POSTGRES_SCHEMES else "memory://"
+
+    @property
+    def shares_events(self) -> bool:
+        """Whether events reach other processes (several workers or instances need it)."""
+        return not self.event_bus_url.lower().startswith("memory:")
 
     @property
     def gateway_base_url(self) -> str:

@@ -1,10 +1,13 @@
 """`GET /api/payment/events/{order_id}`: an order's status changes as Server-Sent Events.
 
-The stream sends the current status at once, then each change the moment the service
-commits it (whether webhook, verification or watcher changed the order, the unit of work
-publishes the change on the event bus), then a `final` event, and closes. While it is open
-the order watcher asks the gateway once per interval, so a failure shows even when
-Cashfree's webhook is late or lost.
+The stream sends the current status at once, then each change the moment any instance
+of the service commits it (whether webhook, verification or watcher changed the order,
+the unit of work publishes the change on the event bus, which wakes the streams of that
+order in every process), then a `final` event, and closes. A wake-up only says "read
+again": the stream re-reads the order from the store and sends it if its view changed.
+While it is open the order watcher asks the gateway once per interval, so a failure
+shows even when Cashfree's webhook is late or lost; while the bus is disconnected the
+stream also re-reads the store once per interval, so it never waits on a silent bus.
 """
 
 from __future__ import annotations
@@ -34,19 +37,18 @@ def _event(name: str, view: dict[str, Any]) -> ServerSentEvent:
 
 async def _stream(container: Container, order_id: str) -> AsyncIterator[ServerSentEvent]:
     status = container.get_payment_status()
+    watcher = container.order_watcher()
     # Subscribe before reading, so a change committed in between is not missed.
-    async with container.event_bus().subscribe(order_id) as queue:
+    async with container.event_bus().subscribe(order_id) as changes:
         order: Order = await status.execute(order_id, refresh=False)
         view = payment_status_view(order)
         if order.status.is_final:
             yield _event("final", view)
             return
         yield _event("status", view)
-        async with container.order_watcher().watch(order_id):
+        async with watcher.watch(order_id):
             while True:
-                await queue.get()
-                while not queue.empty():
-                    queue.get_nowait()
+                await changes.wait(fallback_seconds=watcher.interval_seconds)
                 order = await status.execute(order_id, refresh=False)
                 latest = payment_status_view(order)
                 if order.status.is_final:

@@ -109,21 +109,32 @@ async def watched_calls(watchers: int, ticks: int) -> int:
         return confirm.calls["order_1"]
 
 
-async def test_one_watcher_confirms_at_once_then_once_per_interval() -> None:
+async def test_one_watcher_confirms_after_one_interval_then_once_per_interval() -> None:
     watcher, confirm, sleep = make_watcher()
     async with watcher.watch("order_1"):
         await settle()
-        assert confirm.total == 1
+        assert confirm.total == 0
         assert sleep.requested == [INTERVAL]
+        await sleep.tick()
+        assert confirm.total == 1
         await sleep.tick()
         await sleep.tick()
         assert confirm.total == 3
 
 
+async def test_a_watch_shorter_than_an_interval_costs_the_gateway_nothing() -> None:
+    watcher, confirm, sleep = make_watcher()
+    async with watcher.watch("order_1"):
+        await settle()
+    await sleep.tick()
+    assert confirm.total == 0
+    assert not watcher.is_polling("order_1")
+
+
 async def test_a_thousand_watchers_cost_the_gateway_what_one_costs() -> None:
     one = await watched_calls(watchers=1, ticks=5)
     thousand = await watched_calls(watchers=1000, ticks=5)
-    assert one == thousand == 6
+    assert one == thousand == 5
 
 
 async def test_polling_stops_when_the_last_watcher_leaves() -> None:
@@ -133,11 +144,11 @@ async def test_polling_stops_when_the_last_watcher_leaves() -> None:
             await settle()
         assert watcher.is_polling("order_1")
         await sleep.tick()
-        assert confirm.total == 2
+        assert confirm.total == 1
     assert not watcher.is_polling("order_1")
     assert watcher.watcher_count("order_1") == 0
     await sleep.tick()
-    assert confirm.total == 2
+    assert confirm.total == 1
 
 
 async def test_polling_stops_once_the_order_is_final() -> None:
@@ -165,10 +176,12 @@ async def test_concurrent_confirmations_share_one_gateway_call() -> None:
 
 
 async def test_a_request_joins_the_watchers_call_in_flight() -> None:
-    watcher, confirm, _ = make_watcher()
+    watcher, confirm, sleep = make_watcher()
     confirm.gate = asyncio.Event()
     async with watcher.watch("order_1"):
         await settle()
+        await sleep.tick()
+        assert confirm.total == 1, "the watcher's own call is in flight"
         request = asyncio.create_task(watcher.confirm("order_1"))
         await settle()
         confirm.gate.set()
@@ -177,10 +190,12 @@ async def test_a_request_joins_the_watchers_call_in_flight() -> None:
 
 
 async def test_leaving_does_not_cancel_the_call_others_wait_for() -> None:
-    watcher, confirm, _ = make_watcher()
+    watcher, confirm, sleep = make_watcher()
     confirm.gate = asyncio.Event()
     async with watcher.watch("order_1"):
         await settle()
+        await sleep.tick()
+        assert confirm.total == 1, "the watcher's own call is in flight"
         request = asyncio.create_task(watcher.confirm("order_1"))
         await settle()
     confirm.gate.set()
@@ -194,6 +209,7 @@ async def test_gateway_errors_are_retried_next_interval() -> None:
     async with watcher.watch("order_1"):
         await settle()
         await sleep.tick()
+        await sleep.tick()
         assert confirm.total == 2
         assert watcher.is_polling("order_1")
 
@@ -204,6 +220,7 @@ async def test_unknown_order_stops_polling() -> None:
     async with watcher.watch("order_1"):
         await settle()
         await sleep.tick()
+        await sleep.tick()
         assert confirm.total == 1
         assert not watcher.is_polling("order_1")
 
@@ -212,6 +229,7 @@ async def test_each_order_has_its_own_loop() -> None:
     watcher, confirm, sleep = make_watcher()
     async with watcher.watch("order_1"), watcher.watch("order_2"), watcher.watch("order_2"):
         await settle()
+        await sleep.tick()
         await sleep.tick()
     assert confirm.calls == {"order_1": 2, "order_2": 2}
     assert watcher.total_gateway_calls == 4
