@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     notify_webhook_secret: SecretStr = SecretStr("")
     outbox_interval_seconds: float = Field(1.0, gt=0)
     reconcile_interval_seconds: float = Field(60.0, gt=0)
+    leader_lease_seconds: float = Field(3.0, gt=0)
     admin_token_generated: bool = Field(False, exclude=True)
 
     @model_validator(mode="after")
