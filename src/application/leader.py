@@ -141,12 +141,13 @@ class Leader:
                 log.exception("leader campaign turn failed; trying again next period")
 
     def _pause(self, started: datetime) -> float:
-        """Until one period after the last turn began, or the leader's deadline if sooner."""
+        """Until one period after the last turn began, or the leader's deadline if sooner;
+        never longer than a period, whatever the clock did meanwhile."""
         now = self._clock.now()
         pause = self._period - (now - started).total_seconds()
         if self._stop_at is not None:
             pause = min(pause, (self._stop_at - now).total_seconds())
-        return max(0.0, pause)
+        return min(self._period, max(0.0, pause))
 
     async def _ask(self, budget: float) -> tuple[datetime, bool] | None:
         """The lease's answer (when it was asked, and whether it is held) within `budget`

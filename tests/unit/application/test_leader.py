@@ -240,6 +240,33 @@ async def test_the_campaign_asks_at_start_then_every_period() -> None:
     assert log == ["relay.start", "reconciler.start", "relay.stop", "reconciler.stop"]
 
 
+async def test_a_clock_set_back_during_a_turn_never_stalls_the_campaign() -> None:
+    log: list[str] = []
+    clock = FixedClock()
+    pauses: list[float] = []
+    paused_twice = asyncio.Event()
+
+    class ClockSetBack(ScriptedLease):
+        async def hold(self, now: datetime, until: datetime) -> bool:
+            if len(self.asked) == 1:
+                clock.advance(-3600)
+            return await super().hold(now, until)
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        clock.advance(seconds)
+        if len(pauses) == 2:
+            paused_twice.set()
+        await asyncio.sleep(0)
+
+    leader = _leader(ClockSetBack(), log, clock, sleep=sleep)
+    await leader.start()
+    await asyncio.wait_for(paused_twice.wait(), BOUND)
+    await leader.aclose()
+
+    assert pauses[:2] == [pytest.approx(PERIOD)] * 2, "a period, not an hour"
+
+
 def test_the_lease_must_have_a_length() -> None:
     with pytest.raises(ValueError, match="lease_seconds"):
         Leader(ScriptedLease(), [], FixedClock(), 0)
