@@ -22,7 +22,6 @@ lease keeps them from running twice, not from running wrong.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -71,37 +70,39 @@ class Leader:
         self._stop_at: datetime | None = None
         self._question: tuple[datetime, asyncio.Future[bool]] | None = None
         self._campaign: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def leading(self) -> bool:
         """Whether this instance runs the background tasks now."""
         return self._leading
 
-    @property
-    def period_seconds(self) -> float:
-        return self._period
-
     async def start(self) -> None:
         """Ask for the lease once now (a lone instance leads as soon as it has started),
         then keep asking every period (idempotent)."""
         if self._campaign is not None and not self._campaign.done():
             return
+        self._closing = False
         started = self._clock.now()
         await self.campaign_once()
         self._campaign = asyncio.get_running_loop().create_task(self._campaign_loop(started))
 
     async def aclose(self) -> None:
-        """Stop campaigning, stop the tasks, give the lease up."""
+        """Stop campaigning, stop the tasks, give the lease up.
+
+        The campaign is also told to end by a flag: a task's `aclose` that it was awaiting
+        may swallow the cancellation (waiting for its own loop to finish cancelling)."""
+        self._closing = True
         campaign, self._campaign = self._campaign, None
         if campaign is not None:
             campaign.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await campaign
+            await asyncio.wait({campaign})
         question, self._question = self._question, None
         if question is not None:
             question[1].cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await question[1]
+            await asyncio.wait({question[1]})
+            if not question[1].cancelled():
+                question[1].exception()  # retrieved: an answer nobody needs any more
         if self._leading:
             await self._step_down("shutting down")
         else:
@@ -132,7 +133,7 @@ class Leader:
             await self._step_down("the lease was lost" if not held else "renewed too late")
 
     async def _campaign_loop(self, started: datetime) -> None:
-        while True:
+        while not self._closing:
             await self._sleep(self._pause(started))
             started = self._clock.now()
             try:

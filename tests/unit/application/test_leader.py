@@ -7,6 +7,7 @@ On a scripted lease and a clock the test moves; a lease of 0.4 s, so a period of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from datetime import datetime, timedelta
 
@@ -265,6 +266,38 @@ async def test_a_clock_set_back_during_a_turn_never_stalls_the_campaign() -> Non
     await leader.aclose()
 
     assert pauses[:2] == [pytest.approx(PERIOD)] * 2, "a period, not an hour"
+
+
+async def test_closing_while_a_task_stops_ends_the_campaign() -> None:
+    """Like the reconciler's, a task's `aclose` may swallow a cancellation while it waits
+    for its own loop: closing the leader then must not hang."""
+    stopping = asyncio.Event()
+    may_stop = asyncio.Event()
+
+    class SlowToStop:
+        async def start(self) -> None:
+            return None
+
+        async def aclose(self) -> None:
+            stopping.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await may_stop.wait()
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    lease = ScriptedLease(True, False)
+    leader = Leader(lease, [SlowToStop()], FixedClock(), LEASE_SECONDS, sleep=sleep)
+    await leader.start()
+    await asyncio.wait_for(stopping.wait(), BOUND)
+
+    closing = asyncio.ensure_future(leader.aclose())
+    await asyncio.sleep(0)
+    may_stop.set()
+    done, _ = await asyncio.wait({closing}, timeout=BOUND)
+
+    assert done, "closed"
+    assert not leader.leading
 
 
 def test_the_lease_must_have_a_length() -> None:
