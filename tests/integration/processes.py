@@ -90,8 +90,9 @@ class Process:
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind, as when the machine loses the process."""
-        self._signal(signal.SIGKILL)
-        self.popen.wait(STOP_TIMEOUT_SECONDS)
+        if self.running:
+            self._signal(signal.SIGKILL)
+            self.popen.wait(STOP_TIMEOUT_SECONDS)
 
     def stop(self) -> None:
         """SIGTERM (a graceful shutdown), SIGKILL if it takes too long."""
@@ -116,6 +117,7 @@ class Process:
         return events
 
     def _signal(self, sig: signal.Signals) -> None:
+        """Signal its session (its own, see `_spawn`), never a reaped process's id."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
 
@@ -182,11 +184,6 @@ class Processes:
 
     work: Path
     started: list[Process] = field(default_factory=list)
-
-    def simulator(self) -> Process:
-        process = start_simulator(self.work)
-        self.started.append(process)
-        return process
 
     def server(self, name: str, store_url: str, simulator: Process, **settings: str) -> Process:
         process = start_server(self.work, name, store_url, simulator, **settings)
