@@ -21,6 +21,8 @@ runs them, on whichever one of the instances sharing the store holds its lease.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
@@ -134,8 +136,10 @@ def _notifiers(settings: Settings, clock: Clock, client: httpx.AsyncClient) -> l
 
 
 def _leader_lease(store: Store, ids: IdGenerator) -> LeaderLease:
-    """The lease among the instances sharing the store, held by this one as a fresh id."""
-    return store.leader_lease(LEADER_LEASE, ids.new_id("instance"))
+    """The lease among the instances sharing the store. This instance holds it under a
+    fresh id that also names its host and process, for an operator reading `leases`."""
+    holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{ids.new_id('instance')}"
+    return store.leader_lease(LEADER_LEASE, holder)
 
 
 async def _leading(
