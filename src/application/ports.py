@@ -454,6 +454,26 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
+class LeaderLease(Protocol):
+    """Which one of the instances sharing a store runs the background work (see
+    `application.leader`): at most one holds the lease at a time.
+
+    `hold` takes the lease when it is free or has expired and renews it when this instance
+    holds it, so that no other instance can take it before `until`; `now` is the time the
+    caller read just before asking. It answers True (held until `until`), False (another
+    instance holds it, or this one has lost it) or raises when it cannot tell (a database
+    that did not answer). Leases that live as long as a connection or a file lock (they
+    end when the process dies) hold beyond `until` and ignore both times.
+    """
+
+    async def hold(self, now: datetime, until: datetime) -> bool: ...
+
+    async def release(self) -> None:
+        """Give the lease up now, if this instance holds it, so another takes over at once;
+        also drops whatever the lease kept open (a connection, a file)."""
+        ...
+
+
 class Store(Protocol):
     """A place orders and credits live: opens units of work, can be wiped for tests."""
 
@@ -465,6 +485,11 @@ class Store(Protocol):
 
     def transfer(self) -> StoreTransfer:
         """Every record of the store, to copy to another store or to write in whole."""
+        ...
+
+    def leader_lease(self, name: str, holder: str) -> LeaderLease:
+        """The lease named `name` among the instances sharing this store, as seen by the
+        instance `holder` (unique per instance)."""
         ...
 
     async def open(self) -> None:

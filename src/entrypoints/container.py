@@ -13,11 +13,16 @@ Whatever has a lifecycle has a `providers.Resource` beside its Singleton, starte
 separate because dependency-injector turns every provider that depends on an async Resource
 into one returning awaitables: use cases must stay plain providers, and an overridden
 Singleton (a test's store or webhook client) is still opened and closed.
+
+The background loops (outbox relay, reconciler) have no Resource of their own: the `Leader`
+runs them, on whichever one of the instances sharing the store holds its lease.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
@@ -35,8 +40,16 @@ from adapters.notify.log import LogNotifier
 from adapters.notify.webhook import StandardWebhookNotifier
 from adapters.plans_file import PlansFileError, load_plans
 from adapters.store.url import store_from_url, stored_files
+from application.leader import Leader
 from application.outbox_relay import OutboxRelay
-from application.ports import Clock, Notifier, PaymentNotifications, Store
+from application.ports import (
+    Clock,
+    IdGenerator,
+    LeaderLease,
+    Notifier,
+    PaymentNotifications,
+    Store,
+)
 from application.reconciler import Reconciler
 from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.accounts import (
@@ -64,6 +77,9 @@ from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import ConfigurationError, Settings
+
+LEADER_LEASE = "leader"
+"""The lease whose holder runs the background loops (the outbox relay, the reconciler)."""
 
 
 def _secret(settings: Settings) -> str:
@@ -120,25 +136,32 @@ def _notifiers(settings: Settings, clock: Clock, client: httpx.AsyncClient) -> l
     return notifiers
 
 
-async def _relaying(
-    relay: OutboxRelay, closeables: Sequence[_Closeable], **needs: None
+def _leader_lease(store: Store, ids: IdGenerator) -> LeaderLease:
+    """The lease among the instances sharing the store. This instance holds it under a
+    fresh id that also names its host and process, for an operator reading `leases`."""
+    holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{ids.new_id('instance')}"
+    return store.leader_lease(LEADER_LEASE, holder)
+
+
+async def _leading(
+    leader: _Loop, closeables: Sequence[_Closeable], **needs: None
 ) -> AsyncIterator[None]:
-    """Start the outbox relay's loop; at shutdown stop it, then close its HTTP client.
-    `needs` as for `_closed_at_shutdown` (the store outlives the relay)."""
-    await relay.start()
+    """Campaign for the leader lease (the leader runs the background loops while it holds
+    it); at shutdown stop the loops, give the lease up, then close what the loops used.
+    `needs` as for `_closed_at_shutdown` (the store and the gateway outlive the loops)."""
+    await leader.start()
     try:
         yield
     finally:
         try:
-            await relay.aclose()
+            await leader.aclose()
         finally:
             for closeable in closeables:
                 await closeable.aclose()
 
 
 async def _looping(loop: _Loop, **needs: None) -> AsyncIterator[None]:
-    """Start a background loop; stop it at shutdown. `needs` as for `_closed_at_shutdown`
-    (the store and the gateway outlive the loop)."""
+    """Start a background loop; stop it at shutdown. `needs` as for `_closed_at_shutdown`."""
     await loop.start()
     try:
         yield
@@ -262,6 +285,14 @@ class Container(containers.DeclarativeContainer):
         reconcile=reconcile,
         interval_seconds=settings.provided.reconcile_interval_seconds,
     )
+    leader_lease = providers.Singleton(_leader_lease, store, ids)
+    leader = providers.Singleton(
+        Leader,
+        lease=leader_lease,
+        tasks=providers.List(outbox_relay, reconciler),
+        clock=clock,
+        lease_seconds=settings.provided.leader_lease_seconds,
+    )
     cancel_order = providers.Singleton(
         CancelOrder, units=units_of_work, gateway=gateway, confirm=confirm_payment
     )
@@ -301,15 +332,10 @@ class Container(containers.DeclarativeContainer):
         gateway=gateway_lifecycle,
         events=events_lifecycle,
     )
-    outbox_lifecycle = providers.Resource(
-        _relaying,
-        outbox_relay,
+    background_lifecycle = providers.Resource(
+        _leading,
+        leader,
         providers.List(notify_http_client),
-        store=store_lifecycle,
-    )
-    reconciler_lifecycle = providers.Resource(
-        _looping,
-        reconciler,
         store=store_lifecycle,
         gateway=gateway_lifecycle,
         simulator=simulator_lifecycle,

@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     # Unset: PostgreSQL LISTEN/NOTIFY when the store is PostgreSQL, else in-process.
     events_url: str = ""
     events_channel: str = "checkout_events"
+    leader_lease_seconds: float = Field(3.0, gt=0)
     admin_token_generated: bool = Field(False, exclude=True)
 
     @model_validator(mode="after")

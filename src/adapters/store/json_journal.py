@@ -17,6 +17,8 @@ Files, for `STORE_URL=json:///data/credits.json`:
 - `credits.json.lock`: held with `fcntl.flock` while a unit of work runs and until the
   lines of its group are synced, so processes sharing the files are serialized. Taking
   it first reads any lines other processes appended since this process last looked.
+- `credits.json.leader.lock`: the leader lease (`adapters.store.file_lease`), locked by
+  the one process that runs the background work.
 
 Group commit. Units of work take turns through an in-process lock (the gate). A unit's
 commit encodes its line, applies its changes to the in-memory state at once (remembering
@@ -54,6 +56,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from adapters.store.file_lease import FileLease
 from adapters.store.outbox_records import outbox_from_record, outbox_record
 from adapters.store.records import (
     Record,
@@ -467,6 +470,9 @@ class JsonJournalStore:
 
     def transfer(self) -> StateTransfer:
         return StateTransfer(self._committed, self.unit_of_work)
+
+    def leader_lease(self, name: str, holder: str) -> FileLease:
+        return FileLease(self.path.with_name(f"{self.path.name}.{name}.lock"))
 
     async def open(self) -> None:
         await self._acquire()

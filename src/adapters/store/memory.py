@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState
@@ -31,6 +32,16 @@ class MemoryUnitOfWork(StagedUnitOfWork):
         return None
 
 
+class SoleInstanceLease:
+    """A memory store belongs to one instance, which therefore always leads."""
+
+    async def hold(self, now: datetime, until: datetime) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
 class MemoryStore:
     description = "memory"
 
@@ -46,6 +57,9 @@ class MemoryStore:
 
     def transfer(self) -> StateTransfer:
         return StateTransfer(self._committed, self.unit_of_work)
+
+    def leader_lease(self, name: str, holder: str) -> SoleInstanceLease:
+        return SoleInstanceLease()
 
     async def open(self) -> None:
         return None

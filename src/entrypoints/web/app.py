@@ -31,7 +31,8 @@ log = structlog.get_logger(__name__)
 
 
 class Health:
-    """GET /health: what runs and for how long (uptime counts from the last start)."""
+    """GET /health: what runs and for how long (uptime counts from the last start), and
+    whether this instance is the leader (runs the background work) now."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -47,6 +48,7 @@ class Health:
                 "store": self._container.store().description,
                 "gateway": settings.payment_gateway,
                 "uptime": round(uptime, 3),
+                "leader": self._container.leader().leading,
             }
         )
 

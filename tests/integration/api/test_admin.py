@@ -80,3 +80,4 @@ async def test_health(service: Service) -> None:
     assert body["gateway"] == "fake"
     assert body["store"]
     assert body["uptime"] >= 0
+    assert body["leader"] is True, "a lone instance runs the background work"

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.store.sql.group_commit import GroupCommit
+from adapters.store.sql.leases import AdvisoryLockLease, RowLease, advisory_key
 from adapters.store.sql.reports import SqlReports
 from adapters.store.sql.schema import Migrations
 from adapters.store.sql.tables import (
@@ -99,6 +100,7 @@ class SqlStore:
         self.dialect = self.url.get_backend_name()
         self.description = self.url.render_as_string(hide_password=True)
         self.migrate = migrate
+        self._schema = schema
         self._engine: AsyncEngine | None = None
         self._group: GroupCommit | None = None
         if self.dialect == "sqlite":
@@ -128,6 +130,13 @@ class SqlStore:
 
     def transfer(self) -> SqlTransfer:
         return SqlTransfer(self.unit_of_work)
+
+    def leader_lease(self, name: str, holder: str) -> AdvisoryLockLease | RowLease:
+        """PostgreSQL: an advisory lock; SQLite and MariaDB: a row (see `sql.leases`)."""
+        if self.dialect == "postgresql":
+            assert self._engine is not None
+            return AdvisoryLockLease(self._engine, advisory_key(name, self._schema))
+        return RowLease(self.unit_of_work, name, holder)
 
     async def open(self) -> None:
         """Bring the schema to head, or check it is there (see `migrate`)."""
