@@ -342,6 +342,16 @@ def build_container(settings: Settings) -> Container:
     return container
 
 
+def check_configuration(container: Container) -> None:
+    """What settings alone cannot check: STORE_URL names a store this service has, and
+    PLANS_FILE is a valid catalogue. Each failure is one ConfigurationError line."""
+    try:
+        container.store()
+    except ValueError as exc:  # the store's messages name STORE_URL, never its password
+        raise ConfigurationError(f"invalid configuration: {exc}") from None
+    check_plans(container)
+
+
 def check_plans(container: Container) -> None:
     """Load the plan catalogue now, so a malformed PLANS_FILE stops start-up with one line
     (a ConfigurationError, as for a bad variable) instead of failing the first order."""

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from entrypoints.container import Container, check_plans, start, stop
+from entrypoints.container import Container, check_configuration, start, stop
 from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
@@ -57,7 +57,7 @@ def create_app(container: Container) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        check_plans(container)
+        check_configuration(container)
         await start(container)
         health.started_at = container.clock().now()
         log.info(
