@@ -422,9 +422,14 @@ class UnitOfWork(Protocol):
 
 
 class Store(Protocol):
-    """A place orders and credits live: opens units of work, can be wiped for tests."""
+    """A place orders and credits live: opens units of work, can be wiped for tests.
+
+    `description` is for operators (a file path, a URL without its password); `kind` alone
+    ("memory", "json", "sqlite", "postgresql", "mysql") is what anyone may be shown.
+    """
 
     description: str
+    kind: str
 
     def unit_of_work(self) -> UnitOfWork: ...
 

@@ -56,6 +56,7 @@ from application.use_cases.queries import (
     ListCredits,
     ListFailedPayments,
 )
+from application.use_cases.readiness import CheckReadiness
 from application.use_cases.reconcile import Reconcile
 from application.use_cases.record_failure import RecordFailure
 from application.use_cases.refunds import ApplyRefundState, ListRefunds, RefundOrder
@@ -67,6 +68,13 @@ from entrypoints.settings import ConfigurationError, Settings
 
 def _secret(settings: Settings) -> str:
     return settings.cashfree_secret_key.get_secret_value()
+
+
+def _gateway_configured(settings: Settings) -> bool:
+    """The built-in simulator always is; Cashfree needs its credentials and an API URL."""
+    return settings.is_fake or bool(
+        settings.cashfree_app_id and _secret(settings) and settings.gateway_base_url
+    )
 
 
 class _Closeable(Protocol):
@@ -222,6 +230,11 @@ class Container(containers.DeclarativeContainer):
         OrderWatcher,
         confirm=confirm_payment,
         interval_seconds=settings.provided.watch_interval_seconds,
+    )
+    check_readiness = providers.Singleton(
+        CheckReadiness,
+        store=store,
+        gateway_configured=providers.Callable(_gateway_configured, settings),
     )
     get_payment_status = providers.Singleton(
         GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm

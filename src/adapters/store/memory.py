@@ -32,6 +32,7 @@ class MemoryUnitOfWork(StagedUnitOfWork):
 
 class MemoryStore:
     description = "memory"
+    kind = "memory"
 
     def __init__(self) -> None:
         self._state = StoreState()

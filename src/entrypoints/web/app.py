@@ -31,7 +31,9 @@ log = structlog.get_logger(__name__)
 
 
 class Health:
-    """GET /health: what runs and for how long (uptime counts from the last start)."""
+    """GET /health: what runs and for how long (uptime counts from the last start); the
+    store by its kind only, never its URL. /health/live: the process answers.
+    /health/ready: it can take payments (store reachable, gateway configured), else 503."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -44,10 +46,25 @@ class Health:
             {
                 "status": "healthy",
                 "environment": settings.cashfree_environment,
-                "store": self._container.store().description,
+                "store": self._container.store().kind,
                 "gateway": settings.payment_gateway,
                 "uptime": round(uptime, 3),
             }
+        )
+
+    async def live(self, request: Request) -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    async def ready(self, request: Request) -> JSONResponse:
+        readiness = await self._container.check_readiness().execute()
+        return JSONResponse(
+            {
+                "status": "ready" if readiness.ready else "not ready",
+                "store": "ok" if readiness.store else "unreachable",
+                "gateway": "ok" if readiness.gateway else "not configured",
+            },
+            status_code=200 if readiness.ready else 503,
+            headers={"Cache-Control": "no-store"},
         )
 
 
@@ -75,6 +92,8 @@ def create_app(container: Container) -> Starlette:
     routes: list[BaseRoute] = [
         *webhook_routes(container),
         Route("/health", health.check, methods=["GET"]),
+        Route("/health/live", health.live, methods=["GET"]),
+        Route("/health/ready", health.ready, methods=["GET"]),
         *api_routes(container),
         *event_routes(container),
         *page_routes(settings),

@@ -97,6 +97,7 @@ class SqlStore:
         self.url = engine_url(url)
         self.dialect = self.url.get_backend_name()
         self.description = self.url.render_as_string(hide_password=True)
+        self.kind = self.dialect
         self.migrate = migrate
         self._engine: AsyncEngine | None = None
         self._group: GroupCommit | None = None
