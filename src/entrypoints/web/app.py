@@ -25,6 +25,7 @@ from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.events import event_routes
 from entrypoints.web.middleware import RequestContextMiddleware
 from entrypoints.web.pages import page_routes
+from entrypoints.web.security_headers import SecurityHeadersMiddleware, security_headers
 from entrypoints.web.webhook import webhook_routes
 
 log = structlog.get_logger(__name__)
@@ -102,7 +103,10 @@ def create_app(container: Container) -> Starlette:
         routes.append(Mount(FAKE_MOUNT, app=container.simulator_app()))
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware, ids=container.ids())],
+        middleware=[
+            Middleware(RequestContextMiddleware, ids=container.ids()),
+            Middleware(SecurityHeadersMiddleware, headers=security_headers(settings)),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
