@@ -61,23 +61,30 @@ class ConfirmPayment:
         evidence: Sequence[PaymentAttempt] | None = None,
         *,
         check_order_status: bool = True,
+        check_payments: bool = True,
     ) -> Order:
         """Apply `evidence` (verified webhook attempts), or else ask the gateway.
 
-        `check_order_status=False` reads only the payments (one gateway call), which is
-        what a watcher needs to see attempts fail or succeed; expiry is then left to the
-        next full confirmation.
+        By default both the payments and the order's status are read (two gateway calls).
+        A watcher spends one call per check: `check_order_status=False` reads only the
+        payments (where attempts fail or succeed), `check_payments=False` only the order's
+        status (where it expires or is terminated).
         """
+        if not (check_order_status or check_payments):
+            raise ValueError("a confirmation reads the payments, the order's status or both")
         gateway_status: GatewayOrderStatus | None = None
         if evidence is None:
             await self._require_known(order_id)
-            if check_order_status:
+            if check_order_status and check_payments:
                 payments, gateway_order = await asyncio.gather(
                     self._gateway.list_payments(order_id), self._gateway.get_order(order_id)
                 )
                 gateway_status = gateway_order.status
-            else:
+            elif check_payments:
                 payments = await self._gateway.list_payments(order_id)
+            else:
+                payments = []
+                gateway_status = (await self._gateway.get_order(order_id)).status
             evidence = payments
         return await self.apply(order_id, evidence, gateway_status)
 

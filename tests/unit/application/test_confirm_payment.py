@@ -104,6 +104,22 @@ async def test_payments_only_confirmation_costs_one_gateway_call(
     assert gateway.calls == ["list_payments"]
 
 
+async def test_status_only_confirmation_costs_one_call_and_sees_expiry(
+    confirm: ConfirmPayment, order: Order, gateway: ScriptedGateway
+) -> None:
+    from dataclasses import replace
+
+    gateway.orders[order.order_id] = replace(
+        gateway.orders[order.order_id], status=GatewayOrderStatus.EXPIRED
+    )
+    gateway.calls.clear()
+    result = await confirm.execute(order.order_id, check_payments=False)
+    assert gateway.calls == ["get_order"]
+    assert result.status is OrderStatus.EXPIRED
+    with pytest.raises(ValueError, match="reads"):
+        await confirm.execute(order.order_id, check_payments=False, check_order_status=False)
+
+
 async def test_unknown_orders_never_reach_the_gateway(
     confirm: ConfirmPayment, gateway: ScriptedGateway
 ) -> None:
