@@ -64,6 +64,7 @@ from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.web.rate_limits import RequestRate, StreamSlots
 
 
 def _secret(settings: Settings) -> str:
@@ -285,6 +286,16 @@ class Container(containers.DeclarativeContainer):
         tolerance_seconds=settings.provided.webhook_tolerance_seconds,
     )
     simulator_app = providers.Singleton(create_simulator_app, simulator)
+    create_order_rate = providers.Singleton(
+        RequestRate,
+        settings.provided.rate_limit_create_order,
+        error="Too many orders from this address; try again later",
+    )
+    stream_slots = providers.Singleton(
+        StreamSlots,
+        per_client=settings.provided.rate_limit_streams_per_client,
+        total=settings.provided.max_open_streams,
+    )
 
     store_lifecycle = providers.Resource(_opened, store)
     simulator_lifecycle = providers.Resource(

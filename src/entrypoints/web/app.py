@@ -25,6 +25,7 @@ from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.events import event_routes
 from entrypoints.web.middleware import RequestContextMiddleware
 from entrypoints.web.pages import page_routes
+from entrypoints.web.rate_limits import RateLimited, handle_rate_limited
 from entrypoints.web.security_headers import SecurityHeadersMiddleware, security_headers
 from entrypoints.web.webhook import webhook_routes
 
@@ -107,6 +108,6 @@ def create_app(container: Container) -> Starlette:
             Middleware(RequestContextMiddleware, ids=container.ids()),
             Middleware(SecurityHeadersMiddleware, headers=security_headers(settings)),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, RateLimited: handle_rate_limited},
         lifespan=lifespan,
     )
