@@ -29,7 +29,9 @@ from adapters.events.in_process import InProcessEventBus
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
 from adapters.gateway.cashfree_webhook import CashfreeNotifications
 from adapters.gateway.fake_gateway import FakeGateway
+from adapters.gateway.measured import MeasuredGateway
 from adapters.ids import SecureIdGenerator
+from adapters.metrics.prometheus import PrometheusMetrics
 from adapters.notify.log import LogNotifier
 from adapters.notify.webhook import StandardWebhookNotifier
 from adapters.plans_file import PlansFileError, load_plans
@@ -160,6 +162,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(SecureIdGenerator)
     event_bus = providers.Singleton(InProcessEventBus)
+    metrics = providers.Singleton(PrometheusMetrics)
     store = providers.Singleton(
         store_from_url,
         settings.provided.store_url,
@@ -191,21 +194,27 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
-    units_of_work = providers.Singleton(UnitOfWorkFactory, store=store, publisher=event_bus)
+    # What the use cases call: the chosen gateway, each call timed and counted. Tests
+    # override `gateway`; the measurement stays in front of their stand-in.
+    measured_gateway = providers.Singleton(MeasuredGateway, gateway, metrics)
+
+    units_of_work = providers.Singleton(
+        UnitOfWorkFactory, store=store, publisher=event_bus, metrics=metrics
+    )
     reports = store.provided.reports.call()
 
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
     confirm_payment = providers.Singleton(
         ConfirmPayment,
         units=units_of_work,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         commission_rate=settings.provided.referral_commission_rate,
     )
     create_payment = providers.Singleton(
         CreatePayment,
         units=units_of_work,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         ids=ids,
         return_url=settings.provided.return_url,
@@ -256,7 +265,7 @@ class Container(containers.DeclarativeContainer):
         Reconcile,
         units=units_of_work,
         reports=reports,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         confirm=confirm_payment,
         apply_refund=providers.Factory(ApplyRefundState, units=units_of_work, clock=clock),
@@ -268,11 +277,15 @@ class Container(containers.DeclarativeContainer):
         interval_seconds=settings.provided.reconcile_interval_seconds,
     )
     cancel_order = providers.Singleton(
-        CancelOrder, units=units_of_work, gateway=gateway, confirm=confirm_payment
+        CancelOrder, units=units_of_work, gateway=measured_gateway, confirm=confirm_payment
     )
     apply_refund_state = providers.Singleton(ApplyRefundState, units=units_of_work, clock=clock)
     refund_order = providers.Singleton(
-        RefundOrder, units=units_of_work, gateway=gateway, clock=clock, apply=apply_refund_state
+        RefundOrder,
+        units=units_of_work,
+        gateway=measured_gateway,
+        clock=clock,
+        apply=apply_refund_state,
     )
     list_refunds = providers.Singleton(ListRefunds, reports=reports)
     list_notifications = providers.Singleton(ListNotifications, reports=reports)

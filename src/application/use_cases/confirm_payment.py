@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -40,6 +41,15 @@ log = structlog.get_logger(__name__)
 
 MAX_ROUNDS = 20
 DEFAULT_COMMISSION_RATE = Decimal("0.10")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The order after a report was applied, and whether the report changed anything (a
+    repeated webhook does not)."""
+
+    order: Order
+    changed: bool
 
 
 class ConfirmPayment:
@@ -95,6 +105,15 @@ class ConfirmPayment:
         gateway_status: GatewayOrderStatus | None = None,
     ) -> Order:
         """Record attempts and the gateway's order status; credit a paid order once."""
+        return (await self.record(order_id, attempts, gateway_status)).order
+
+    async def record(
+        self,
+        order_id: str,
+        attempts: Sequence[PaymentAttempt],
+        gateway_status: GatewayOrderStatus | None = None,
+    ) -> Confirmation:
+        """As `apply`, and say whether anything changed."""
         for _ in range(MAX_ROUNDS):
             try:
                 return await self._apply_once(order_id, attempts, gateway_status)
@@ -107,7 +126,7 @@ class ConfirmPayment:
         order_id: str,
         attempts: Sequence[PaymentAttempt],
         gateway_status: GatewayOrderStatus | None,
-    ) -> Order:
+    ) -> Confirmation:
         now = self._clock.now()
         credited = False
         async with self._units() as uow:
@@ -126,12 +145,12 @@ class ConfirmPayment:
                 await self._fulfil(uow, order, now)
                 credited = changed = True
             if not changed:
-                return order
+                return Confirmation(order, changed=False)
             await uow.orders.save(order)
             await uow.commit()
         if credited:
             log.info("order credited", order_id=order_id)
-        return order
+        return Confirmation(order, changed=True)
 
     async def _fulfil(self, uow: PublishingUnitOfWork, order: Order, now: datetime) -> None:
         """What a paid order earns besides its grant: its period and its agent's record."""

@@ -11,6 +11,7 @@ when the refund first turns SUCCESS.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -59,6 +60,14 @@ def _amount_of(value: object, currency: str) -> Money:
     return Money.of(value, currency)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """The refund after a report was applied, and whether the report changed it."""
+
+    refund: Refund
+    changed: bool
+
+
 class ApplyRefundState:
     """Settle one refund as the gateway reports it; repeating a report changes nothing."""
 
@@ -73,6 +82,16 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None = None,
     ) -> Refund:
+        return (await self.settle(order_id, refund_id, state, gateway_refund_id)).refund
+
+    async def settle(
+        self,
+        order_id: str,
+        refund_id: str,
+        state: RefundState,
+        gateway_refund_id: str | None = None,
+    ) -> Settlement:
+        """As `execute`, and say whether the report changed the refund."""
         for _ in range(MAX_ROUNDS):
             try:
                 return await self._once(order_id, refund_id, state, gateway_refund_id)
@@ -82,20 +101,20 @@ class ApplyRefundState:
 
     async def _once(
         self, order_id: str, refund_id: str, state: RefundState, gateway_refund_id: str | None
-    ) -> Refund:
+    ) -> Settlement:
         now = self._clock.now()
         async with self._units() as uow:
             refund = await uow.refunds.get(refund_id)
             if refund is None or refund.order_id != order_id:
                 raise RefundNotFound(refund_id)
             if not refund.settle(state, now, gateway_refund_id):
-                return refund
+                return Settlement(refund, changed=False)
             if refund.state is RefundState.SUCCESS:
                 await self._apply_policy(uow, refund, now)
             await uow.refunds.save(refund)
             await uow.commit()
         log.info("refund settled", order_id=order_id, refund_id=refund_id, state=refund.state.value)
-        return refund
+        return Settlement(refund, changed=True)
 
     async def _apply_policy(self, uow: PublishingUnitOfWork, refund: Refund, now: datetime) -> None:
         """Reverse credits, cut the period, reverse the referral (on a full refund)."""

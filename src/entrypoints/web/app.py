@@ -23,6 +23,7 @@ from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.events import event_routes
+from entrypoints.web.metrics import metrics_routes
 from entrypoints.web.middleware import RequestContextMiddleware
 from entrypoints.web.pages import page_routes
 from entrypoints.web.rate_limits import RateLimited, handle_rate_limited
@@ -99,6 +100,7 @@ def create_app(container: Container) -> Starlette:
         *api_routes(container),
         *event_routes(container),
         *page_routes(settings),
+        *metrics_routes(container),
     ]
     if settings.is_fake:
         routes.append(Mount(FAKE_MOUNT, app=container.simulator_app()))

@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import structlog
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -83,6 +84,7 @@ class OrderEvents:
         order_id = request.path_params["order_id"]
         if len(order_id) > MAX_ORDER_ID:
             return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
+        structlog.contextvars.bind_contextvars(order_id=order_id)
         try:
             await self._container.get_payment_status().execute(order_id, refresh=False)
         except OrderNotFound:

@@ -13,39 +13,21 @@ import json
 import logging
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.store.sql.store import SqlStore
-from entrypoints.logs import DatabaseMessageFilter, processors
+from entrypoints.logs import DatabaseMessageFilter
 
 from ..stores import POSTGRES_URL, sql_database
 from .harness import CUSTOMER, running_service
 
 PERSONAL = (CUSTOMER["customerEmail"], CUSTOMER["customerName"], CUSTOMER["customerPhone"])
-
-
-@pytest.fixture
-def rendered_log() -> Iterator[io.StringIO]:
-    """What production would write: the JSON pipeline, into a buffer."""
-    previous = structlog.get_config()
-    buffer = io.StringIO()
-    structlog.configure(
-        processors=processors("json"),
-        logger_factory=structlog.WriteLoggerFactory(file=buffer),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        cache_logger_on_first_use=False,
-    )
-    try:
-        yield buffer
-    finally:
-        structlog.configure(**previous)
 
 
 async def _refusing_store(kind: str, tmp_path: Path) -> AsyncIterator[SqlStore]:

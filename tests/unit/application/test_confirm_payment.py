@@ -69,6 +69,19 @@ async def test_a_failure_then_a_late_success_still_pays(
     assert await ledger_size(store) == 1
 
 
+async def test_a_report_says_whether_it_changed_anything(
+    confirm: ConfirmPayment, order: Order
+) -> None:
+    failure = attempt(AttemptStatus.FAILED, "1")
+    first = await RecordFailure(confirm).record(order.order_id, failure)
+    again = await RecordFailure(confirm).record(order.order_id, failure)
+    assert (first.changed, again.changed) == (True, False)
+    success = attempt(AttemptStatus.SUCCESS, "2", minutes=5)
+    paid = await confirm.record(order.order_id, [success])
+    assert paid.changed and paid.order.status is OrderStatus.PAID
+    assert not (await confirm.record(order.order_id, [success])).changed
+
+
 async def test_record_failure_refuses_a_success(confirm: ConfirmPayment, order: Order) -> None:
     with pytest.raises(InvalidField):
         await RecordFailure(confirm).execute(order.order_id, attempt(AttemptStatus.SUCCESS))
