@@ -76,6 +76,31 @@ class EventBus(EventPublisher, Protocol):
         """Send what is still queued (bounded wait), then disconnect."""
         ...
 
+class Metrics(Protocol):
+    """What the service counts and times, for an operator's dashboards (Prometheus).
+
+    Labels are few and fixed: a failure's reason is the attempt's status, never the bank's
+    message; a gateway call's status is "ok" or the application error's class name.
+    """
+
+    def order_created(self) -> None: ...
+
+    def order_paid(self) -> None: ...
+
+    def payment_failed(self, reason: str) -> None: ...
+
+    def webhook(self, result: str) -> None:
+        """One webhook answered: "applied", "duplicate", "refused" or "ignored"."""
+        ...
+
+    def gateway_call(self, endpoint: str, status: str, seconds: float) -> None: ...
+
+    def store_commit(self, seconds: float) -> None: ...
+
+    def open_streams(self, count: int) -> None: ...
+
+    def outbox_backlog(self, count: int) -> None: ...
+
 
 # --- payment gateway -------------------------------------------------------------------
 
@@ -475,9 +500,14 @@ class LeaderLease(Protocol):
 
 
 class Store(Protocol):
-    """A place orders and credits live: opens units of work, can be wiped for tests."""
+    """A place orders and credits live: opens units of work, can be wiped for tests.
+
+    `description` is for operators (a file path, a URL without its password); `kind` alone
+    ("memory", "json", "sqlite", "postgresql", "mysql") is what anyone may be shown.
+    """
 
     description: str
+    kind: str
 
     def unit_of_work(self) -> UnitOfWork: ...
 

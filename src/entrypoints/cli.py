@@ -34,7 +34,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def serve(host: str | None, port: int | None, workers: int = 1) -> None:
-    from entrypoints.container import build_container, check_plans
+    from entrypoints.container import build_container, check_configuration
     from entrypoints.web.app import create_app
 
     overrides: dict[str, object] = {}
@@ -46,15 +46,18 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     configure_logging(settings.log_format, settings.log_level)
     container = build_container(settings)
     try:
-        check_plans(container)
+        check_configuration(container)
         if workers > 1:
             _check_shareable(settings)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
     print(f"Checkout service on {settings.public_url}  (gateway: {settings.payment_gateway})")
-    source = "generated" if settings.admin_token_generated else "from ADMIN_TOKEN"
-    print(f"Admin token ({source}): {settings.admin_token.get_secret_value()}", flush=True)
+    # A token the operator chose stays theirs: only one made here is shown, once.
+    if settings.admin_token_generated:
+        print(f"Admin token (generated): {settings.admin_token.get_secret_value()}", flush=True)
+    else:
+        print("Admin token: from ADMIN_TOKEN", flush=True)
     if workers == 1:
         uvicorn.run(
             create_app(container),
@@ -102,7 +105,10 @@ def fake_gateway(host: str, port: int) -> None:
     """The `cashfree-simulator` command, with this service's credentials and settings."""
     from cashfree_simulator.cli import serve as serve_simulator
 
-    settings = _settings(payment_gateway="fake", cashfree_environment="SANDBOX")
+    # The simulator alone is a test double by design: it listens where it is told.
+    settings = _settings(
+        payment_gateway="fake", cashfree_environment="SANDBOX", allow_public_fake=True
+    )
     configure_logging(settings.log_format, settings.log_level)
     serve_simulator(
         host,

@@ -35,7 +35,9 @@ from adapters.gateway.cashfree_http import CashfreeHttpGateway
 from adapters.gateway.cashfree_webhook import CashfreeNotifications
 from adapters.gateway.deadline import DeadlineGateway
 from adapters.gateway.fake_gateway import FakeGateway
+from adapters.gateway.measured import MeasuredGateway
 from adapters.ids import SecureIdGenerator
+from adapters.metrics.prometheus import PrometheusMetrics
 from adapters.notify.log import LogNotifier
 from adapters.notify.webhook import StandardWebhookNotifier
 from adapters.plans_file import PlansFileError, load_plans
@@ -70,6 +72,7 @@ from application.use_cases.queries import (
     ListCredits,
     ListFailedPayments,
 )
+from application.use_cases.readiness import CheckReadiness
 from application.use_cases.reconcile import Reconcile
 from application.use_cases.record_failure import RecordFailure
 from application.use_cases.refunds import ApplyRefundState, ListRefunds, RefundOrder
@@ -77,6 +80,7 @@ from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.web.rate_limits import RequestRate, StreamSlots
 
 LEADER_LEASE = "leader"
 """The lease whose holder runs the background loops (the outbox relay, the reconciler)."""
@@ -84,6 +88,13 @@ LEADER_LEASE = "leader"
 
 def _secret(settings: Settings) -> str:
     return settings.cashfree_secret_key.get_secret_value()
+
+
+def _gateway_configured(settings: Settings) -> bool:
+    """The built-in simulator always is; Cashfree needs its credentials and an API URL."""
+    return settings.is_fake or bool(
+        settings.cashfree_app_id and _secret(settings) and settings.gateway_base_url
+    )
 
 
 class _Closeable(Protocol):
@@ -179,6 +190,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.event_bus_url,
         settings.provided.events_channel,
     )
+    metrics = providers.Singleton(PrometheusMetrics)
     store = providers.Singleton(
         store_from_url,
         settings.provided.store_url,
@@ -214,21 +226,27 @@ class Container(containers.DeclarativeContainer):
         DeadlineGateway, gateway_adapter, seconds=settings.provided.cashfree_deadline_seconds
     )
 
-    units_of_work = providers.Singleton(UnitOfWorkFactory, store=store, publisher=event_bus)
+    # What the use cases call: the chosen gateway, each call timed and counted. Tests
+    # override `gateway`; the measurement stays in front of their stand-in.
+    measured_gateway = providers.Singleton(MeasuredGateway, gateway, metrics)
+
+    units_of_work = providers.Singleton(
+        UnitOfWorkFactory, store=store, publisher=event_bus, metrics=metrics
+    )
     reports = store.provided.reports.call()
 
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
     confirm_payment = providers.Singleton(
         ConfirmPayment,
         units=units_of_work,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         commission_rate=settings.provided.referral_commission_rate,
     )
     create_payment = providers.Singleton(
         CreatePayment,
         units=units_of_work,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         ids=ids,
         return_url=settings.provided.return_url,
@@ -255,6 +273,11 @@ class Container(containers.DeclarativeContainer):
         confirm=confirm_payment,
         interval_seconds=settings.provided.watch_interval_seconds,
     )
+    check_readiness = providers.Singleton(
+        CheckReadiness,
+        store=store,
+        gateway_configured=providers.Callable(_gateway_configured, settings),
+    )
     get_payment_status = providers.Singleton(
         GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm
     )
@@ -274,7 +297,7 @@ class Container(containers.DeclarativeContainer):
         Reconcile,
         units=units_of_work,
         reports=reports,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         confirm=confirm_payment,
         apply_refund=providers.Factory(ApplyRefundState, units=units_of_work, clock=clock),
@@ -294,11 +317,15 @@ class Container(containers.DeclarativeContainer):
         lease_seconds=settings.provided.leader_lease_seconds,
     )
     cancel_order = providers.Singleton(
-        CancelOrder, units=units_of_work, gateway=gateway, confirm=confirm_payment
+        CancelOrder, units=units_of_work, gateway=measured_gateway, confirm=confirm_payment
     )
     apply_refund_state = providers.Singleton(ApplyRefundState, units=units_of_work, clock=clock)
     refund_order = providers.Singleton(
-        RefundOrder, units=units_of_work, gateway=gateway, clock=clock, apply=apply_refund_state
+        RefundOrder,
+        units=units_of_work,
+        gateway=measured_gateway,
+        clock=clock,
+        apply=apply_refund_state,
     )
     list_refunds = providers.Singleton(ListRefunds, reports=reports)
     list_notifications = providers.Singleton(ListNotifications, reports=reports)
@@ -312,6 +339,16 @@ class Container(containers.DeclarativeContainer):
         tolerance_seconds=settings.provided.webhook_tolerance_seconds,
     )
     simulator_app = providers.Singleton(create_simulator_app, simulator)
+    create_order_rate = providers.Singleton(
+        RequestRate,
+        settings.provided.rate_limit_create_order,
+        error="Too many orders from this address; try again later",
+    )
+    stream_slots = providers.Singleton(
+        StreamSlots,
+        per_client=settings.provided.rate_limit_streams_per_client,
+        total=settings.provided.max_open_streams,
+    )
 
     store_lifecycle = providers.Resource(_opened, store)
     simulator_lifecycle = providers.Resource(
@@ -377,6 +414,16 @@ async def stop(container: Container) -> None:
 def build_container(settings: Settings) -> Container:
     container = Container(settings=settings)
     return container
+
+
+def check_configuration(container: Container) -> None:
+    """What settings alone cannot check: STORE_URL names a store this service has, and
+    PLANS_FILE is a valid catalogue. Each failure is one ConfigurationError line."""
+    try:
+        container.store()
+    except ValueError as exc:  # the store's messages name STORE_URL, never its password
+        raise ConfigurationError(f"invalid configuration: {exc}") from None
+    check_plans(container)
 
 
 def check_plans(container: Container) -> None:

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 import secrets
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+import limits
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SANDBOX_URL = "https://sandbox.cashfree.com/pg"
@@ -27,11 +36,24 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 EVENTS_SCHEMES = ("memory", *POSTGRES_SCHEMES, "redis", "rediss")
 # LISTEN/NOTIFY channel and Redis channel alike: a plain PostgreSQL identifier.
 EVENTS_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# An operator token guards refunds and every customer's data: in PRODUCTION it must be long
+# enough not to be guessed (the generated one has 32 characters).
+MIN_PRODUCTION_ADMIN_TOKEN = 32
 ACADEMY_ALIASES = {
     "CASHFREE_APP_ID": "CASHFREE_APP_ID (or CF_CLIENT_ID)",
     "CASHFREE_SECRET_KEY": "CASHFREE_SECRET_KEY (or CF_SECRET)",
     "CASHFREE_ENVIRONMENT": "CASHFREE_ENVIRONMENT (or CF_ENV)",
 }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_webhook_secret(value: str) -> bool:
@@ -97,7 +119,25 @@ class Settings(BaseSettings):
     events_url: str = ""
     events_channel: str = "checkout_events"
     leader_lease_seconds: float = Field(3.0, gt=0)
+    metrics_token: SecretStr = SecretStr("")
+    allow_public_fake: bool = False
+    # limits' notation ("30/minute", "5 per second"); empty turns the limit off.
+    rate_limit_create_order: str = "30/minute"
+    rate_limit_streams_per_client: int = Field(10, ge=1)
+    max_open_streams: int = Field(1000, ge=1)
     admin_token_generated: bool = Field(False, exclude=True)
+
+    @field_validator("rate_limit_create_order")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            try:
+                limits.parse(value)
+            except ValueError:
+                raise ValueError(
+                    'must be a rate such as "30/minute" (or empty for no limit)'
+                ) from None
+        return value.strip()
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -116,6 +156,22 @@ class Settings(BaseSettings):
         if not self.admin_token.get_secret_value():
             self.admin_token = SecretStr(secrets.token_urlsafe(24))
             self.admin_token_generated = True
+        if (
+            self.cashfree_environment == "PRODUCTION"
+            and len(self.admin_token.get_secret_value()) < MIN_PRODUCTION_ADMIN_TOKEN
+        ):
+            raise ValueError(
+                f"ADMIN_TOKEN must be at least {MIN_PRODUCTION_ADMIN_TOKEN} characters "
+                "in PRODUCTION"
+            )
+        if self.payment_gateway == "fake" and not (
+            self.allow_public_fake or is_loopback(self.host)
+        ):
+            raise ValueError(
+                f"HOST={self.host} would expose the built-in Cashfree simulator, whose "
+                "control API marks orders paid and whose delivery log shows customers' "
+                "data: bind to 127.0.0.1, or set ALLOW_PUBLIC_FAKE=1"
+            )
         if not self.public_url:
             self.public_url = f"http://{self.host}:{self.port}"
         self.public_url = self.public_url.rstrip("/")

@@ -452,6 +452,7 @@ class JsonJournalStore:
             raise ValueError("compact_after must be at least 1")
         self.path = Path(path)
         self.description = f"json:{self.path}"
+        self.kind = "json"
         self._journal = _Journal(self.path, compact_after)
         self._state = StoreState()
         self._gate = asyncio.Lock()

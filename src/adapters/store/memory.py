@@ -44,6 +44,7 @@ class SoleInstanceLease:
 
 class MemoryStore:
     description = "memory"
+    kind = "memory"
 
     def __init__(self) -> None:
         self._state = StoreState()

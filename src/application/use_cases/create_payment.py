@@ -104,6 +104,8 @@ class CreatePayment:
             customer_id=customer_id,
             purchase=purchase,
         )
+        # every later line of this request names the order, an error's included
+        structlog.contextvars.bind_contextvars(order_id=order.order_id)
         profile = CustomerProfile(
             customer_id, customer.name, customer.email, customer.phone, agent, now
         )

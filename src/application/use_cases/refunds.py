@@ -10,6 +10,7 @@ when the refund first turns SUCCESS.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -58,6 +59,14 @@ def _amount_of(value: object, currency: str) -> Money:
     return Money.of(value, currency)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """The refund after a report was applied, and whether the report changed it."""
+
+    refund: Refund
+    changed: bool
+
+
 class ApplyRefundState:
     """Settle one refund as the gateway reports it; repeating a report changes nothing."""
 
@@ -72,6 +81,16 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None = None,
     ) -> Refund:
+        return (await self.settle(order_id, refund_id, state, gateway_refund_id)).refund
+
+    async def settle(
+        self,
+        order_id: str,
+        refund_id: str,
+        state: RefundState,
+        gateway_refund_id: str | None = None,
+    ) -> Settlement:
+        """As `execute`, and say whether the report changed the refund."""
         return await retry_on_conflict(
             lambda: self._once(order_id, refund_id, state, gateway_refund_id),
             f"refund {refund_id} kept changing while being settled",
@@ -80,20 +99,20 @@ class ApplyRefundState:
 
     async def _once(
         self, order_id: str, refund_id: str, state: RefundState, gateway_refund_id: str | None
-    ) -> Refund:
+    ) -> Settlement:
         now = self._clock.now()
         async with self._units() as uow:
             refund = await uow.refunds.get(refund_id)
             if refund is None or refund.order_id != order_id:
                 raise RefundNotFound(refund_id)
             if not refund.settle(state, now, gateway_refund_id):
-                return refund
+                return Settlement(refund, changed=False)
             if refund.state is RefundState.SUCCESS:
                 await self._apply_policy(uow, refund, now)
             await uow.refunds.save(refund)
             await uow.commit()
         log.info("refund settled", order_id=order_id, refund_id=refund_id, state=refund.state.value)
-        return refund
+        return Settlement(refund, changed=True)
 
     async def _apply_policy(self, uow: PublishingUnitOfWork, refund: Refund, now: datetime) -> None:
         """Reverse credits, cut the period, reverse the referral (on a full refund)."""

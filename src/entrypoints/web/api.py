@@ -19,6 +19,7 @@ from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.errors import HttpError
+from entrypoints.web.rate_limits import client_address
 from entrypoints.web.refunds_api import refund_routes
 from entrypoints.web.views import (
     checked_status_view,
@@ -59,6 +60,7 @@ class PaymentApi:
 
     async def create_order(self, request: Request) -> JSONResponse:
         """A free amount, or a plan (`planId`) whose price the server sets."""
+        await self._container.create_order_rate().hit(client_address(request))
         identity = self._customers.identify(request)
         body = await read_json_object(request)
         command = CreatePaymentCommand(

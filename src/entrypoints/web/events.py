@@ -13,17 +13,20 @@ stream also re-reads the store once per interval, so it never waits on a silent 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import structlog
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from application.errors import OrderNotFound
 from domain.order import Order
 from entrypoints.container import Container
+from entrypoints.web.rate_limits import client_address
 from entrypoints.web.views import payment_status_view
 
 PING_SECONDS = 15
@@ -59,6 +62,20 @@ async def _stream(container: Container, order_id: str) -> AsyncIterator[ServerSe
                     yield _event("status", view)
 
 
+class _HeldStream(EventSourceResponse):
+    """An event stream that gives its slot back when it ends, however it ends."""
+
+    def __init__(self, release: Callable[[], None], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
 class OrderEvents:
     """The event stream endpoint over one app's container."""
 
@@ -69,11 +86,14 @@ class OrderEvents:
         order_id = request.path_params["order_id"]
         if len(order_id) > MAX_ORDER_ID:
             return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
+        structlog.contextvars.bind_contextvars(order_id=order_id)
         try:
             await self._container.get_payment_status().execute(order_id, refresh=False)
         except OrderNotFound:
             return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
-        return EventSourceResponse(
+        release = self._container.stream_slots().acquire(client_address(request))
+        return _HeldStream(
+            release,
             _stream(self._container, order_id),
             ping=PING_SECONDS,
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

@@ -71,6 +71,19 @@ async def test_a_failure_then_a_late_success_still_pays(
     assert await ledger_size(store) == 1
 
 
+async def test_a_report_says_whether_it_changed_anything(
+    confirm: ConfirmPayment, order: Order
+) -> None:
+    failure = attempt(AttemptStatus.FAILED, "1")
+    first = await RecordFailure(confirm).record(order.order_id, failure)
+    again = await RecordFailure(confirm).record(order.order_id, failure)
+    assert (first.changed, again.changed) == (True, False)
+    success = attempt(AttemptStatus.SUCCESS, "2", minutes=5)
+    paid = await confirm.record(order.order_id, [success])
+    assert paid.changed and paid.order.status is OrderStatus.PAID
+    assert not (await confirm.record(order.order_id, [success])).changed
+
+
 async def test_record_failure_refuses_a_success(confirm: ConfirmPayment, order: Order) -> None:
     with pytest.raises(InvalidField):
         await RecordFailure(confirm).execute(order.order_id, attempt(AttemptStatus.SUCCESS))
@@ -104,6 +117,22 @@ async def test_payments_only_confirmation_costs_one_gateway_call(
     gateway.calls.clear()
     await confirm.execute(order.order_id, check_order_status=False)
     assert gateway.calls == ["list_payments"]
+
+
+async def test_status_only_confirmation_costs_one_call_and_sees_expiry(
+    confirm: ConfirmPayment, order: Order, gateway: ScriptedGateway
+) -> None:
+    from dataclasses import replace
+
+    gateway.orders[order.order_id] = replace(
+        gateway.orders[order.order_id], status=GatewayOrderStatus.EXPIRED
+    )
+    gateway.calls.clear()
+    result = await confirm.execute(order.order_id, check_payments=False)
+    assert gateway.calls == ["get_order"]
+    assert result.status is OrderStatus.EXPIRED
+    with pytest.raises(ValueError, match="reads"):
+        await confirm.execute(order.order_id, check_payments=False, check_order_status=False)
 
 
 async def test_unknown_orders_never_reach_the_gateway(

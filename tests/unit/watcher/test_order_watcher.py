@@ -46,7 +46,9 @@ class FakeConfirm:
         self.gate: asyncio.Event | None = None
         self.error: Exception | None = None
 
-    async def execute(self, order_id: str) -> Order:
+    async def execute(
+        self, order_id: str, *, check_order_status: bool = True, check_payments: bool = True
+    ) -> Order:
         self.calls[order_id] = self.calls.get(order_id, 0) + 1
         if self.gate is not None:
             await self.gate.wait()
@@ -239,10 +241,14 @@ async def test_real_sleep_keeps_polling_until_the_watcher_leaves() -> None:
     third_call = asyncio.Event()
 
     class CountingConfirm(FakeConfirm):
-        async def execute(self, order_id: str) -> Order:
+        async def execute(
+            self, order_id: str, *, check_order_status: bool = True, check_payments: bool = True
+        ) -> Order:
             if self.total == 2:
                 third_call.set()
-            return await super().execute(order_id)
+            return await super().execute(
+                order_id, check_order_status=check_order_status, check_payments=check_payments
+            )
 
     confirm = CountingConfirm(active_order())
     watcher = OrderWatcher(confirm=confirm, interval_seconds=0.01)

@@ -99,12 +99,15 @@ class SqlStore:
         self.url = engine_url(url)
         self.dialect = self.url.get_backend_name()
         self.description = self.url.render_as_string(hide_password=True)
+        self.kind = self.dialect
         self.migrate = migrate
         self._schema = schema
         self._engine: AsyncEngine | None = None
         self._group: GroupCommit | None = None
         if self.dialect == "sqlite":
-            self._sync_engine = create_engine(self.url, connect_args={"check_same_thread": False})
+            self._sync_engine = create_engine(
+                self.url, connect_args={"check_same_thread": False}, hide_parameters=True
+            )
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
             self._group = GroupCommit(self._sync_engine)
@@ -113,6 +116,8 @@ class SqlStore:
         options: dict[str, Any] = {
             "pool_size": pool_size,
             "max_overflow": pool_size,
+            # error messages must not quote customers' data (see entrypoints.logs)
+            "hide_parameters": True,
         }
         if self.dialect == "mysql":
             options["isolation_level"] = "READ COMMITTED"
