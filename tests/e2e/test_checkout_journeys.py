@@ -208,3 +208,32 @@ def test_polling_takes_over_when_the_stream_fails(page: Page, app: LiveServer) -
 def _artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_no_second_payment_is_offered_while_the_bank_confirms(
+    page: Page, app: LiveServer
+) -> None:
+    """'Try again' during confirmation would let a customer pay an order that is paid."""
+    forced = httpx.post(f"{app.fake_url}/control/next-outcome", json={"outcome": "PENDING"})
+    assert forced.status_code == 200
+    fill_checkout(page)
+    frame = pay_in_modal(page)
+    actions = page.locator("#payment-actions")
+    expect(actions).to_be_hidden()
+    frame.get_by_role("button", name="Pay by UPI", exact=True).click()
+    expect(page.locator("#payment-status")).to_contain_text("Your bank is confirming")
+    expect(page.locator(FRAME)).to_have_count(0)
+    expect(actions).to_be_hidden()
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    expect(page.get_by_role("button", name="Start a new payment")).to_have_count(0)
+    page.screenshot(path=str(_artifact("confirming_offers_no_retry")), full_page=True)
+
+    order_id = order_id_on(page)
+    status = httpx.get(f"{app.base_url}/api/payment/status/{order_id}").json()
+    pending = status["attempts"][-1]["payment_id"]
+    settled = httpx.post(
+        f"{app.fake_url}/control/orders/{order_id}/attempts",
+        json={"outcome": "SUCCESS", "cf_payment_id": pending},
+    )
+    assert settled.status_code == 200, settled.text
+    expect(page).to_have_url(re.compile(r"/success\?order_id="))

@@ -18,6 +18,7 @@ import { OrderWatch, Settlement, attemptIds, outcomeOf } from "./order-watch.js"
 import { validateCheckout } from "./validation.js";
 
 const SDK_TIMEOUT_MS = 10000;
+const CONFIRMING = "Your bank is confirming the payment. This can take a minute: please do not pay again.";
 const FIELDS = ["amount", "customerName", "customerEmail", "customerPhone"];
 const LABELS = {
   amount: "Amount",
@@ -307,8 +308,10 @@ async function reportModalResult(result) {
         json: { order_id: page.order.orderId },
         headers: customerHeaders(),
       });
-      if (ok && body) {
-        settlement.offer(outcomeOf(body, settlement.known), "modal");
+      if (ok && body && !settlement.offer(outcomeOf(body, settlement.known), "modal")) {
+        if (!settlement.settled) {
+          setStatus(spinnerText(CONFIRMING));
+        }
       }
     } catch {
       // the stream or the polling fallback still reports the outcome
