@@ -15,7 +15,7 @@ import {
   spinnerText,
 } from "./common.js";
 import { OrderWatch, Settlement, attemptIds, outcomeOf } from "./order-watch.js";
-import { validateCheckout } from "./validation.js";
+import { readAmount, validateCheckout } from "./validation.js";
 
 const SDK_TIMEOUT_MS = 10000;
 const CONFIRMING = "Your bank is confirming the payment. This can take a minute: please do not pay again.";
@@ -192,15 +192,15 @@ function payLabel() {
   if (plan) {
     return `Pay ${formatInr(plan.price)}`;
   }
-  const amount = $("amount").value.trim();
-  return /^\d+(\.\d{1,2})?$/.test(amount) ? `Pay ${formatInr(amount)}` : "Pay";
+  const { amount } = readAmount($("amount").value);
+  return amount ? `Pay ${formatInr(amount)}` : "Pay";
 }
 
 async function onSubmit(event) {
   event.preventDefault();
-  const values = formValues();
   const plan = selectedPlan();
-  const errors = validateCheckout(plan ? { ...values, amount: "1" } : values);
+  const entered = formValues();
+  const { errors, values } = validateCheckout(plan ? { ...entered, amount: "1" } : entered);
   showFieldErrors(errors);
   if (errors.length) {
     return;
@@ -213,12 +213,12 @@ async function onSubmit(event) {
   let response;
   try {
     const customer = {
-      customerName: values.customerName.trim(),
-      customerEmail: values.customerEmail.trim(),
-      customerPhone: values.customerPhone.trim(),
+      customerName: values.customerName,
+      customerEmail: values.customerEmail,
+      customerPhone: values.customerPhone,
     };
     response = await requestJson("/api/payment/create-order", {
-      json: plan ? { planId: plan.id, ...customer } : { amount: values.amount.trim(), ...customer },
+      json: plan ? { planId: plan.id, ...customer } : { amount: values.amount, ...customer },
       headers: customerHeaders(),
     });
   } catch {
@@ -229,7 +229,9 @@ async function onSubmit(event) {
   setBusy(false);
   const body = response.body || {};
   if (!response.ok || !body.success) {
-    showFieldErrors(serverFieldErrors(body), body.error || "The order could not be created.");
+    const fieldErrors = serverFieldErrors(body);
+    const known = fieldErrors.some((error) => FIELDS.includes(error.field));
+    showFieldErrors(fieldErrors, known ? "" : body.error || "The order could not be created. Please try again.");
     return;
   }
   page.order = { orderId: body.order_id, sessionId: body.payment_session_id, amount: body.amount };
