@@ -90,13 +90,17 @@ def checkout_routes(simulator: CashfreeSimulator) -> list[BaseRoute]:
 
 
 def return_url_for(return_url: str, order_id: str) -> str:
-    """Cashfree's redirect target: `{order_id}` replaced, else `order_id` added to the query."""
+    """Cashfree's redirect target: `{order_id}` replaced, else `order_id` added to the query
+    unless the merchant already put it there (a return URL filled in before it was sent)."""
     quoted = quote(order_id, safe="")
     for placeholder in _ORDER_ID_PLACEHOLDERS:
         if placeholder in return_url:
             return return_url.replace(placeholder, quoted)
     parts = urlsplit(return_url)
-    query = [*parse_qsl(parts.query, keep_blank_values=True), ("order_id", order_id)]
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(name == "order_id" for name, _ in query):
+        return return_url
+    query.append(("order_id", order_id))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

@@ -224,6 +224,8 @@ async def test_mounted_under_a_prefix_the_page_links_stay_inside_it(
         ("https://shop.in/r/%7Border_id%7D", "https://shop.in/r/o_1"),
         ("https://shop.in/return", "https://shop.in/return?order_id=o_1"),
         ("https://shop.in/return?lang=hi", "https://shop.in/return?lang=hi&order_id=o_1"),
+        ("https://shop.in/return?order_id=o_1", "https://shop.in/return?order_id=o_1"),
+        ("https://shop.in/r?lang=hi&order_id=o_1", "https://shop.in/r?lang=hi&order_id=o_1"),
     ],
 )
 def test_return_url_gets_the_order_id_as_cashfree_does(return_url: str, expected: str) -> None:
