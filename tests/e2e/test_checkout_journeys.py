@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.sync_api import FrameLocator, Page, Route, expect
@@ -119,9 +120,14 @@ def test_redirect_flow_returns_verified(page: Page, app: LiveServer) -> None:
     assert [c["amount"] for c in credits_for(app, order_id)] == [1250.0]
 
 
-def test_redirect_failure_lands_on_failure_page_and_can_retry(
+def test_redirect_failure_retries_in_one_click_with_the_reason_on_screen(
     page: Page, app: LiveServer
 ) -> None:
+    returns: list[str] = []
+    page.on(
+        "request",
+        lambda request: returns.append(request.url) if "/return?" in request.url else None,
+    )
     fill_checkout(page)
     page.get_by_label("On Cashfree's payment page, then come back").check()
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
@@ -129,9 +135,19 @@ def test_redirect_failure_lands_on_failure_page_and_can_retry(
     page.get_by_role("button", name="Fail the payment").click()
     expect(page).to_have_url(re.compile(r"/failure\?order_id="))
     expect(page.locator("#outcome")).to_contain_text("Incorrect UPI PIN entered")
+    order_id = page.url.rsplit("=", 1)[1]
+    assert len(returns) == 1
+    assert parse_qs(urlsplit(returns[0]).query) == {"order_id": [order_id]}
+
     page.get_by_role("link", name="Try again").click()
-    expect(page.locator("#payment-panel")).to_be_visible()
-    expect(page.locator("body[data-watch='stream']")).to_be_attached()
+    frame = page.frame_locator(FRAME)
+    expect(frame.get_by_role("button", name="Pay by UPI", exact=True)).to_be_visible()
+    expect(page.locator("#payment-result")).to_contain_text("Incorrect UPI PIN entered")
+    expect(page.locator("#payment-actions")).to_be_hidden()
+    page.screenshot(path=str(_artifact("redirect_retry_keeps_the_reason")), full_page=True)
+    frame.get_by_role("button", name="Pay by UPI", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/success\?order_id={order_id}$"))
+    assert len(credits_for(app, order_id)) == 1
 
 
 def test_sdk_load_failure_offers_retry(page: Page, app: LiveServer) -> None:
@@ -195,9 +211,7 @@ def _artifact(name: str) -> Path:
     return ARTIFACTS / f"{name}.png"
 
 
-def test_no_second_payment_is_offered_while_the_bank_confirms(
-    page: Page, app: LiveServer
-) -> None:
+def test_no_second_payment_is_offered_while_the_bank_confirms(page: Page, app: LiveServer) -> None:
     """'Try again' during confirmation would let a customer pay an order that is paid."""
     forced = httpx.post(f"{app.fake_url}/control/next-outcome", json={"outcome": "PENDING"})
     assert forced.status_code == 200

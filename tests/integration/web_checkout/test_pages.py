@@ -113,3 +113,11 @@ async def test_cashfree_mode_loads_cashfree_js_v3(environment: str) -> None:
         "sdkUrl": CASHFREE_SDK_URL,
     }
     assert SECRET not in response.text and "admin-token-not-shown" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/success", "/failure", "/return"])
+def test_outcome_pages_claim_no_outcome_before_they_know_it(server: LiveServer, path: str) -> None:
+    """The title is what a tab, a history entry and a screen reader show first."""
+    html = httpx.get(server.base_url + path).text
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "successful" not in title.lower() and "failed" not in title.lower(), title

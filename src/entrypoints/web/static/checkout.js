@@ -14,9 +14,17 @@ import {
   showNotice,
   spinnerText,
 } from "./common.js";
-import { OrderWatch, Settlement, attemptIds, outcomeOf } from "./order-watch.js";
+import {
+  OrderWatch,
+  Settlement,
+  attemptIds,
+  isFinalStatus,
+  latestAttempt,
+  outcomeOf,
+} from "./order-watch.js";
 import { readAmount, validateCheckout } from "./validation.js";
 
+const SITE = "Cashfree Checkout";
 const SDK_TIMEOUT_MS = 10000;
 const CONFIRMING = "Your bank is confirming the payment. This can take a minute: please do not pay again.";
 const FIELDS = ["amount", "customerName", "customerEmail", "customerPhone"];
@@ -29,7 +37,15 @@ const LABELS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const page = { config: null, cashfree: null, order: null, watch: null, lastView: null, plans: [] };
+const page = {
+  config: null,
+  cashfree: null,
+  order: null,
+  watch: null,
+  lastView: null,
+  lastOutcome: null,
+  plans: [],
+};
 const settlement = new Settlement(showOutcome);
 
 function loadScript(src, timeoutMs) {
@@ -243,14 +259,45 @@ function setStatus(...content) {
   $("payment-status").replaceChildren(...content);
 }
 
+function setTitle(text) {
+  document.title = `${text} · ${SITE}`;
+}
+
+/** The panel of one order; a previous attempt's reason stays on screen while paying again. */
 function showPanel() {
   $("checkout-form").hidden = true;
   hide($("form-errors"));
   $("payment-panel").hidden = false;
   $("payment-order").textContent = page.order.orderId;
   $("payment-amount").textContent = formatInr(page.order.amount);
-  hide($("payment-result"));
-  $("payment-actions").hidden = true;
+  showActions(false);
+  const result = $("payment-result");
+  if (!page.lastOutcome) {
+    hide(result);
+    return;
+  }
+  showNotice(
+    result,
+    "warn",
+    element("strong", { text: "Your last attempt did not go through" }),
+    paragraph(reasonOf(page.lastOutcome)),
+  );
+  result.dataset.outcome = "previous";
+}
+
+/** Try again and Start a new payment: only once an attempt has ended, never while paying. */
+function showActions(visible) {
+  $("payment-actions").hidden = !visible;
+}
+
+/** What the customer reads about an attempt that did not pay: their words, not the gateway's. */
+function reasonOf(outcome) {
+  if (outcome.kind === "dropped") {
+    return "You closed the payment window before paying.";
+  }
+  return outcome.message
+    ? `The payment did not go through. Reason given: ${outcome.message}`
+    : "The payment did not go through.";
 }
 
 function watchOrder() {
@@ -285,6 +332,7 @@ async function startPayment(known, flow) {
     return;
   }
   settlement.arm(known);
+  setTitle("Complete your payment");
   setStatus(spinnerText("Complete the payment in the Cashfree window…"));
   watchOrder();
   let result;
@@ -334,20 +382,22 @@ function showOutcome(outcome) {
     window.location.assign(`/${outcome.kind === "success" ? "success" : "failure"}?order_id=${orderId}`);
     return;
   }
-  const dropped = outcome.kind === "dropped";
+  const heading = outcome.kind === "dropped" ? "Payment not completed" : "Payment failed";
+  page.lastOutcome = outcome;
   const result = $("payment-result");
   showNotice(
     result,
     "bad",
-    element("strong", { text: dropped ? "Payment not completed" : "Payment failed" }),
-    paragraph(outcome.message || (dropped ? "The payment window was closed." : "The payment was declined.")),
-    paragraph("Your order is still open: you can try again."),
+    element("strong", { text: heading }),
+    paragraph(reasonOf(outcome)),
+    paragraph("No money was taken from your account. Your order is still open: you can try again."),
   );
+  setTitle(heading);
   result.dataset.outcome = outcome.kind;
   result.dataset.source = outcome.source;
   result.dataset.shownAt = String(Date.now());
   setStatus();
-  $("payment-actions").hidden = false;
+  showActions(true);
   result.focus();
 }
 
@@ -369,12 +419,23 @@ async function retry() {
   await startPayment([...known], selectedFlow());
 }
 
+/** The latest attempt of a status view as an outcome, if it ended without paying. */
+function previousOutcome(view) {
+  const latest = latestAttempt(view);
+  if (!latest || !["FAILED", "USER_DROPPED", "CANCELLED", "VOID"].includes(latest.status)) {
+    return null;
+  }
+  return { kind: latest.status === "USER_DROPPED" ? "dropped" : "failed", message: latest.message || "" };
+}
+
 function newOrder() {
   if (page.watch) {
     page.watch.close();
   }
   page.order = null;
   page.lastView = null;
+  page.lastOutcome = null;
+  setTitle("Checkout");
   $("payment-panel").hidden = true;
   $("checkout-form").hidden = false;
   if (queryParam("order_id")) {
@@ -383,8 +444,11 @@ function newOrder() {
   $("amount").focus();
 }
 
-/** `/checkout?order_id=…` reopens an unpaid order this tab created, e.g. from /failure. */
-async function resume(orderId) {
+/**
+ * `/checkout?order_id=…` reopens an unpaid order this tab created, e.g. from /failure;
+ * with `&retry=1` it goes straight back to paying, the last attempt's reason on screen.
+ */
+async function resume(orderId, payNow, sdkReady) {
   const saved = sessions.lookup(orderId);
   let view = null;
   try {
@@ -397,18 +461,33 @@ async function resume(orderId) {
     showNotice($("form-errors"), "warn", "That order cannot be resumed here. Please start a new payment.");
     return;
   }
+  if (isFinalStatus(view.status)) {
+    const target = view.status === "SUCCESS" ? "success" : "failure";
+    window.location.replace(`/${target}?order_id=${encodeURIComponent(orderId)}`);
+    return;
+  }
   const known = attemptIds(view);
   page.order = { orderId, sessionId: saved.paymentSessionId, amount: view.amount || saved.amount };
   page.lastView = view;
-  if (view.status === "SUCCESS") {
-    window.location.assign(`/success?order_id=${encodeURIComponent(orderId)}`);
-    return;
+  page.lastOutcome = previousOutcome(view);
+  const latest = latestAttempt(view);
+  const confirming = Boolean(latest && latest.status === "PENDING");
+  if (payNow && !confirming) {
+    await sdkReady;
+    if (page.cashfree) {
+      await startPayment(known, "modal");
+      return;
+    }
   }
   showPanel();
   settlement.arm(known);
   watchOrder();
+  if (confirming) {
+    setStatus(spinnerText(CONFIRMING));
+    return;
+  }
   setStatus(paragraph("This order is not paid yet."));
-  $("payment-actions").hidden = false;
+  showActions(true);
 }
 
 function init() {
@@ -419,10 +498,10 @@ function init() {
   $("retry-button").addEventListener("click", retry);
   $("new-order-button").addEventListener("click", newOrder);
   loadPlans();
-  loadSdk();
+  const sdkReady = loadSdk();
   const orderId = queryParam("order_id");
   if (orderId) {
-    resume(orderId);
+    resume(orderId, queryParam("retry") === "1", sdkReady);
   }
 }
 

@@ -61,7 +61,13 @@ async function verify() {
     return;
   }
   if (response.status === 404 || !response.body) {
-    showNotice(status, "warn", "We could not find that order.");
+    document.title = "Order not found · Cashfree Checkout";
+    $("return-heading").textContent = "Order not found";
+    showNotice(status, "warn", "We could not find that order. Check the link, or start a new payment.");
+    $("return-actions").replaceChildren(
+      element("a", { href: "/checkout", class: "button" }, "Start a new payment"),
+      element("a", { href: "/", class: "button secondary" }, "Home"),
+    );
     return;
   }
   if (decided(response.body)) {
