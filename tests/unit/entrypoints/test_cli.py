@@ -56,3 +56,16 @@ def test_jwt_mode_without_a_secret_stops_serve(
     assert capsys.readouterr().err.strip() == (
         "invalid configuration: JWT_SECRET is required when AUTH_MODE=jwt"
     )
+
+
+def test_fake_gateway_help_says_what_it_runs_and_its_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["fake-gateway", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Run the Cashfree simulator on its own" in text
+    assert "--host HOST interface to bind (default: 127.0.0.1)" in text
+    assert "--port PORT port to listen on (default: 8090)" in text
+    assert "CASHFREE_APP_ID" in text and "FAKE_WEBHOOK_TIME_SCALE" in text
