@@ -153,4 +153,5 @@ def statistics_view(stats: Statistics) -> dict[str, Any]:
         "refundedAmount": number(stats.refunded_amount),
         "refundCount": stats.refund_count,
         "netRevenue": number(stats.net_revenue),
+        "totalDropOuts": stats.total_drop_outs,
     }
