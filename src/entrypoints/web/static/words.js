@@ -51,7 +51,7 @@ const ORDER_STATUSES = {
 
 const REFUND_STATES = {
   PENDING: "Pending",
-  SUCCESS: "Refunded",
+  SUCCESS: "Done",
   FAILED: "Failed",
   CANCELLED: "Cancelled",
 };
