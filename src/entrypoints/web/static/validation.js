@@ -22,7 +22,7 @@ export const MESSAGES = {
   amountFormat: "Use digits only, for example 1,000 or 499.50.",
   amountDecimals: "Use at most 2 digits after the decimal point, for example 499.50.",
   amountRange: "Enter a sum from ₹1.00 to ₹5,00,000.00.",
-  name: `Enter your first and last name, ${NAME_MIN} to ${NAME_MAX} characters.`,
+  name: `Enter your name as your bank knows it, ${NAME_MIN} to ${NAME_MAX} characters.`,
   email: "Enter an address like name@example.com.",
   phone: "Enter 10 digits starting with 6, 7, 8 or 9, for example 98765 43210.",
 };
