@@ -236,3 +236,23 @@ def test_no_second_payment_is_offered_while_the_bank_confirms(page: Page, app: L
     )
     assert settled.status_code == 200, settled.text
     expect(page).to_have_url(re.compile(r"/success\?order_id="))
+
+
+def test_an_outcome_told_while_the_window_is_open_is_focused_once_it_closes(
+    page: Page, app: LiveServer
+) -> None:
+    """The page behind the payment window is inert: it takes focus after the window closes."""
+    fill_checkout(page)
+    pay_in_modal(page)
+    order_id = order_id_on(page)
+    response = httpx.post(
+        f"{app.fake_url}/control/orders/{order_id}/attempts",
+        json={"outcome": "FAILED", "message": "Transaction timed out at the bank"},
+    )
+    assert response.status_code == 200
+    result = page.locator("#payment-result")
+    expect(result).to_have_attribute("data-source", "server")
+    page.get_by_role("button", name="Close checkout").click()
+    expect(page.locator(FRAME)).to_have_count(0)
+    expect(result).to_be_focused()
+    expect(result).to_contain_text("Transaction timed out at the bank")

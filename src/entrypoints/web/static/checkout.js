@@ -345,6 +345,12 @@ async function startPayment(known, flow) {
     result = { error: { message: String(error && error.message ? error.message : error) } };
   }
   await reportModalResult(result);
+  // The server may have told the outcome while the window was open and the page behind it
+  // could not take focus: the outcome gets it now.
+  const shown = $("payment-result");
+  if (settlement.settled && !$("payment-actions").hidden && document.activeElement !== shown) {
+    shown.focus();
+  }
 }
 
 /** The modal's own callback counts too; a claimed success is verified by the server. */
