@@ -221,6 +221,7 @@ def test_no_second_payment_is_offered_while_the_bank_confirms(page: Page, app: L
     expect(actions).to_be_hidden()
     frame.get_by_role("button", name="Pay by UPI", exact=True).click()
     expect(page.locator("#payment-status")).to_contain_text("Your bank is confirming")
+    expect(page).to_have_title("Confirming your payment · Cashfree Checkout")
     expect(page.locator(FRAME)).to_have_count(0)
     expect(actions).to_be_hidden()
     expect(page.get_by_role("button", name="Try again")).to_have_count(0)

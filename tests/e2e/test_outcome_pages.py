@@ -164,6 +164,9 @@ def test_an_unknown_order_on_return_offers_a_way_back(page: Page, app: LiveServe
     expect(page).to_have_title("Order not found · Cashfree Checkout")
     page.get_by_role("link", name="Start a new payment").click()
     expect(page).to_have_url(re.compile(r"/checkout$"))
+    page.goto("/return")
+    expect(page).to_have_title("No payment to confirm · Cashfree Checkout")
+    expect(page.get_by_role("link", name="Go to checkout")).to_be_visible()
 
 
 def test_the_checkout_title_follows_the_outcome(page: Page, app: LiveServer) -> None:

@@ -366,6 +366,7 @@ async function reportModalResult(result) {
       });
       if (ok && body && !settlement.offer(outcomeOf(body, settlement.known), "modal")) {
         if (!settlement.settled) {
+          setTitle("Confirming your payment");
           setStatus(spinnerText(CONFIRMING));
         }
       }
@@ -489,6 +490,7 @@ async function resume(orderId, payNow, sdkReady) {
   settlement.arm(known);
   watchOrder();
   if (confirming) {
+    setTitle("Confirming your payment");
     setStatus(spinnerText(CONFIRMING));
     return;
   }

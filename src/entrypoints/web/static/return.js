@@ -40,6 +40,8 @@ async function verify() {
     watch.close();
   }
   if (!orderId) {
+    document.title = "No payment to confirm · Cashfree Checkout";
+    $("return-heading").textContent = "No payment to confirm";
     showNotice(status, "warn", "No order was given.");
     $("return-actions").replaceChildren(element("a", { href: "/checkout", class: "button" }, "Go to checkout"));
     return;
