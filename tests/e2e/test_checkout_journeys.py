@@ -144,6 +144,7 @@ def test_redirect_failure_retries_in_one_click_with_the_reason_on_screen(
     expect(frame.get_by_role("button", name="Pay by UPI", exact=True)).to_be_visible()
     expect(page.locator("#payment-result")).to_contain_text("Incorrect UPI PIN entered")
     expect(page.locator("#payment-actions")).to_be_hidden()
+    expect(page).to_have_url(re.compile(rf"/checkout\?order_id={order_id}$"))
     page.screenshot(path=str(_artifact("redirect_retry_keeps_the_reason")), full_page=True)
     frame.get_by_role("button", name="Pay by UPI", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/success\?order_id={order_id}$"))

@@ -479,6 +479,10 @@ async function resume(orderId, payNow, sdkReady) {
   page.lastOutcome = previousOutcome(view);
   const latest = latestAttempt(view);
   const confirming = Boolean(latest && latest.status === "PENDING");
+  if (payNow) {
+    // A reload must not open the payment window again by itself.
+    window.history.replaceState(null, "", `/checkout?order_id=${encodeURIComponent(orderId)}`);
+  }
   if (payNow && !confirming) {
     await sdkReady;
     if (page.cashfree) {
