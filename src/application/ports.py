@@ -232,6 +232,8 @@ class OrderStatistics:
     failed_attempts: int = 0
     failed_amount: Decimal = Decimal("0.00")
     paid_after_close: int = 0
+    # Of the failed attempts, those the customer abandoned (USER_DROPPED): not declines.
+    dropped_attempts: int = 0
 
 
 @dataclass(frozen=True)

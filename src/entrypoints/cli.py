@@ -101,6 +101,16 @@ def _check_shareable(settings: Settings) -> None:
         )
 
 
+FAKE_GATEWAY_DESCRIPTION = (
+    "Run the Cashfree simulator on its own: Cashfree's /pg API, the hosted checkout, "
+    "cashfree.js, signed webhooks and the /control scenario API, on one port, for other "
+    "shops' tests or for `checkout serve --workers N` (set CASHFREE_BASE_URL to its address "
+    "and PAYMENT_GATEWAY=cashfree). Credentials: CASHFREE_APP_ID and CASHFREE_SECRET_KEY, "
+    "generated and printed when unset; FAKE_WEBHOOK_TIME_SCALE divides the webhook retry "
+    "schedule. Open its address in a browser for links to the docs."
+)
+
+
 def fake_gateway(host: str, port: int) -> None:
     """The `cashfree-simulator` command, with this service's credentials and settings."""
     from cashfree_simulator.cli import serve as serve_simulator
@@ -281,9 +291,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve_cmd.add_argument("--host", help="interface to bind (HOST, default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, help="port (PORT, default 8000)")
     serve_cmd.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    fake_cmd = commands.add_parser("fake-gateway", help="run the Cashfree simulator alone")
-    fake_cmd.add_argument("--host", default="127.0.0.1")
-    fake_cmd.add_argument("--port", type=int, default=8090)
+    fake_cmd = commands.add_parser(
+        "fake-gateway",
+        help="run the Cashfree simulator alone",
+        description=FAKE_GATEWAY_DESCRIPTION,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    fake_cmd.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    fake_cmd.add_argument("--port", type=int, default=8090, help="port to listen on")
     commands.add_parser(
         "reconcile", help="check every open order with the gateway once; print what changed"
     )

@@ -133,6 +133,8 @@ class Statistics:
     refunded_amount: Decimal = Decimal("0.00")
     refund_count: int = 0
     net_revenue: Decimal = Decimal("0.00")
+    # Of `total_failures`, the attempts the customer abandoned rather than had declined.
+    total_drop_outs: int = 0
 
 
 class GetStatistics:
@@ -165,4 +167,5 @@ class GetStatistics:
             refunded_amount=Money.quantize(refunded.amount),
             refund_count=refunded.count,
             net_revenue=Money.quantize(totals.amount - refunded.amount),
+            total_drop_outs=orders.dropped_attempts,
         )

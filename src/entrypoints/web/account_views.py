@@ -16,10 +16,10 @@ from application.use_cases.notifications import InboxNotification
 from domain.accounts import CustomerProfile
 from domain.ledger import LedgerAdjustment, StatementLine
 from domain.order import Order
-from domain.plans import Plan, Purchase
+from domain.plans import Plan
 from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription, SubscriptionPeriod
-from entrypoints.web.views import attempt_view, number
+from entrypoints.web.views import attempt_view, number, purchase_view
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -36,15 +36,6 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "credits": plan.credits,
         "period": plan.period.value if plan.period is not None else None,
         "kind": plan.subscription_kind,
-    }
-
-
-def purchase_view(purchase: Purchase) -> dict[str, Any]:
-    return {
-        "planId": purchase.plan_id,
-        "credits": purchase.credits,
-        "period": purchase.period.value if purchase.period is not None else None,
-        "kind": purchase.kind,
     }
 
 

@@ -16,6 +16,7 @@ from application.use_cases.queries import CheckedStatus, CreditsReport, GatewayC
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
+from domain.plans import Purchase
 
 # Domain field -> the API's field, for validation errors; other names are the same in both.
 API_FIELDS = {
@@ -49,8 +50,17 @@ def attempt_view(attempt: PaymentAttempt) -> dict[str, Any]:
     }
 
 
+def purchase_view(purchase: Purchase) -> dict[str, Any]:
+    return {
+        "planId": purchase.plan_id,
+        "credits": purchase.credits,
+        "period": purchase.period.value if purchase.period is not None else None,
+        "kind": purchase.kind,
+    }
+
+
 def payment_status_view(order: Order) -> dict[str, Any]:
-    """What the customer's page sees: no name, e-mail or phone."""
+    """What the customer's page sees (its receipt too): no name, e-mail or phone."""
     view: dict[str, Any] = {
         "success": True,
         "status": order.payment_status,
@@ -59,6 +69,7 @@ def payment_status_view(order: Order) -> dict[str, Any]:
         "amount": number(order.amount),
         "currency": order.amount.currency,
         "attempts": [attempt_view(a) for a in order.attempts],
+        "purchase": purchase_view(order.purchase),
     }
     paying = order.paying_attempt
     if paying is not None:
@@ -151,4 +162,5 @@ def statistics_view(stats: Statistics) -> dict[str, Any]:
         "refundedAmount": number(stats.refunded_amount),
         "refundCount": stats.refund_count,
         "netRevenue": number(stats.net_revenue),
+        "totalDropOuts": stats.total_drop_outs,
     }

@@ -116,3 +116,19 @@ async def test_cashfree_mode_loads_cashfree_js_v3(environment: str) -> None:
         "sdkUrl": CASHFREE_SDK_URL,
     }
     assert SECRET not in response.text and ADMIN_TOKEN_NOT_SHOWN not in response.text
+
+
+@pytest.mark.parametrize("path", ["/success", "/failure", "/return"])
+def test_outcome_pages_claim_no_outcome_before_they_know_it(server: LiveServer, path: str) -> None:
+    """The title is what a tab, a history entry and a screen reader show first."""
+    html = httpx.get(server.base_url + path).text
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "successful" not in title.lower() and "failed" not in title.lower(), title
+
+
+def test_the_favicon_is_an_icon(server: LiveServer) -> None:
+    response = httpx.get(server.base_url + "/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00", "an ICO file header"
+    assert b"\x89PNG" in response.content

@@ -38,14 +38,19 @@ async def test_statistics_credits_and_failures(
         paid_b.order_id, [attempt(AttemptStatus.SUCCESS, "2", amount="250.50", minutes=2)]
     )
     await confirm.apply(failing.order_id, [attempt(AttemptStatus.FAILED, "3", amount="75.00")])
+    await confirm.apply(
+        failing.order_id,
+        [attempt(AttemptStatus.USER_DROPPED, "4", amount="75.00", minutes=3)],
+    )
 
     stats = await GetStatistics(store.reports()).execute()
     assert stats.total_payments == 2
     assert stats.total_credits == 2
     assert stats.total_amount == Decimal("350.50")
     assert stats.average_amount == Decimal("175.25")
-    assert stats.total_failures == 2
-    assert stats.failed_amount == Decimal("325.50")
+    assert stats.total_failures == 3
+    assert stats.total_drop_outs == 1
+    assert stats.failed_amount == Decimal("400.50")
     assert stats.success_rate == Decimal("66.67")
     assert stats.total_orders == 4
 
@@ -54,6 +59,7 @@ async def test_statistics_credits_and_failures(
     assert report.totals.credits == 2
     failed = await ListFailedPayments(store.reports()).execute()
     assert {f.order_id for f in failed} == {paid_b.order_id, failing.order_id}
+    assert [f.attempt.status for f in failed].count(AttemptStatus.USER_DROPPED) == 1
 
 
 async def test_status_refreshes_an_open_order_from_the_gateway(

@@ -152,3 +152,16 @@ def test_the_built_in_simulator_may_listen_on_loopback(
     monkeypatch.delenv("ALLOW_PUBLIC_FAKE", raising=False)
     cli.main(["serve", "--host", host])
     assert started
+
+
+def test_fake_gateway_help_says_what_it_runs_and_its_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["fake-gateway", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Run the Cashfree simulator on its own" in text
+    assert "--host HOST interface to bind (default: 127.0.0.1)" in text
+    assert "--port PORT port to listen on (default: 8090)" in text
+    assert "CASHFREE_APP_ID" in text and "FAKE_WEBHOOK_TIME_SCALE" in text
