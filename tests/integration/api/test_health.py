@@ -16,7 +16,7 @@ async def test_health_names_the_store_kind_never_its_url(any_store_service: Serv
     response = await any_store_service.client.get("/health")
     body = response.json()
     assert response.status_code == 200
-    assert set(body) == {"status", "environment", "store", "gateway", "uptime"}
+    assert set(body) == {"status", "environment", "store", "gateway", "uptime", "leader"}
     assert body["store"] in KINDS
     store = any_store_service.container.store()
     if store.description != store.kind:

@@ -108,7 +108,9 @@ async def test_gateway_failures_are_counted_by_error(service: Service) -> None:
         )
         == 1
     )
-    assert value(text, "checkout_payments_failed_total", reason="CREATION_FAILED") == 1
+    # a 5xx may have lost the answer of an order the gateway made: it stays CREATED for the
+    # reconciler, so no creation failure is counted
+    assert value(text, "checkout_payments_failed_total", reason="CREATION_FAILED") == 0
 
 
 async def test_the_outbox_backlog_is_read_at_scrape_time() -> None:
