@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from domain.errors import DomainError, InvalidField
 from domain.events import Event
-from domain.money import Money
+from domain.money import AMOUNT_DIGITS_MESSAGE, Money, is_plain_decimal
 from domain.plans import prorate_credits, refund_fraction
 
 MIN_REASON = 3
@@ -122,6 +122,8 @@ def parse_refund_amount(value: object, remaining: Money) -> Money:
         raise InvalidField("amount", "amount is required and must be a decimal number")
     if not isinstance(value, (Decimal, int, str)):
         raise InvalidField("amount", "amount must be a number")
+    if isinstance(value, str) and not is_plain_decimal(value):
+        raise InvalidField("amount", AMOUNT_DIGITS_MESSAGE)
     money = Money.of(value, remaining.currency)
     if money.amount <= 0:
         raise InvalidField("amount", "amount must be more than zero")
