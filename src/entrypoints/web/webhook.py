@@ -3,9 +3,9 @@
 Verification and parsing sit behind the `PaymentNotifications` port (Cashfree's signature
 over the raw bytes, in every environment): a bad or missing signature is a 401 and nothing
 is written; an unreadable signed body is a 400. A payment notification is evidence
-ConfirmPayment applies, a refund notification ApplyRefundState; other types, and orders or
-refunds this service does not know, are logged and acknowledged so the gateway stops
-retrying.
+ConfirmPayment applies, a refund notification ApplyRefundState; other types, orders or
+refunds this service does not know, and signed values no store can hold (a retry would
+carry them again) are logged and acknowledged so the gateway stops retrying.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from application.errors import (
     NotificationUnauthentic,
     NotificationUnreadable,
+    NotificationUnstorable,
     OrderNotFound,
     RefundNotFound,
 )
@@ -55,6 +56,9 @@ class WebhookReceiver:
         except NotificationUnreadable as exc:
             log.warning("webhook refused: unreadable body", reason=str(exc))
             return error_response(400, "Invalid webhook payload")
+        except NotificationUnstorable as exc:
+            log.error("webhook acknowledged but not applied: unstorable value", reason=str(exc))
+            return _answer(IGNORED)
         if notification is None:
             log.info("webhook ignored: type not handled")
             return _answer(IGNORED)
