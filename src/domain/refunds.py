@@ -111,8 +111,10 @@ def check_reason(reason: object) -> str:
     if not isinstance(reason, str):
         raise InvalidField("reason", "reason is required")
     text = reason.strip()
-    if not MIN_REASON <= len(text) <= MAX_REASON:
-        raise InvalidField("reason", f"reason must be {MIN_REASON} to {MAX_REASON} characters")
+    if not MIN_REASON <= len(text) <= MAX_REASON or not text.isprintable():
+        raise InvalidField(
+            "reason", f"reason must be {MIN_REASON} to {MAX_REASON} printable characters"
+        )
     return text
 
 

@@ -21,11 +21,11 @@ from starlette.routing import BaseRoute, Route
 from application.errors import OrderNotFound
 from domain.order import Order
 from entrypoints.container import Container
+from entrypoints.web.params import MAX_ORDER_ID, is_printable_id
 from entrypoints.web.views import payment_status_view
 
 PING_SECONDS = 15
 RETRY_MILLISECONDS = 2000
-MAX_ORDER_ID = 64
 
 
 def _event(name: str, view: dict[str, Any]) -> ServerSentEvent:
@@ -65,7 +65,7 @@ class OrderEvents:
 
     async def stream(self, request: Request) -> Response:
         order_id = request.path_params["order_id"]
-        if len(order_id) > MAX_ORDER_ID:
+        if not is_printable_id(order_id, 1, MAX_ORDER_ID):
             return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
         try:
             await self._container.get_payment_status().execute(order_id, refresh=False)
