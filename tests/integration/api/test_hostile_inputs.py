@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cashfree_simulator.wire import sign
 
 from .accounts_harness import JWT_SECRET, bearer, plans_file, token
