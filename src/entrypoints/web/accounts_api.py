@@ -8,8 +8,6 @@ an agent's referrals and the active subscriptions.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -37,6 +35,7 @@ from entrypoints.web.params import (
     paging,
     path_id,
 )
+from entrypoints.web.schemas import AdjustmentRequest, MarkReadRequest, ReferralAgentRequest
 
 
 def _field_error(field: str, message: str) -> HttpError:
@@ -88,8 +87,7 @@ class AccountsApi:
     async def mark_read(self, request: Request) -> JSONResponse:
         """Marks the caller's own notifications read; ids of anyone else's change nothing."""
         identity = self._customers.require(request)
-        body = await read_json_object(request)
-        ids = body.get("ids")
+        ids = MarkReadRequest.model_validate(await read_json_object(request)).ids
         if (
             not isinstance(ids, list)
             or not 1 <= len(ids) <= MAX_READ_IDS
@@ -113,9 +111,8 @@ class AccountsApi:
         """An operator's credit adjustment: signed whole credits and a note saying why."""
         self._admin(request)
         customer_id = path_id(request, "customer_id")
-        body = await read_json_object(request)
-        credits: Any = body.get("credits")
-        note: Any = body.get("note")
+        body = AdjustmentRequest.model_validate(await read_json_object(request))
+        credits, note = body.credits, body.note
         if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
             raise _field_error("credits", "must be a whole number other than zero")
         if not isinstance(note, str) or not note.strip() or not is_storable_text(note):
@@ -126,8 +123,7 @@ class AccountsApi:
     async def set_referral_agent(self, request: Request) -> JSONResponse:
         self._admin(request)
         customer_id = path_id(request, "customer_id")
-        body = await read_json_object(request)
-        agent_id = body.get("agentId")
+        agent_id = ReferralAgentRequest.model_validate(await read_json_object(request)).agentId
         if not is_valid_id(agent_id):
             raise _field_error("agentId", f"must be {ID_RULE}")
         assert isinstance(agent_id, str)

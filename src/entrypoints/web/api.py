@@ -21,6 +21,7 @@ from entrypoints.web.body import read_json_object, require_json
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.params import path_order_id
 from entrypoints.web.refunds_api import refund_routes
+from entrypoints.web.schemas import CreateOrderRequest, VerifyRequest
 from entrypoints.web.views import (
     credits_view,
     failed_payment_view,
@@ -44,13 +45,13 @@ class PaymentApi:
         """A free amount, or a plan (`planId`) whose price the server sets."""
         require_json(request)
         identity = self._customers.identify(request)
-        body = await read_json_object(request)
+        body = CreateOrderRequest.model_validate(await read_json_object(request))
         command = CreatePaymentCommand(
-            amount=body.get("amount"),
-            customer_name=body.get("customerName"),
-            customer_email=body.get("customerEmail"),
-            customer_phone=body.get("customerPhone"),
-            plan_id=body.get("planId"),
+            amount=body.amount,
+            customer_name=body.customerName,
+            customer_email=body.customerEmail,
+            customer_phone=body.customerPhone,
+            plan_id=body.planId,
             customer_id=identity.customer_id if identity else None,
             referral_agent=identity.referral_agent if identity else None,
         )
@@ -77,8 +78,8 @@ class PaymentApi:
     async def verify(self, request: Request) -> JSONResponse:
         """The return page's check (academy seed): the gateway's truth through ConfirmPayment."""
         identity = self._customers.identify(request)
-        body = await read_json_object(request)
-        order_id = params.order_id(body.get("order_id", body.get("orderId")))
+        body = VerifyRequest.model_validate(await read_json_object(request))
+        order_id = params.order_id(body.any_order_id)
         structlog.contextvars.bind_contextvars(order_id=order_id)
         status = self._container.get_payment_status()
         if identity is not None:

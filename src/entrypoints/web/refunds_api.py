@@ -29,6 +29,7 @@ from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.errors import HttpError
 from entrypoints.web.params import paging, path_order_id
 from entrypoints.web.refund_views import reconcile_run_view, refund_view
+from entrypoints.web.schemas import RefundRequest
 from entrypoints.web.views import order_view, payment_status_view
 
 log = structlog.get_logger(__name__)
@@ -67,19 +68,19 @@ class RefundsApi:
         require_admin(request, self._settings.admin_token)
         order_id = path_order_id(request)
         structlog.contextvars.bind_contextvars(order_id=order_id)
-        body = await read_json_object(request)
-        refund_id: Any = body.get("refund_id", body.get("refundId"))
+        body = RefundRequest.model_validate(await read_json_object(request))
+        refund_id: Any = body.any_refund_id
         if refund_id is None:
             refund_id = self._container.ids().new_id("refund")
         elif not isinstance(refund_id, str) or _REFUND_ID.fullmatch(refund_id) is None:
             raise _field_error("refund_id", f"refund_id must be {REFUND_ID_RULE}")
-        reason: Any = body.get("reason")
+        reason: Any = body.reason
         if not isinstance(reason, str):
             raise _field_error("reason", "reason is required: 3 to 100 characters")
         known = await self._container.list_refunds().execute(order_id)
         repeated = any(r.refund_id == refund_id for r in known)
         refund = await self._container.refund_order().execute(
-            order_id, refund_id, body.get("amount"), reason
+            order_id, refund_id, body.amount, reason
         )
         log.info("refund requested", refund_id=refund.refund_id, state=refund.state.value)
         return JSONResponse(
