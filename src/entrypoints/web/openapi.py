@@ -385,7 +385,7 @@ def _schemas(
     for index in range(len(operations)):
         shapes.setdefault((index, "answer"), {})
     components: dict[str, Any] = definitions.get("$defs", {})
-    components["ErrorAnswer"] = shapes[(-1, "error")]
+    assert shapes[(-1, "error")] == {"$ref": REF.format(model="ErrorAnswer")}
     return shapes, components
 
 
