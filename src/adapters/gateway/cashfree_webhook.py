@@ -81,6 +81,8 @@ def parse_notification(
     if not isinstance(body, dict):
         raise NotificationUnreadable("webhook body is not an object")
     kind = body.get("type")
+    if not isinstance(kind, str):  # `{}` or `[]` is not even hashable
+        return None
     if kind in REFUND_TYPES:
         return parse_refund(str(kind), body.get("data"))
     if kind not in PAYMENT_TYPES:

@@ -64,6 +64,54 @@ WEBHOOK_HEADERS = (
     Param("x-webhook-timestamp", {"type": "string", "pattern": "^[0-9]{1,16}$"}, "header"),
     Param("x-webhook-signature", {"type": "string"}, "header"),
 )
+_TEXT = {"type": "string"}
+_AMOUNT = {"type": "number"}
+WEBHOOK_BODY: dict[str, Any] = {
+    "type": "object",
+    "description": "What Cashfree sends (the fields this service reads); other types are "
+    "acknowledged and ignored",
+    "properties": {
+        "type": {
+            "enum": [
+                "PAYMENT_SUCCESS_WEBHOOK",
+                "PAYMENT_FAILED_WEBHOOK",
+                "PAYMENT_USER_DROPPED_WEBHOOK",
+                "REFUND_STATUS_WEBHOOK",
+            ]
+        },
+        "event_time": _TEXT,
+        "data": {
+            "type": "object",
+            "properties": {
+                "order": {"type": "object", "properties": {"order_id": _TEXT}},
+                "payment": {
+                    "type": "object",
+                    "properties": {
+                        "cf_payment_id": {"type": ["string", "integer"]},
+                        "payment_status": {
+                            "enum": ["SUCCESS", "FAILED", "USER_DROPPED", "PENDING"]
+                        },
+                        "payment_amount": _AMOUNT,
+                        "payment_currency": _TEXT,
+                        "payment_message": _TEXT,
+                        "payment_time": {"type": "string", "format": "date-time"},
+                        "payment_group": _TEXT,
+                    },
+                },
+                "refund": {
+                    "type": "object",
+                    "properties": {
+                        "order_id": _TEXT,
+                        "refund_id": _TEXT,
+                        "cf_refund_id": {"type": ["string", "integer"]},
+                        "refund_status": {"enum": ["SUCCESS", "PENDING", "CANCELLED", "FAILED"]},
+                    },
+                },
+            },
+        },
+    },
+    "required": ["type", "data"],
+}
 REFUND_STATES = {"type": "string", "enum": [r.value for r in RefundState]}
 PATH_PARAMS = {
     "order_id": {"type": "string", "minLength": MIN_ORDER_ID, "maxLength": MAX_ORDER_ID},
@@ -128,7 +176,7 @@ OPERATIONS: tuple[Operation, ...] = (
         s.VerifyAnswer,
         "maybe-customer",
         s.VerifyRequest,
-        errors=(400, *GATEWAY),
+        errors=(400, 404, *GATEWAY),
     ),
     Operation(
         "POST",
@@ -137,7 +185,7 @@ OPERATIONS: tuple[Operation, ...] = (
         s.VerifyAnswer,
         "maybe-customer",
         s.VerifyRequest,
-        errors=(400, *GATEWAY),
+        errors=(400, 404, *GATEWAY),
     ),
     Operation("GET", "/api/payment/plans", "The plans for sale", list[s.PlanView], data=True),
     Operation(
@@ -429,7 +477,7 @@ def _operation(
     elif operation.access == "gateway":
         described["requestBody"] = {
             "required": True,
-            "content": {JSON: {"schema": {"type": "object"}}},
+            "content": {JSON: {"schema": WEBHOOK_BODY}},
             "description": "Cashfree's webhook, signed over x-webhook-timestamp + the raw body",
         }
     security = SECURITY[operation.access]

@@ -241,3 +241,12 @@ def test_signed_refund_ids_no_store_can_hold_are_unstorable(
     body = json.dumps({"type": "REFUND_STATUS_WEBHOOK", "data": data}).encode()
     with pytest.raises(NotificationUnstorable):
         notifications.verify_and_parse(signed(body), body, NOW)
+
+
+@pytest.mark.parametrize("kind", [{}, [], None, 3], ids=["object", "array", "null", "number"])
+def test_a_type_that_is_not_text_is_ignored(
+    notifications: PaymentNotifications, kind: object
+) -> None:
+    """Found by the fuzz run: `{} in frozenset` raised TypeError (a 500)."""
+    body = json.dumps({"type": kind, "data": {}}).encode()
+    assert notifications.verify_and_parse(signed(body), body, NOW) is None
