@@ -189,7 +189,7 @@ def run_fuzz(max_examples: int, seed: int, workers: int = 2) -> FuzzResult:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=60, help="per operation and phase")
+    parser.add_argument("--max-examples", type=int, default=50, help="per operation and phase")
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--min-requests", type=int, default=2000)
     args = parser.parse_args()
