@@ -179,7 +179,12 @@ def run_fuzz(max_examples: int, seed: int, workers: int = 2) -> FuzzResult:
                 hooks.SECRET_VARIABLE: CASHFREE_SECRET,
             }
             done = subprocess.run(
-                command, capture_output=True, text=True, check=False, env=environment
+                command,
+                capture_output=True,
+                text=True,
+                check=False,
+                env=environment,
+                cwd=directory,  # schemathesis keeps a cache in its working directory
             )
             result.seconds = time.perf_counter() - started
             result.output = done.stdout + done.stderr
@@ -189,7 +194,7 @@ def run_fuzz(max_examples: int, seed: int, workers: int = 2) -> FuzzResult:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=50, help="per operation and phase")
+    parser.add_argument("--max-examples", type=int, default=60, help="per operation and phase")
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--min-requests", type=int, default=2000)
     args = parser.parse_args()
