@@ -93,7 +93,7 @@ class AccountsApi:
             or not 1 <= len(ids) <= MAX_READ_IDS
             or not all(is_printable_id(i, 1, MAX_PATH_ID) for i in ids)
         ):
-            raise _field_error("ids", f"must be a list of 1 to {MAX_READ_IDS} notification ids")
+            raise _field_error("ids", f"Send a list of 1 to {MAX_READ_IDS} notification ids.")
         marked = await self._container.mark_notifications_read().execute(
             identity.customer_id, list(dict.fromkeys(ids))
         )
@@ -114,9 +114,9 @@ class AccountsApi:
         body = AdjustmentRequest.model_validate(await read_json_object(request))
         credits, note = body.credits, body.note
         if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
-            raise _field_error("credits", "must be a whole number other than zero")
+            raise _field_error("credits", "Enter a whole number other than zero.")
         if not isinstance(note, str) or not note.strip() or not is_storable_text(note):
-            raise _field_error("note", "must say why the credits are adjusted")
+            raise _field_error("note", "Say why the credits are adjusted.")
         entry = await self._container.adjust_credits().execute(customer_id, credits, note)
         return JSONResponse({"success": True, "data": adjustment_view(entry)}, status_code=201)
 
@@ -125,7 +125,7 @@ class AccountsApi:
         customer_id = path_id(request, "customer_id")
         agent_id = ReferralAgentRequest.model_validate(await read_json_object(request)).agentId
         if not is_valid_id(agent_id):
-            raise _field_error("agentId", f"must be {ID_RULE}")
+            raise _field_error("agentId", f"Use {ID_RULE}.")
         assert isinstance(agent_id, str)
         profile = await self._container.set_referral_agent().execute(customer_id, agent_id)
         return JSONResponse(

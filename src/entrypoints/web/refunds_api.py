@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from domain.refunds import RefundState
+from domain.refunds import REASON_MESSAGE, RefundState
 from entrypoints.container import Container
 from entrypoints.web.auth import is_admin, require_admin
 from entrypoints.web.body import read_json_object
@@ -73,10 +73,10 @@ class RefundsApi:
         if refund_id is None:
             refund_id = self._container.ids().new_id("refund")
         elif not isinstance(refund_id, str) or _REFUND_ID.fullmatch(refund_id) is None:
-            raise _field_error("refund_id", f"refund_id must be {REFUND_ID_RULE}")
+            raise _field_error("refund_id", f"Use {REFUND_ID_RULE}.")
         reason: Any = body.reason
         if not isinstance(reason, str):
-            raise _field_error("reason", "reason is required: 3 to 100 characters")
+            raise _field_error("reason", REASON_MESSAGE)
         known = await self._container.list_refunds().execute(order_id)
         repeated = any(r.refund_id == refund_id for r in known)
         refund = await self._container.refund_order().execute(
