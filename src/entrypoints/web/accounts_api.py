@@ -20,6 +20,7 @@ from entrypoints.web.account_views import (
     account_view,
     adjustment_view,
     agent_referrals_view,
+    customer_view,
     notification_view,
     plan_view,
     subscriptions_view,
@@ -28,14 +29,13 @@ from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object
 from entrypoints.web.customer_auth import ID_RULE, CustomerAuth, is_valid_id
 from entrypoints.web.errors import HttpError
-from entrypoints.web.params import (
+from entrypoints.web.params import is_printable_id, is_storable_text, paging, path_id
+from entrypoints.web.schemas import (
     MAX_PATH_ID,
-    is_printable_id,
-    is_storable_text,
-    paging,
-    path_id,
+    AdjustmentRequest,
+    MarkReadRequest,
+    ReferralAgentRequest,
 )
-from entrypoints.web.schemas import AdjustmentRequest, MarkReadRequest, ReferralAgentRequest
 
 
 def _field_error(field: str, message: str) -> HttpError:
@@ -71,7 +71,7 @@ class AccountsApi:
         except CustomerNotFound:
             account = _empty_account()
         now = self._container.clock().now()
-        view = account_view(identity.customer_id, account, now, with_profile=False)
+        view = account_view(identity.customer_id, account, now)
         return JSONResponse({"success": True, "data": view})
 
     async def my_notifications(self, request: Request) -> JSONResponse:
@@ -104,7 +104,7 @@ class AccountsApi:
         customer_id = path_id(request, "customer_id")
         account = await self._container.get_customer_account().execute(customer_id)
         now = self._container.clock().now()
-        view = account_view(customer_id, account, now, with_profile=True)
+        view = customer_view(customer_id, account, now)
         return JSONResponse({"success": True, "data": view})
 
     async def adjust(self, request: Request) -> JSONResponse:

@@ -21,7 +21,12 @@ from entrypoints.web.body import read_json_object, require_json
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.params import path_order_id
 from entrypoints.web.refunds_api import refund_routes
-from entrypoints.web.schemas import CreateOrderRequest, VerifyRequest
+from entrypoints.web.schemas import (
+    CreateOrderAnswer,
+    CreateOrderRequest,
+    VerifyAnswer,
+    VerifyRequest,
+)
 from entrypoints.web.views import (
     credits_view,
     failed_payment_view,
@@ -57,7 +62,8 @@ class PaymentApi:
         )
         order = await self._container.create_payment().execute(command)
         structlog.contextvars.bind_contextvars(order_id=order.order_id)
-        answer = {
+        assert order.payment_session_id is not None, "an opened order has its session"
+        answer: CreateOrderAnswer = {
             "success": True,
             "order_id": order.order_id,
             "payment_session_id": order.payment_session_id,
@@ -86,8 +92,8 @@ class PaymentApi:
             ensure_owner(await status.execute(order_id, refresh=False), identity)
         order = await status.execute(order_id)
         view = payment_status_view(order)
-        view["verified"] = view["status"] == "SUCCESS"
-        return JSONResponse(view)
+        answer: VerifyAnswer = {**view, "verified": view["status"] == "SUCCESS"}
+        return JSONResponse(answer)
 
     async def credits(self, request: Request) -> JSONResponse:
         require_admin(request, self._settings.admin_token)

@@ -10,8 +10,7 @@ Cashfree's webhook is late or lost.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
@@ -21,14 +20,15 @@ from starlette.routing import BaseRoute, Route
 from application.errors import OrderNotFound
 from domain.order import Order
 from entrypoints.container import Container
-from entrypoints.web.params import MAX_ORDER_ID, is_printable_id
+from entrypoints.web.params import is_printable_id
+from entrypoints.web.schemas import MAX_ORDER_ID
 from entrypoints.web.views import payment_status_view
 
 PING_SECONDS = 15
 RETRY_MILLISECONDS = 2000
 
 
-def _event(name: str, view: dict[str, Any]) -> ServerSentEvent:
+def _event(name: str, view: Mapping[str, object]) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(view), event=name, retry=RETRY_MILLISECONDS)
 
 

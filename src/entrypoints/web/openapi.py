@@ -16,14 +16,8 @@ from pydantic import BaseModel, TypeAdapter
 
 from domain.refunds import RefundState
 from entrypoints.web import schemas as s
-from entrypoints.web.params import (
-    DEFAULT_PAGE,
-    MAX_OFFSET,
-    MAX_ORDER_ID,
-    MAX_PAGE,
-    MAX_PATH_ID,
-    MIN_ORDER_ID,
-)
+from entrypoints.web.params import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE
+from entrypoints.web.schemas import MAX_ORDER_ID, MAX_PATH_ID, MIN_ORDER_ID
 
 Access = Literal["anyone", "admin", "customer", "maybe-customer", "admin-or-customer", "gateway"]
 JSON = "application/json"

@@ -11,9 +11,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from entrypoints.web.errors import HttpError
+from entrypoints.web.schemas import MAX_ORDER_ID, MAX_PATH_ID, MIN_ORDER_ID
 
-MIN_ORDER_ID, MAX_ORDER_ID = 3, 64
-MAX_PATH_ID = 100
 MAX_PAGE = 500
 MAX_OFFSET = 1_000_000_000
 DEFAULT_PAGE = 100

@@ -6,15 +6,16 @@ Request models take any JSON value per field (`object`) and leave the rules to t
 domain, which reports every invalid field at once in the API's `{field, message}` shape;
 each field carries the JSON Schema of what the domain accepts, built from the domain's
 own constants, so the description cannot drift from the rules. Response shapes are
-TypedDicts matching the views field for field (`additionalProperties: false`): a view
-that adds a key without describing it fails the fuzz run and the description tests.
+TypedDicts the views return: mypy checks that each view builds exactly its shape, and
+the description closes them (`additionalProperties: false`), so the fuzz run and the
+description tests catch an answer that strays from it.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, NotRequired
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, WithJsonSchema, with_config
 from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
 
 from application.use_cases.notifications import MAX_READ_IDS
@@ -22,9 +23,10 @@ from domain.customer import EMAIL_MAX, NAME_MAX, NAME_MIN
 from domain.money import MAX_AMOUNT, MIN_AMOUNT, PLAIN_DECIMAL_PATTERN
 from domain.order import AttemptStatus, OrderStatus
 from domain.refunds import MAX_REASON, MIN_REASON, RefundState
-from entrypoints.web.params import MAX_ORDER_ID, MAX_PATH_ID, MIN_ORDER_ID
 
 CLOSED = ConfigDict(extra="forbid")
+MIN_ORDER_ID, MAX_ORDER_ID = 3, 64
+MAX_PATH_ID = 100
 
 
 def _json(schema: dict[str, Any]) -> WithJsonSchema:
@@ -178,9 +180,8 @@ class RefundRequest(BaseModel):
 # --- errors -------------------------------------------------------------------------------
 
 
+@with_config(CLOSED)
 class FieldMessage(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     field: str
     message: str
 
@@ -199,9 +200,8 @@ class ErrorAnswer(TypedDict):
 # --- payments -----------------------------------------------------------------------------
 
 
+@with_config(CLOSED)
 class AttemptView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     payment_id: str
     status: AttemptStatusName
     message: str
@@ -212,10 +212,9 @@ class AttemptView(TypedDict):
     mismatch: bool
 
 
+@with_config(CLOSED)
 class PaymentStatusAnswer(TypedDict):
     """What the customer's page sees: no name, e-mail or phone."""
-
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
 
     success: bool
     status: str
@@ -228,13 +227,13 @@ class PaymentStatusAnswer(TypedDict):
     reason: NotRequired[str]
 
 
+@with_config(CLOSED)
 class VerifyAnswer(PaymentStatusAnswer):
     verified: bool
 
 
+@with_config(CLOSED)
 class CreateOrderAnswer(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     success: bool
     order_id: str
     payment_session_id: str
@@ -244,10 +243,9 @@ class CreateOrderAnswer(TypedDict):
     planId: NotRequired[str]
 
 
+@with_config(CLOSED)
 class OrderView(TypedDict):
     """An order for the operator."""
-
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
 
     orderId: str
     amount: Amount
@@ -264,9 +262,8 @@ class OrderView(TypedDict):
     attempts: list[AttemptView]
 
 
+@with_config(CLOSED)
 class CreditView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     orderId: str
     transactionId: str
     amount: Amount
@@ -280,9 +277,8 @@ class CreditView(TypedDict):
     processedAt: Timestamp
 
 
+@with_config(CLOSED)
 class FailedPaymentView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     orderId: str
     transactionId: str
     amount: Amount
@@ -293,9 +289,8 @@ class FailedPaymentView(TypedDict):
     failedAt: Timestamp
 
 
+@with_config(CLOSED)
 class CreditsView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     totalCredits: int
     totalAmount: Amount
     payments: list[CreditView]
@@ -303,9 +298,8 @@ class CreditsView(TypedDict):
     orders: list[OrderView]
 
 
+@with_config(CLOSED)
 class StatisticsView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     totalPayments: int
     totalFailures: int
     totalAmount: Amount
@@ -324,9 +318,8 @@ class StatisticsView(TypedDict):
 # --- plans and accounts -------------------------------------------------------------------
 
 
+@with_config(CLOSED)
 class PlanView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     id: str
     name: str
     description: str
@@ -337,18 +330,16 @@ class PlanView(TypedDict):
     kind: str | None
 
 
+@with_config(CLOSED)
 class PurchaseView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     planId: str | None
     credits: int
     period: str | None
     kind: str | None
 
 
+@with_config(CLOSED)
 class StatementLineView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     entryId: str
     kind: str
     credits: int
@@ -358,13 +349,13 @@ class StatementLineView(TypedDict):
     note: str
 
 
+@with_config(CLOSED)
 class AdjustmentView(StatementLineView):
     customerId: str
 
 
+@with_config(CLOSED)
 class PeriodView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     orderId: str
     planId: str | None
     startsAt: Timestamp
@@ -372,9 +363,8 @@ class PeriodView(TypedDict):
     active: bool
 
 
+@with_config(CLOSED)
 class SubscriptionView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     customerId: str
     kind: str
     startsAt: Timestamp | None
@@ -384,9 +374,8 @@ class SubscriptionView(TypedDict):
     planId: NotRequired[str]
 
 
+@with_config(CLOSED)
 class CustomerOrderView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     orderId: str
     amount: Amount
     currency: Currency
@@ -399,10 +388,9 @@ class CustomerOrderView(TypedDict):
     attempts: list[AttemptView]
 
 
+@with_config(CLOSED)
 class AccountView(TypedDict):
     """A customer's own account (`/me`)."""
-
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
 
     customerId: str
     balance: int
@@ -411,8 +399,9 @@ class AccountView(TypedDict):
     orders: list[CustomerOrderView]
 
 
-class CustomerView(AccountView):
-    """The operator's view adds the profile (`createdAt` once the customer has one)."""
+@with_config(CLOSED)
+class ProfileView(TypedDict):
+    """Who the customer is (`createdAt` once the customer has a profile)."""
 
     name: str | None
     email: str | None
@@ -421,9 +410,13 @@ class CustomerView(AccountView):
     createdAt: NotRequired[Timestamp]
 
 
-class NotificationView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
+@with_config(CLOSED)
+class CustomerView(AccountView, ProfileView):
+    """The operator's view of an account adds the customer's profile."""
 
+
+@with_config(CLOSED)
+class NotificationView(TypedDict):
     id: str
     topic: str
     title: str
@@ -433,9 +426,8 @@ class NotificationView(TypedDict):
     read: bool
 
 
+@with_config(CLOSED)
 class ReferralView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     orderId: str
     customerId: str
     amount: Amount
@@ -444,9 +436,8 @@ class ReferralView(TypedDict):
     status: str
 
 
+@with_config(CLOSED)
 class AgentReferralsView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     agentId: str
     count: int
     totalAmount: Amount
@@ -454,15 +445,13 @@ class AgentReferralsView(TypedDict):
     referrals: list[ReferralView]
 
 
+@with_config(CLOSED)
 class MarkedView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     marked: int
 
 
+@with_config(CLOSED)
 class ReferralAgentView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     customerId: str
     referralAgent: str | None
 
@@ -470,9 +459,8 @@ class ReferralAgentView(TypedDict):
 # --- refunds and reconciliation ------------------------------------------------------------
 
 
+@with_config(CLOSED)
 class RefundView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     refundId: str
     orderId: str
     customerId: str
@@ -485,18 +473,16 @@ class RefundView(TypedDict):
     updatedAt: Timestamp
 
 
+@with_config(CLOSED)
 class ChangeView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     kind: str
     id: str
     before: str
     after: str
 
 
+@with_config(CLOSED)
 class ReconcileRunView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     startedAt: Timestamp
     finishedAt: Timestamp
     checked: int
@@ -504,9 +490,8 @@ class ReconcileRunView(TypedDict):
     changes: list[ChangeView]
 
 
+@with_config(CLOSED)
 class ReconciliationView(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     intervalSeconds: float
     lastRun: ReconcileRunView | None
 
@@ -514,9 +499,8 @@ class ReconciliationView(TypedDict):
 # --- service ------------------------------------------------------------------------------
 
 
+@with_config(CLOSED)
 class HealthAnswer(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     status: str
     environment: str
     store: str
@@ -524,24 +508,21 @@ class HealthAnswer(TypedDict):
     uptime: float
 
 
+@with_config(CLOSED)
 class PaymentConfigAnswer(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     environment: str
     gateway: str
     mode: str
     sdkUrl: str
 
 
+@with_config(CLOSED)
 class WebhookAnswer(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     success: bool
     status: Annotated[str, _json({"enum": ["received", "ignored"]})]
 
 
+@with_config(CLOSED)
 class ResetAnswer(TypedDict):
-    __pydantic_config__ = CLOSED  # type: ignore[misc]
-
     success: bool
     message: str

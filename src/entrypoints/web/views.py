@@ -9,13 +9,21 @@ trip for every amount the service handles).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from application.ports import FailedAttempt
 from application.use_cases.queries import CreditsReport, Statistics
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
+from entrypoints.web.schemas import (
+    AttemptView,
+    CreditsView,
+    CreditView,
+    FailedPaymentView,
+    OrderView,
+    PaymentStatusAnswer,
+    StatisticsView,
+)
 
 # Domain field -> the API's field, for validation errors; other names are the same in both.
 API_FIELDS = {
@@ -36,7 +44,7 @@ def number(value: Money | Decimal) -> float:
     return float(amount)
 
 
-def attempt_view(attempt: PaymentAttempt) -> dict[str, Any]:
+def attempt_view(attempt: PaymentAttempt) -> AttemptView:
     return {
         "payment_id": attempt.payment_id,
         "status": attempt.status.value,
@@ -49,9 +57,9 @@ def attempt_view(attempt: PaymentAttempt) -> dict[str, Any]:
     }
 
 
-def payment_status_view(order: Order) -> dict[str, Any]:
+def payment_status_view(order: Order) -> PaymentStatusAnswer:
     """What the customer's page sees: no name, e-mail or phone."""
-    view: dict[str, Any] = {
+    view: PaymentStatusAnswer = {
         "success": True,
         "status": order.payment_status,
         "order_id": order.order_id,
@@ -69,7 +77,7 @@ def payment_status_view(order: Order) -> dict[str, Any]:
     return view
 
 
-def credit_view(entry: CreditEntry) -> dict[str, Any]:
+def credit_view(entry: CreditEntry) -> CreditView:
     return {
         "orderId": entry.order_id,
         "transactionId": entry.payment_id,
@@ -85,7 +93,7 @@ def credit_view(entry: CreditEntry) -> dict[str, Any]:
     }
 
 
-def failed_payment_view(failed: FailedAttempt) -> dict[str, Any]:
+def failed_payment_view(failed: FailedAttempt) -> FailedPaymentView:
     return {
         "orderId": failed.order_id,
         "transactionId": failed.attempt.payment_id,
@@ -98,7 +106,7 @@ def failed_payment_view(failed: FailedAttempt) -> dict[str, Any]:
     }
 
 
-def order_view(order: Order) -> dict[str, Any]:
+def order_view(order: Order) -> OrderView:
     """An order for the operator (admin only: it carries the customer's details)."""
     return {
         "orderId": order.order_id,
@@ -117,7 +125,7 @@ def order_view(order: Order) -> dict[str, Any]:
     }
 
 
-def credits_view(report: CreditsReport) -> dict[str, Any]:
+def credits_view(report: CreditsReport) -> CreditsView:
     return {
         "totalCredits": report.totals.credits,
         "totalAmount": number(report.totals.amount),
@@ -127,7 +135,7 @@ def credits_view(report: CreditsReport) -> dict[str, Any]:
     }
 
 
-def statistics_view(stats: Statistics) -> dict[str, Any]:
+def statistics_view(stats: Statistics) -> StatisticsView:
     return {
         "totalPayments": stats.total_payments,
         "totalFailures": stats.total_failures,
