@@ -95,9 +95,17 @@ class GatewayRateLimited(GatewayError):
 
 
 class GatewayUnavailable(GatewayError):
-    """Timeouts, connection errors and 5xx answers after retries."""
+    """Timeouts, connection errors and 5xx answers after retries. The request may have
+    reached the gateway and been applied there: its outcome is unknown."""
 
     retryable = True
+
+
+class GatewayTimeout(GatewayUnavailable):
+    """No answer in time: the call's deadline passed (CASHFREE_DEADLINE_SECONDS, retries
+    included), its last try timed out, or the gateway itself answered 504."""
+
+    public_message = "The payment gateway did not answer in time. Please try again."
 
 
 class DeliveryFailed(ApplicationError):

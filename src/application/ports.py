@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.store_transfer import StoreTransfer
 from domain.accounts import CustomerProfile
 from domain.customer import Customer
 from domain.events import Event
@@ -42,6 +44,62 @@ class EventPublisher(Protocol):
     async def publish(self, events: Sequence[Event]) -> None:
         """Fan committed events out (SSE streams, notifications); never raises."""
         ...
+
+
+class OrderChanges(Protocol):
+    """One subscriber's wake-ups for one order. They say only that the order may have
+    changed: the subscriber re-reads it from the store, which holds the truth."""
+
+    async def wait(self, fallback_seconds: float) -> None:
+        """Return once the order may have changed, here or on another instance.
+
+        It also returns when the bus loses or regains its connection (a change may have
+        been missed), after `fallback_seconds` at the latest while the bus cannot hear
+        other instances (the order watcher keeps the store current meanwhile), and after
+        a long resync period in any case, so a lost message delays a change, never hides it.
+        """
+        ...
+
+
+class EventBus(EventPublisher, Protocol):
+    """Committed events reach the subscribers of every process serving the shop."""
+
+    def subscribe(self, order_id: str) -> AbstractAsyncContextManager[OrderChanges]:
+        """Wake-ups for `order_id` while the block runs."""
+        ...
+
+    async def start(self) -> None:
+        """Connect (bounded wait); a bus that cannot connect yet keeps trying."""
+        ...
+
+    async def aclose(self) -> None:
+        """Send what is still queued (bounded wait), then disconnect."""
+        ...
+
+class Metrics(Protocol):
+    """What the service counts and times, for an operator's dashboards (Prometheus).
+
+    Labels are few and fixed: a failure's reason is the attempt's status, never the bank's
+    message; a gateway call's status is "ok" or the application error's class name.
+    """
+
+    def order_created(self) -> None: ...
+
+    def order_paid(self) -> None: ...
+
+    def payment_failed(self, reason: str) -> None: ...
+
+    def webhook(self, result: str) -> None:
+        """One webhook answered: "applied", "duplicate", "refused" or "ignored"."""
+        ...
+
+    def gateway_call(self, endpoint: str, status: str, seconds: float) -> None: ...
+
+    def store_commit(self, seconds: float) -> None: ...
+
+    def open_streams(self, count: int) -> None: ...
+
+    def outbox_backlog(self, count: int) -> None: ...
 
 
 # --- payment gateway -------------------------------------------------------------------
@@ -175,6 +233,8 @@ class OrderStatistics:
     failed_attempts: int = 0
     failed_amount: Decimal = Decimal("0.00")
     paid_after_close: int = 0
+    # Of the failed attempts, those the customer abandoned (USER_DROPPED): not declines.
+    dropped_attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -422,14 +482,48 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
+class LeaderLease(Protocol):
+    """Which one of the instances sharing a store runs the background work (see
+    `application.leader`): at most one holds the lease at a time.
+
+    `hold` takes the lease when it is free or has expired and renews it when this instance
+    holds it, so that no other instance can take it before `until`; `now` is the time the
+    caller read just before asking. It answers True (held until `until`), False (another
+    instance holds it, or this one has lost it) or raises when it cannot tell (a database
+    that did not answer). Leases that live as long as a connection or a file lock (they
+    end when the process dies) hold beyond `until` and ignore both times.
+    """
+
+    async def hold(self, now: datetime, until: datetime) -> bool: ...
+
+    async def release(self) -> None:
+        """Give the lease up now, if this instance holds it, so another takes over at once;
+        also drops whatever the lease kept open (a connection, a file)."""
+        ...
+
+
 class Store(Protocol):
-    """A place orders and credits live: opens units of work, can be wiped for tests."""
+    """A place orders and credits live: opens units of work, can be wiped for tests.
+
+    `description` is for operators (a file path, a URL without its password); `kind` alone
+    ("memory", "json", "sqlite", "postgresql", "mysql") is what anyone may be shown.
+    """
 
     description: str
+    kind: str
 
     def unit_of_work(self) -> UnitOfWork: ...
 
     def reports(self) -> PaymentReports: ...
+
+    def transfer(self) -> StoreTransfer:
+        """Every record of the store, to copy to another store or to write in whole."""
+        ...
+
+    def leader_lease(self, name: str, holder: str) -> LeaderLease:
+        """The lease named `name` among the instances sharing this store, as seen by the
+        instance `holder` (unique per instance)."""
+        ...
 
     async def open(self) -> None:
         """Create files or tables as needed; idempotent."""

@@ -8,19 +8,25 @@ its `SubscriptionActivated` events, `record` takes facts no aggregate carries (a
 `ReferralEarned`), and all reach the publisher when the unit of work ends, for what was
 committed. A rollback, a failed commit or an exit without commit drops them: subscribers
 never hear of a change the store does not hold. The notifications those events call for
-go to the outbox in the same transaction, just before the commit.
+go to the outbox in the same transaction, just before the commit. Once committed, each
+order's payment state change is logged and counted (`payment_states`), and the commit's
+duration measured.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from types import TracebackType
 from typing import Self
 
+from application import payment_states
+from application.payment_states import State, StateChange
 from application.ports import (
     CreditLedger,
     CustomerRepository,
     EventPublisher,
+    Metrics,
     OrderRepository,
     Outbox,
     ReferralRepository,
@@ -51,9 +57,24 @@ class _Events:
         self.committed: list[Event] = []
         # order id -> customer id of every order written: order events do not name it
         self.customers: dict[str, str] = {}
+        # order id -> its state as last read or written in this unit of work
+        self.states: dict[str, State] = {}
+        self.changes: list[StateChange] = []
+        self.committed_changes: list[StateChange] = []
+
+    def written(self, order: Order, events: list[Event], *, new: bool) -> None:
+        """An order was added or saved with `events`: note them and its state change."""
+        self.orders += events
+        self.customers[order.order_id] = order.customer_id
+        before = None if new else self.states.get(order.order_id)
+        change = payment_states.state_change(order, before, events)
+        if change is not None:
+            self.changes.append(change)
+        self.states[order.order_id] = payment_states.state_of(order)
 
     def commit(self) -> None:
         self.committed += self.pending()
+        self.committed_changes += self.changes
         self.discard()
 
     def pending(self) -> list[Event]:
@@ -64,10 +85,12 @@ class _Events:
         self.orders = []
         self.credits = []
         self.fulfilment = []
+        self.changes = []
 
-    def take_committed(self) -> list[Event]:
+    def take_committed(self) -> tuple[list[Event], list[StateChange]]:
         committed, self.committed = self.committed, []
-        return committed
+        changes, self.committed_changes = self.committed_changes, []
+        return committed, changes
 
 
 class _CollectingOrders:
@@ -79,16 +102,17 @@ class _CollectingOrders:
 
     async def add(self, order: Order) -> None:
         await self._orders.add(order)
-        self._events.orders += order.pull_events()
-        self._events.customers[order.order_id] = order.customer_id
+        self._events.written(order, order.pull_events(), new=True)
 
     async def get(self, order_id: str) -> Order | None:
-        return await self._orders.get(order_id)
+        order = await self._orders.get(order_id)
+        if order is not None:
+            self._events.states.setdefault(order_id, payment_states.state_of(order))
+        return order
 
     async def save(self, order: Order) -> None:
         await self._orders.save(order)
-        self._events.orders += order.pull_events()
-        self._events.customers[order.order_id] = order.customer_id
+        self._events.written(order, order.pull_events(), new=False)
 
 
 class _CollectingLedger:
@@ -157,9 +181,12 @@ class PublishingUnitOfWork:
     connection, so a subscriber reading the order at once finds the committed state.
     """
 
-    def __init__(self, inner: UnitOfWork, publisher: EventPublisher) -> None:
+    def __init__(
+        self, inner: UnitOfWork, publisher: EventPublisher, metrics: Metrics | None = None
+    ) -> None:
         self._inner = inner
         self._publisher = publisher
+        self._metrics = metrics
         self._events = _Events()
         self.orders: OrderRepository = _CollectingOrders(inner.orders, self._events)
         self.ledger: CreditLedger = _CollectingLedger(inner.ledger, self._events)
@@ -190,9 +217,13 @@ class PublishingUnitOfWork:
         try:
             await self._inner.__aexit__(exc_type, exc, tb)
         finally:
-            committed = self._events.take_committed()
+            committed, changes = self._events.take_committed()
             if committed:
                 await self._publisher.publish(committed)
+                if self._metrics is not None:
+                    payment_states.count(committed, self._metrics)
+            for change in changes:
+                change.log()
 
     async def commit(self) -> None:
         """Commit, or on failure roll back, so a later commit cannot write what the
@@ -204,7 +235,10 @@ class PublishingUnitOfWork:
         try:
             for message in notifications_for(self._events.pending(), self._events.customers):
                 await self._inner.outbox.add(message)
+            started = time.perf_counter()
             await self._inner.commit()
+            if self._metrics is not None:
+                self._metrics.store_commit(time.perf_counter() - started)
         except BaseException as failure:
             self._events.discard()
             if isinstance(failure, Exception):
@@ -221,9 +255,12 @@ class PublishingUnitOfWork:
 class UnitOfWorkFactory:
     """Opens publishing units of work on one store: what use cases that write depend on."""
 
-    def __init__(self, store: Store, publisher: EventPublisher) -> None:
+    def __init__(
+        self, store: Store, publisher: EventPublisher, metrics: Metrics | None = None
+    ) -> None:
         self._store = store
         self._publisher = publisher
+        self._metrics = metrics
 
     def __call__(self) -> PublishingUnitOfWork:
-        return PublishingUnitOfWork(self._store.unit_of_work(), self._publisher)
+        return PublishingUnitOfWork(self._store.unit_of_work(), self._publisher, self._metrics)

@@ -2,9 +2,15 @@
 
 The checkout page keeps an event stream open while the customer pays. Webhooks normally
 tell us about a failed attempt within milliseconds, but they can be late or lost, so while
-at least one customer watches a non-final order the service asks the gateway itself. Each
-watched order has at most one polling loop and at most one gateway call in flight, however
-many pages (or requests) watch it: 1,000 watchers cost the gateway what one costs.
+at least one customer watches a non-final order the service asks the gateway itself, one
+interval after watching began and each interval after. Each watched order has at most one
+polling loop and at most one gateway call in flight, however many pages (or requests)
+watch it: 1,000 watchers cost the gateway what one costs.
+
+A loop's check is one gateway call: it reads the order's payments (where an attempt fails
+or succeeds), and every `ORDER_STATUS_EVERY`-th check the order's status instead (where it
+expires or is terminated). So N watched orders cost N gateway calls per interval, however
+many streams watch each and however many orders one client watches.
 """
 
 from __future__ import annotations
@@ -22,12 +28,16 @@ from domain.order import Order
 log = structlog.get_logger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+# A failure shows within one interval; an expiry within this many.
+ORDER_STATUS_EVERY = 5
 
 
 class Confirmer(Protocol):
     """The ConfirmPayment use case as the watcher needs it."""
 
-    async def execute(self, order_id: str) -> Order: ...
+    async def execute(
+        self, order_id: str, *, check_order_status: bool = True, check_payments: bool = True
+    ) -> Order: ...
 
 
 class OrderWatcher:
@@ -75,11 +85,18 @@ class OrderWatcher:
                     await asyncio.wait([loop])
 
     async def confirm(self, order_id: str) -> Order:
-        """Ask the gateway now, joining the call already in flight for this order if any."""
+        """Ask the gateway now (payments and order status), joining the call already in
+        flight for this order if any."""
+        return await self._single_flight(order_id, order_status=True, payments=True)
+
+    async def _single_flight(self, order_id: str, *, order_status: bool, payments: bool) -> Order:
         task = self._inflight.get(order_id)
         if task is None:
             self._calls[order_id] = self._calls.get(order_id, 0) + 1
-            task = asyncio.get_running_loop().create_task(self._confirm.execute(order_id))
+            confirmation = self._confirm.execute(
+                order_id, check_order_status=order_status, check_payments=payments
+            )
+            task = asyncio.get_running_loop().create_task(confirmation)
             self._inflight[order_id] = task
             task.add_done_callback(lambda done: self._forget(order_id, done))
         # A cancelled watcher must not cancel the call other waiters share.
@@ -122,10 +139,24 @@ class OrderWatcher:
         self._loops[order_id] = asyncio.get_running_loop().create_task(self._poll(order_id))
 
     async def _poll(self, order_id: str) -> None:
-        """Confirm, then wait one interval, until the order is final or nobody watches."""
-        while self._watchers.get(order_id):
+        """Wait one interval, then check, until the order is final or nobody watches.
+
+        The first check waits too: whoever starts watching has just read the stored order,
+        and what changes after that reaches them through the event bus, from whichever
+        instance commits it. A failure whose webhook was lost is still found within one
+        interval of the moment watching began or the attempt failed, whichever is later.
+        """
+        checks = 0
+        while True:
+            await self._sleep(self._interval)
+            if not self._watchers.get(order_id):
+                return
+            checks += 1
+            status_turn = checks % ORDER_STATUS_EVERY == 0
             try:
-                order = await self.confirm(order_id)
+                order = await self._single_flight(
+                    order_id, order_status=status_turn, payments=not status_turn
+                )
             except OrderNotFound:
                 return
             except ApplicationError as exc:
@@ -135,4 +166,3 @@ class OrderWatcher:
             else:
                 if order.status.is_final:
                     return
-            await self._sleep(self._interval)

@@ -3,6 +3,10 @@
 Only a SUCCESS attempt is final for an order. FAILED, USER_DROPPED and PENDING attempts are
 kept as history while the order stays ACTIVE, because Cashfree lets the customer retry and a
 later attempt may still pay the order.
+
+Attempts are recorded in every state: the gateway may hold an order we never saw opened
+(its creation answer was lost: CREATED, or FAILED_TO_CREATE before this was known) or one
+we saw end, and money it reports captured for our order id pays the order.
 """
 
 from __future__ import annotations
@@ -85,10 +89,16 @@ TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
     (OrderStatus.ACTIVE, "expire"): OrderStatus.EXPIRED,
     (OrderStatus.ACTIVE, "terminate"): OrderStatus.TERMINATED,
     # Money that the gateway says was captured is never ignored: a success that
-    # lands after expiry or termination still pays the order.
+    # lands after expiry or termination still pays the order, and so does one on an
+    # order whose creation answer was lost (still CREATED, or recorded as failed).
     (OrderStatus.EXPIRED, "pay"): OrderStatus.PAID,
     (OrderStatus.TERMINATED, "pay"): OrderStatus.PAID,
+    (OrderStatus.CREATED, "pay"): OrderStatus.PAID,
+    (OrderStatus.FAILED_TO_CREATE, "pay"): OrderStatus.PAID,
 }
+
+# Orders a success pays "after close": the customer had been told they ended.
+_CLOSED = frozenset({OrderStatus.EXPIRED, OrderStatus.TERMINATED, OrderStatus.FAILED_TO_CREATE})
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,8 @@ class Order:
     version: int = 0
     customer_id: str = ""
     purchase: Purchase = field(default_factory=Purchase.free_amount)
-    # A success that paid the order after it had expired or been terminated: the money is
-    # kept and credited, and the operator is shown that it came late.
+    # A success that paid the order after it had expired, been terminated or failed to be
+    # created: the money is kept and credited, and the operator is shown that it came late.
     paid_after_close: bool = False
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -188,8 +198,6 @@ class Order:
         Repeating the same report changes nothing, so webhooks, polls and return-page
         checks may all report the same attempt any number of times.
         """
-        if self.status in (OrderStatus.CREATED, OrderStatus.FAILED_TO_CREATE):
-            raise IllegalTransition(self.order_id, self.status, "record_attempt")
         known = self.attempt(attempt.payment_id)
         if known is not None and not attempt.supersedes(known):
             return False
@@ -219,7 +227,7 @@ class Order:
                     )
                 )
             elif self.status is not OrderStatus.PAID:
-                closed = self.status in (OrderStatus.EXPIRED, OrderStatus.TERMINATED)
+                closed = self.status in _CLOSED
                 self._walk("pay", now)
                 self.paid_after_close = closed
                 self.paid_at = now

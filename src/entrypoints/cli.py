@@ -1,7 +1,8 @@
 """The `checkout` command: `checkout serve` runs the service, `checkout fake-gateway`
 runs the Cashfree simulator on its own for other shops' integration tests, `checkout
 reconcile` brings every open order in line with the gateway once and prints what changed,
-`checkout db upgrade|current` migrates or shows STORE_URL's SQL schema."""
+`checkout db upgrade|current` migrates or shows STORE_URL's SQL schema, `checkout store
+copy|import-seed` moves data between stores or in from the checkout seed's credits.json."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import uvicorn
@@ -32,7 +34,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def serve(host: str | None, port: int | None, workers: int = 1) -> None:
-    from entrypoints.container import build_container, check_plans
+    from entrypoints.container import build_container, check_configuration
     from entrypoints.web.app import create_app
 
     overrides: dict[str, object] = {}
@@ -44,15 +46,18 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     configure_logging(settings.log_format, settings.log_level)
     container = build_container(settings)
     try:
-        check_plans(container)
+        check_configuration(container)
         if workers > 1:
             _check_shareable(settings)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
     print(f"Checkout service on {settings.public_url}  (gateway: {settings.payment_gateway})")
-    source = "generated" if settings.admin_token_generated else "from ADMIN_TOKEN"
-    print(f"Admin token ({source}): {settings.admin_token.get_secret_value()}", flush=True)
+    # A token the operator chose stays theirs: only one made here is shown, once.
+    if settings.admin_token_generated:
+        print(f"Admin token (generated): {settings.admin_token.get_secret_value()}", flush=True)
+    else:
+        print("Admin token: from ADMIN_TOKEN", flush=True)
     if workers == 1:
         uvicorn.run(
             create_app(container),
@@ -80,7 +85,8 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
 
 
 def _check_shareable(settings: Settings) -> None:
-    """Several workers must share their state through the store and the gateway."""
+    """Several workers must share their state through the store, the gateway and the
+    event bus."""
     if settings.store_url.lower().startswith("memory:"):
         raise ConfigurationError("--workers > 1 needs a shared store: STORE_URL is memory://")
     if settings.is_fake:
@@ -88,13 +94,31 @@ def _check_shareable(settings: Settings) -> None:
             "--workers > 1 needs a shared gateway: run `checkout fake-gateway` and set "
             "PAYMENT_GATEWAY=cashfree with CASHFREE_BASE_URL pointing at it"
         )
+    if not settings.shares_events:
+        raise ConfigurationError(
+            "--workers > 1 needs a shared event bus: set EVENTS_URL=redis://host:port/db "
+            "(or use a PostgreSQL STORE_URL)"
+        )
+
+
+FAKE_GATEWAY_DESCRIPTION = (
+    "Run the Cashfree simulator on its own: Cashfree's /pg API, the hosted checkout, "
+    "cashfree.js, signed webhooks and the /control scenario API, on one port, for other "
+    "shops' tests or for `checkout serve --workers N` (set CASHFREE_BASE_URL to its address "
+    "and PAYMENT_GATEWAY=cashfree). Credentials: CASHFREE_APP_ID and CASHFREE_SECRET_KEY, "
+    "generated and printed when unset; FAKE_WEBHOOK_TIME_SCALE divides the webhook retry "
+    "schedule. Open its address in a browser for links to the docs."
+)
 
 
 def fake_gateway(host: str, port: int) -> None:
     """The `cashfree-simulator` command, with this service's credentials and settings."""
     from cashfree_simulator.cli import serve as serve_simulator
 
-    settings = _settings(payment_gateway="fake", cashfree_environment="SANDBOX")
+    # The simulator alone is a test double by design: it listens where it is told.
+    settings = _settings(
+        payment_gateway="fake", cashfree_environment="SANDBOX", allow_public_fake=True
+    )
     configure_logging(settings.log_format, settings.log_level)
     serve_simulator(
         host,
@@ -223,6 +247,43 @@ def db(action: str) -> None:
         raise SystemExit(1) from None
 
 
+def _store_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    store_cmd = commands.add_parser("store", help="move data between stores")
+    actions = store_cmd.add_subparsers(dest="action", required=True)
+    copy_cmd = actions.add_parser(
+        "copy", help="copy every record from one store to another, then verify the copy"
+    )
+    copy_cmd.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy_cmd.add_argument("--to", dest="target", required=True, metavar="URL")
+    copy_cmd.add_argument(
+        "--merge",
+        action="store_true",
+        help="copy into a store that holds data: what it holds under the same keys is kept",
+    )
+    copy_cmd.add_argument("--batch-size", type=int, default=500, help="records per transaction")
+    seed_cmd = actions.add_parser(
+        "import-seed", help="import the checkout seed's credits.json (again: adds nothing)"
+    )
+    seed_cmd.add_argument("path", type=Path, help="the seed's data/credits.json")
+    seed_cmd.add_argument("--to", dest="target", metavar="URL", help="default: STORE_URL")
+
+
+def store(args: argparse.Namespace) -> None:
+    """`checkout store copy|import-seed` (entrypoints.store_commands)."""
+    from entrypoints import store_commands
+
+    settings = _settings()
+    if args.action == "copy":
+        if args.batch_size < 1:
+            print("--batch-size must be at least 1", file=sys.stderr)
+            raise SystemExit(2)
+        store_commands.copy(
+            settings, args.source, args.target, merge=args.merge, batch_size=args.batch_size
+        )
+    else:
+        store_commands.import_seed(settings, args.path, args.target)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="checkout", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -230,9 +291,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve_cmd.add_argument("--host", help="interface to bind (HOST, default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, help="port (PORT, default 8000)")
     serve_cmd.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    fake_cmd = commands.add_parser("fake-gateway", help="run the Cashfree simulator alone")
-    fake_cmd.add_argument("--host", default="127.0.0.1")
-    fake_cmd.add_argument("--port", type=int, default=8090)
+    fake_cmd = commands.add_parser(
+        "fake-gateway",
+        help="run the Cashfree simulator alone",
+        description=FAKE_GATEWAY_DESCRIPTION,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    fake_cmd.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    fake_cmd.add_argument("--port", type=int, default=8090, help="port to listen on")
     commands.add_parser(
         "reconcile", help="check every open order with the gateway once; print what changed"
     )
@@ -240,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     db_actions = db_cmd.add_subparsers(dest="action", required=True)
     db_actions.add_parser("upgrade", help="migrate the schema to this version's head")
     db_actions.add_parser("current", help="print the schema's revision and whether it is head")
+    _store_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         if args.workers < 1:
@@ -249,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         reconcile()
     elif args.command == "db":
         db(args.action)
+    elif args.command == "store":
+        store(args)
     else:
         fake_gateway(args.host, args.port)
 

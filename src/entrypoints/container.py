@@ -13,11 +13,16 @@ Whatever has a lifecycle has a `providers.Resource` beside its Singleton, starte
 separate because dependency-injector turns every provider that depends on an async Resource
 into one returning awaitables: use cases must stay plain providers, and an overridden
 Singleton (a test's store or webhook client) is still opened and closed.
+
+The background loops (outbox relay, reconciler) have no Resource of their own: the `Leader`
+runs them, on whichever one of the instances sharing the store holds its lease.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
@@ -25,17 +30,28 @@ import httpx
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
-from adapters.events.in_process import InProcessEventBus
+from adapters.events.url import event_bus_from_url
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
 from adapters.gateway.cashfree_webhook import CashfreeNotifications
+from adapters.gateway.deadline import DeadlineGateway
 from adapters.gateway.fake_gateway import FakeGateway
+from adapters.gateway.measured import MeasuredGateway
 from adapters.ids import SecureIdGenerator
+from adapters.metrics.prometheus import PrometheusMetrics
 from adapters.notify.log import LogNotifier
 from adapters.notify.webhook import StandardWebhookNotifier
 from adapters.plans_file import PlansFileError, load_plans
-from adapters.store.url import store_from_url
+from adapters.store.url import store_from_url, stored_files
+from application.leader import Leader
 from application.outbox_relay import OutboxRelay
-from application.ports import Clock, Notifier, PaymentNotifications, Store
+from application.ports import (
+    Clock,
+    IdGenerator,
+    LeaderLease,
+    Notifier,
+    PaymentNotifications,
+    Store,
+)
 from application.reconciler import Reconciler
 from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.accounts import (
@@ -56,6 +72,7 @@ from application.use_cases.queries import (
     ListCredits,
     ListFailedPayments,
 )
+from application.use_cases.readiness import CheckReadiness
 from application.use_cases.reconcile import Reconcile
 from application.use_cases.record_failure import RecordFailure
 from application.use_cases.refunds import ApplyRefundState, ListRefunds, RefundOrder
@@ -63,10 +80,21 @@ from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.web.rate_limits import RequestRate, StreamSlots
+
+LEADER_LEASE = "leader"
+"""The lease whose holder runs the background loops (the outbox relay, the reconciler)."""
 
 
 def _secret(settings: Settings) -> str:
     return settings.cashfree_secret_key.get_secret_value()
+
+
+def _gateway_configured(settings: Settings) -> bool:
+    """The built-in simulator always is; Cashfree needs its credentials and an API URL."""
+    return settings.is_fake or bool(
+        settings.cashfree_app_id and _secret(settings) and settings.gateway_base_url
+    )
 
 
 class _Closeable(Protocol):
@@ -119,25 +147,32 @@ def _notifiers(settings: Settings, clock: Clock, client: httpx.AsyncClient) -> l
     return notifiers
 
 
-async def _relaying(
-    relay: OutboxRelay, closeables: Sequence[_Closeable], **needs: None
+def _leader_lease(store: Store, ids: IdGenerator) -> LeaderLease:
+    """The lease among the instances sharing the store. This instance holds it under a
+    fresh id that also names its host and process, for an operator reading `leases`."""
+    holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{ids.new_id('instance')}"
+    return store.leader_lease(LEADER_LEASE, holder)
+
+
+async def _leading(
+    leader: _Loop, closeables: Sequence[_Closeable], **needs: None
 ) -> AsyncIterator[None]:
-    """Start the outbox relay's loop; at shutdown stop it, then close its HTTP client.
-    `needs` as for `_closed_at_shutdown` (the store outlives the relay)."""
-    await relay.start()
+    """Campaign for the leader lease (the leader runs the background loops while it holds
+    it); at shutdown stop the loops, give the lease up, then close what the loops used.
+    `needs` as for `_closed_at_shutdown` (the store and the gateway outlive the loops)."""
+    await leader.start()
     try:
         yield
     finally:
         try:
-            await relay.aclose()
+            await leader.aclose()
         finally:
             for closeable in closeables:
                 await closeable.aclose()
 
 
 async def _looping(loop: _Loop, **needs: None) -> AsyncIterator[None]:
-    """Start a background loop; stop it at shutdown. `needs` as for `_closed_at_shutdown`
-    (the store and the gateway outlive the loop)."""
+    """Start a background loop; stop it at shutdown. `needs` as for `_closed_at_shutdown`."""
     await loop.start()
     try:
         yield
@@ -150,7 +185,12 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(SecureIdGenerator)
-    event_bus = providers.Singleton(InProcessEventBus)
+    event_bus = providers.Singleton(
+        event_bus_from_url,
+        settings.provided.event_bus_url,
+        settings.provided.events_channel,
+    )
+    metrics = providers.Singleton(PrometheusMetrics)
     store = providers.Singleton(
         store_from_url,
         settings.provided.store_url,
@@ -166,7 +206,7 @@ class Container(containers.DeclarativeContainer):
         webhook_client=webhook_http_client,
         webhook_time_scale=settings.provided.fake_webhook_time_scale,
     )
-    gateway = providers.Selector(
+    gateway_adapter = providers.Selector(
         settings.provided.payment_gateway,
         fake=providers.Singleton(FakeGateway, simulator),
         cashfree=providers.Singleton(
@@ -181,22 +221,32 @@ class Container(containers.DeclarativeContainer):
             read_timeout=settings.provided.cashfree_read_timeout,
         ),
     )
+    # Either gateway, each call bounded by one deadline (retries included).
+    gateway = providers.Singleton(
+        DeadlineGateway, gateway_adapter, seconds=settings.provided.cashfree_deadline_seconds
+    )
 
-    units_of_work = providers.Singleton(UnitOfWorkFactory, store=store, publisher=event_bus)
+    # What the use cases call: the chosen gateway, each call timed and counted. Tests
+    # override `gateway`; the measurement stays in front of their stand-in.
+    measured_gateway = providers.Singleton(MeasuredGateway, gateway, metrics)
+
+    units_of_work = providers.Singleton(
+        UnitOfWorkFactory, store=store, publisher=event_bus, metrics=metrics
+    )
     reports = store.provided.reports.call()
 
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
     confirm_payment = providers.Singleton(
         ConfirmPayment,
         units=units_of_work,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         commission_rate=settings.provided.referral_commission_rate,
     )
     create_payment = providers.Singleton(
         CreatePayment,
         units=units_of_work,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         ids=ids,
         return_url=settings.provided.return_url,
@@ -223,6 +273,11 @@ class Container(containers.DeclarativeContainer):
         confirm=confirm_payment,
         interval_seconds=settings.provided.watch_interval_seconds,
     )
+    check_readiness = providers.Singleton(
+        CheckReadiness,
+        store=store,
+        gateway_configured=providers.Callable(_gateway_configured, settings),
+    )
     get_payment_status = providers.Singleton(
         GetPaymentStatus, store=store, refresh=order_watcher.provided.confirm
     )
@@ -242,7 +297,7 @@ class Container(containers.DeclarativeContainer):
         Reconcile,
         units=units_of_work,
         reports=reports,
-        gateway=gateway,
+        gateway=measured_gateway,
         clock=clock,
         confirm=confirm_payment,
         apply_refund=providers.Factory(ApplyRefundState, units=units_of_work, clock=clock),
@@ -253,12 +308,24 @@ class Container(containers.DeclarativeContainer):
         reconcile=reconcile,
         interval_seconds=settings.provided.reconcile_interval_seconds,
     )
+    leader_lease = providers.Singleton(_leader_lease, store, ids)
+    leader = providers.Singleton(
+        Leader,
+        lease=leader_lease,
+        tasks=providers.List(outbox_relay, reconciler),
+        clock=clock,
+        lease_seconds=settings.provided.leader_lease_seconds,
+    )
     cancel_order = providers.Singleton(
-        CancelOrder, units=units_of_work, gateway=gateway, confirm=confirm_payment
+        CancelOrder, units=units_of_work, gateway=measured_gateway, confirm=confirm_payment
     )
     apply_refund_state = providers.Singleton(ApplyRefundState, units=units_of_work, clock=clock)
     refund_order = providers.Singleton(
-        RefundOrder, units=units_of_work, gateway=gateway, clock=clock, apply=apply_refund_state
+        RefundOrder,
+        units=units_of_work,
+        gateway=measured_gateway,
+        clock=clock,
+        apply=apply_refund_state,
     )
     list_refunds = providers.Singleton(ListRefunds, reports=reports)
     list_notifications = providers.Singleton(ListNotifications, reports=reports)
@@ -272,6 +339,16 @@ class Container(containers.DeclarativeContainer):
         tolerance_seconds=settings.provided.webhook_tolerance_seconds,
     )
     simulator_app = providers.Singleton(create_simulator_app, simulator)
+    create_order_rate = providers.Singleton(
+        RequestRate,
+        settings.provided.rate_limit_create_order,
+        error="Too many orders from this address; try again later",
+    )
+    stream_slots = providers.Singleton(
+        StreamSlots,
+        per_client=settings.provided.rate_limit_streams_per_client,
+        total=settings.provided.max_open_streams,
+    )
 
     store_lifecycle = providers.Resource(_opened, store)
     simulator_lifecycle = providers.Resource(
@@ -284,21 +361,18 @@ class Container(containers.DeclarativeContainer):
         store=store_lifecycle,
     )
     gateway_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(gateway))
+    events_lifecycle = providers.Resource(_looping, event_bus)
     watcher_lifecycle = providers.Resource(
         _closed_at_shutdown,
         providers.List(order_watcher),
         store=store_lifecycle,
         gateway=gateway_lifecycle,
+        events=events_lifecycle,
     )
-    outbox_lifecycle = providers.Resource(
-        _relaying,
-        outbox_relay,
+    background_lifecycle = providers.Resource(
+        _leading,
+        leader,
         providers.List(notify_http_client),
-        store=store_lifecycle,
-    )
-    reconciler_lifecycle = providers.Resource(
-        _looping,
-        reconciler,
         store=store_lifecycle,
         gateway=gateway_lifecycle,
         simulator=simulator_lifecycle,
@@ -342,6 +416,16 @@ def build_container(settings: Settings) -> Container:
     return container
 
 
+def check_configuration(container: Container) -> None:
+    """What settings alone cannot check: STORE_URL names a store this service has, and
+    PLANS_FILE is a valid catalogue. Each failure is one ConfigurationError line."""
+    try:
+        container.store()
+    except ValueError as exc:  # the store's messages name STORE_URL, never its password
+        raise ConfigurationError(f"invalid configuration: {exc}") from None
+    check_plans(container)
+
+
 def check_plans(container: Container) -> None:
     """Load the plan catalogue now, so a malformed PLANS_FILE stops start-up with one line
     (a ConfigurationError, as for a bad variable) instead of failing the first order."""
@@ -349,3 +433,15 @@ def check_plans(container: Container) -> None:
         container.plans()
     except PlansFileError as exc:
         raise ConfigurationError(f"invalid configuration: PLANS_FILE: {exc}") from None
+
+
+def store_at(settings: Settings, url: str, *, must_exist: bool = False) -> Store:
+    """A store other than the service's own, at `url` (`checkout store copy` and
+    `import-seed`), opened under the same DB_AUTO_MIGRATE rules as STORE_URL.
+
+    `must_exist`: ValueError when `url` names a file that is not there (a source must
+    not be created empty by a mistyped path)."""
+    files = stored_files(url) if must_exist else []
+    if files and not any(path.exists() for path in files):
+        raise ValueError(f"{files[0]} does not exist")
+    return store_from_url(url, auto_migrate=settings.db_auto_migrate)

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
+import re
 import secrets
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+import limits
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SANDBOX_URL = "https://sandbox.cashfree.com/pg"
@@ -22,11 +32,28 @@ SDK_URL = "https://sdk.cashfree.com/js/v3/cashfree.js"
 FAKE_MOUNT = "/_fake-cashfree"
 # HS256 keys shorter than its 256-bit hash are brute-forceable (RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+EVENTS_SCHEMES = ("memory", *POSTGRES_SCHEMES, "redis", "rediss")
+# LISTEN/NOTIFY channel and Redis channel alike: a plain PostgreSQL identifier.
+EVENTS_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# An operator token guards refunds and every customer's data: in PRODUCTION it must be long
+# enough not to be guessed (the generated one has 32 characters).
+MIN_PRODUCTION_ADMIN_TOKEN = 32
 ACADEMY_ALIASES = {
     "CASHFREE_APP_ID": "CASHFREE_APP_ID (or CF_CLIENT_ID)",
     "CASHFREE_SECRET_KEY": "CASHFREE_SECRET_KEY (or CF_SECRET)",
     "CASHFREE_ENVIRONMENT": "CASHFREE_ENVIRONMENT (or CF_ENV)",
 }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_webhook_secret(value: str) -> bool:
@@ -60,6 +87,11 @@ class Settings(BaseSettings):
     cashfree_api_version: str = "2025-01-01"
     cashfree_connect_timeout: float = Field(3.0, gt=0)
     cashfree_read_timeout: float = Field(10.0, gt=0)
+    # One gateway call, retries included, in either gateway (see adapters.gateway.deadline);
+    # under the reconciler's minute of grace for an order still being created.
+    cashfree_deadline_seconds: float = Field(15.0, gt=0, lt=60)
+    # How long GET /api/payment/status waits for its gateway check before answering.
+    status_gateway_wait_seconds: float = Field(2.0, ge=0)
     payment_gateway: Literal["fake", "cashfree", ""] = ""
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -83,7 +115,29 @@ class Settings(BaseSettings):
     notify_webhook_secret: SecretStr = SecretStr("")
     outbox_interval_seconds: float = Field(1.0, gt=0)
     reconcile_interval_seconds: float = Field(60.0, gt=0)
+    # Unset: PostgreSQL LISTEN/NOTIFY when the store is PostgreSQL, else in-process.
+    events_url: str = ""
+    events_channel: str = "checkout_events"
+    leader_lease_seconds: float = Field(3.0, gt=0)
+    metrics_token: SecretStr = SecretStr("")
+    allow_public_fake: bool = False
+    # limits' notation ("30/minute", "5 per second"); empty turns the limit off.
+    rate_limit_create_order: str = "30/minute"
+    rate_limit_streams_per_client: int = Field(10, ge=1)
+    max_open_streams: int = Field(1000, ge=1)
     admin_token_generated: bool = Field(False, exclude=True)
+
+    @field_validator("rate_limit_create_order")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            try:
+                limits.parse(value)
+            except ValueError:
+                raise ValueError(
+                    'must be a rate such as "30/minute" (or empty for no limit)'
+                ) from None
+        return value.strip()
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -102,6 +156,22 @@ class Settings(BaseSettings):
         if not self.admin_token.get_secret_value():
             self.admin_token = SecretStr(secrets.token_urlsafe(24))
             self.admin_token_generated = True
+        if (
+            self.cashfree_environment == "PRODUCTION"
+            and len(self.admin_token.get_secret_value()) < MIN_PRODUCTION_ADMIN_TOKEN
+        ):
+            raise ValueError(
+                f"ADMIN_TOKEN must be at least {MIN_PRODUCTION_ADMIN_TOKEN} characters "
+                "in PRODUCTION"
+            )
+        if self.payment_gateway == "fake" and not (
+            self.allow_public_fake or is_loopback(self.host)
+        ):
+            raise ValueError(
+                f"HOST={self.host} would expose the built-in Cashfree simulator, whose "
+                "control API marks orders paid and whose delivery log shows customers' "
+                "data: bind to 127.0.0.1, or set ALLOW_PUBLIC_FAKE=1"
+            )
         if not self.public_url:
             self.public_url = f"http://{self.host}:{self.port}"
         self.public_url = self.public_url.rstrip("/")
@@ -115,6 +185,7 @@ class Settings(BaseSettings):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ValueError(f"{name.upper()} must be an http(s) URL")
         self._check_accounts()
+        self._check_events()
         return self
 
     def _check_accounts(self) -> None:
@@ -134,6 +205,35 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "NOTIFY_WEBHOOK_SECRET must be base64 (optionally whsec_-prefixed)"
                 )
+
+    def _check_events(self) -> None:
+        """The event bus: a URL of a kind we have, and a channel every broker accepts."""
+        if self.events_url:
+            scheme, separator, rest = self.events_url.partition("://")
+            if not separator or scheme.lower().split("+", 1)[0] not in EVENTS_SCHEMES:
+                raise ValueError(
+                    "EVENTS_URL must be memory://, redis://host:port/db or postgresql://..."
+                )
+            if scheme.lower() == "memory" and rest:
+                raise ValueError("EVENTS_URL memory:// takes no path")
+        if not EVENTS_CHANNEL.fullmatch(self.events_channel):
+            raise ValueError(
+                "EVENTS_CHANNEL must be 1 to 63 lower-case letters, digits or _, "
+                "not starting with a digit"
+            )
+
+    @property
+    def event_bus_url(self) -> str:
+        """EVENTS_URL; unset, the PostgreSQL store's database, else memory:// (in-process)."""
+        if self.events_url:
+            return self.events_url
+        scheme = self.store_url.partition("://")[0].lower().split("+", 1)[0]
+        return self.store_url if scheme in POSTGRES_SCHEMES else "memory://"
+
+    @property
+    def shares_events(self) -> bool:
+        """Whether events reach other processes (several workers or instances need it)."""
+        return not self.event_bus_url.lower().startswith("memory:")
 
     @property
     def gateway_base_url(self) -> str:

@@ -36,7 +36,7 @@ def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("body[data-loaded='true']")).to_be_attached()
     row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
-    expect(row).to_contain_text("SUCCESS")
+    expect(row).to_contain_text("Paid")
 
     row.get_by_role("button", name=f"Refund order {order_id}").click()
     page.get_by_label("Refund amount (INR)").fill("375.00")

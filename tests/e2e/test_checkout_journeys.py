@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.sync_api import FrameLocator, Page, Route, expect
@@ -119,9 +120,14 @@ def test_redirect_flow_returns_verified(page: Page, app: LiveServer) -> None:
     assert [c["amount"] for c in credits_for(app, order_id)] == [1250.0]
 
 
-def test_redirect_failure_lands_on_failure_page_and_can_retry(
+def test_redirect_failure_retries_in_one_click_with_the_reason_on_screen(
     page: Page, app: LiveServer
 ) -> None:
+    returns: list[str] = []
+    page.on(
+        "request",
+        lambda request: returns.append(request.url) if "/return?" in request.url else None,
+    )
     fill_checkout(page)
     page.get_by_label("On Cashfree's payment page, then come back").check()
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
@@ -129,9 +135,20 @@ def test_redirect_failure_lands_on_failure_page_and_can_retry(
     page.get_by_role("button", name="Fail the payment").click()
     expect(page).to_have_url(re.compile(r"/failure\?order_id="))
     expect(page.locator("#outcome")).to_contain_text("Incorrect UPI PIN entered")
+    order_id = page.url.rsplit("=", 1)[1]
+    assert len(returns) == 1
+    assert parse_qs(urlsplit(returns[0]).query) == {"order_id": [order_id]}
+
     page.get_by_role("link", name="Try again").click()
-    expect(page.locator("#payment-panel")).to_be_visible()
-    expect(page.locator("body[data-watch='stream']")).to_be_attached()
+    frame = page.frame_locator(FRAME)
+    expect(frame.get_by_role("button", name="Pay by UPI", exact=True)).to_be_visible()
+    expect(page.locator("#payment-result")).to_contain_text("Incorrect UPI PIN entered")
+    expect(page.locator("#payment-actions")).to_be_hidden()
+    expect(page).to_have_url(re.compile(rf"/checkout\?order_id={order_id}$"))
+    page.screenshot(path=str(_artifact("redirect_retry_keeps_the_reason")), full_page=True)
+    frame.get_by_role("button", name="Pay by UPI", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/success\?order_id={order_id}$"))
+    assert len(credits_for(app, order_id)) == 1
 
 
 def test_sdk_load_failure_offers_retry(page: Page, app: LiveServer) -> None:
@@ -171,21 +188,6 @@ def test_every_field_error_shows_at_once(page: Page, app: LiveServer) -> None:
     assert admin(app, "/api/payment/stats")["data"]["totalOrders"] == 0
 
 
-def test_the_server_stays_the_authority(page: Page, app: LiveServer) -> None:
-    """A request the page thinks valid but the server refuses: the server's details show."""
-
-    def tamper(route: Route) -> None:
-        route.continue_(post_data='{"amount": "0.50", "customerName": "Asha Rao",'
-                        ' "customerEmail": "asha@example.com", "customerPhone": "123"}')
-
-    page.route("**/api/payment/create-order", tamper)
-    fill_checkout(page)
-    page.get_by_role("button", name=re.compile(r"^Pay")).click()
-    expect(page.locator("#amount-error")).to_contain_text("between 1.00 and 500000.00")
-    expect(page.locator("#customerPhone-error")).to_contain_text("Indian mobile")
-    expect(page.locator("#form-errors")).to_contain_text("Validation failed")
-
-
 def test_polling_takes_over_when_the_stream_fails(page: Page, app: LiveServer) -> None:
     def refuse(route: Route) -> None:
         route.abort()
@@ -208,3 +210,51 @@ def test_polling_takes_over_when_the_stream_fails(page: Page, app: LiveServer) -
 def _artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_no_second_payment_is_offered_while_the_bank_confirms(page: Page, app: LiveServer) -> None:
+    """'Try again' during confirmation would let a customer pay an order that is paid."""
+    forced = httpx.post(f"{app.fake_url}/control/next-outcome", json={"outcome": "PENDING"})
+    assert forced.status_code == 200
+    fill_checkout(page)
+    frame = pay_in_modal(page)
+    actions = page.locator("#payment-actions")
+    expect(actions).to_be_hidden()
+    frame.get_by_role("button", name="Pay by UPI", exact=True).click()
+    expect(page.locator("#payment-status")).to_contain_text("Your bank is confirming")
+    expect(page).to_have_title("Confirming your payment · Cashfree Checkout")
+    expect(page.locator(FRAME)).to_have_count(0)
+    expect(actions).to_be_hidden()
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    expect(page.get_by_role("button", name="Start a new payment")).to_have_count(0)
+    page.screenshot(path=str(_artifact("confirming_offers_no_retry")), full_page=True)
+
+    order_id = order_id_on(page)
+    status = httpx.get(f"{app.base_url}/api/payment/status/{order_id}").json()
+    pending = status["attempts"][-1]["payment_id"]
+    settled = httpx.post(
+        f"{app.fake_url}/control/orders/{order_id}/attempts",
+        json={"outcome": "SUCCESS", "cf_payment_id": pending},
+    )
+    assert settled.status_code == 200, settled.text
+    expect(page).to_have_url(re.compile(r"/success\?order_id="))
+
+
+def test_an_outcome_told_while_the_window_is_open_is_focused_once_it_closes(
+    page: Page, app: LiveServer
+) -> None:
+    """The page behind the payment window is inert: it takes focus after the window closes."""
+    fill_checkout(page)
+    pay_in_modal(page)
+    order_id = order_id_on(page)
+    response = httpx.post(
+        f"{app.fake_url}/control/orders/{order_id}/attempts",
+        json={"outcome": "FAILED", "message": "Transaction timed out at the bank"},
+    )
+    assert response.status_code == 200
+    result = page.locator("#payment-result")
+    expect(result).to_have_attribute("data-source", "server")
+    page.get_by_role("button", name="Close checkout").click()
+    expect(page.locator(FRAME)).to_have_count(0)
+    expect(result).to_be_focused()
+    expect(result).to_contain_text("Transaction timed out at the bank")

@@ -63,9 +63,7 @@ def test_buy_the_monthly_plan_and_see_it_on_the_customer_page(page: Page, app: L
     starts = datetime.fromisoformat(subscription["startsAt"])
     ends = datetime.fromisoformat(subscription["endsAt"])
     assert ends == add_months(starts, 1)
-    shown_end = page.evaluate(
-        "iso => new Date(iso).toLocaleString('en-IN')", subscription["endsAt"]
-    )
+    shown_end = f"time[datetime='{subscription['endsAt']}']"
 
     page.goto("/admin")
     page.get_by_label("Admin token").fill(app.admin_token)
@@ -73,7 +71,7 @@ def test_buy_the_monthly_plan_and_see_it_on_the_customer_page(page: Page, app: L
     expect(page.locator("body[data-loaded='true']")).to_be_attached()
     row = page.locator(f"#subscriptions-table tr[data-customer-id='{customer_id}']")
     expect(row).to_contain_text("premium")
-    expect(row).to_contain_text(shown_end)
+    expect(row.locator(shown_end)).to_be_visible()
 
     row.get_by_role("link", name=customer_id).click()
     expect(page).to_have_url(re.compile(r"/admin/customer\?id="))
@@ -82,9 +80,9 @@ def test_buy_the_monthly_plan_and_see_it_on_the_customer_page(page: Page, app: L
     expect(page.locator("#profile-facts")).to_contain_text("Credit balance2")
     subscriptions = page.locator("#customer-subscriptions tr[data-kind='premium']")
     expect(subscriptions).to_contain_text("premium-monthly")
-    expect(subscriptions).to_contain_text(shown_end)
+    expect(subscriptions.locator(shown_end)).to_be_visible()
     expect(subscriptions).to_contain_text("Active")
     expect(page.locator(f"#customer-orders tr[data-order-id='{order_id}']")).to_contain_text(
-        "SUCCESS"
+        "Paid"
     )
     expect(page.locator("#customer-ledger")).to_contain_text(f"Order {order_id}")

@@ -78,8 +78,45 @@ async def _mariadb_database() -> tuple[str, Callable[[], Awaitable[None]]]:
     return name, lambda: run(f"DROP DATABASE `{name}`")
 
 
+async def _postgres_database() -> tuple[str, Callable[[], Awaitable[None]]]:
+    """A database of its own (not a schema): a STORE_URL another process can use."""
+    name = f"store_test_{secrets.token_hex(6)}"
+    try:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=CONNECT_TIMEOUT)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        unavailable(f"PostgreSQL unreachable at 127.0.0.1:5432: {type(exc).__name__}")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=CONNECT_TIMEOUT)
+        try:
+            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}", drop
+
+
 async def _nothing() -> None:
     return None
+
+
+async def store_url(kind: str, tmp_path: Path) -> tuple[str, Callable[[], Awaitable[None]]]:
+    """A STORE_URL of a fresh, empty store of `kind` for server processes (every one given
+    the URL shares the store), and how to drop it."""
+    if kind == "json":
+        return f"json://{tmp_path}/data/credits.json", _nothing
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path}/data/store.db", _nothing
+    if kind == "postgresql":
+        return await _postgres_database()
+    if kind == "mariadb":
+        url, database, drop = await sql_database(kind, tmp_path)
+        return url.rsplit("/", 1)[0] + f"/{database}", drop
+    raise AssertionError(kind)
 
 
 async def sql_database(

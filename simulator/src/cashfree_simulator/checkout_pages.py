@@ -79,9 +79,10 @@ class PayRequest:
 
 
 def checkout_routes(simulator: CashfreeSimulator) -> list[BaseRoute]:
-    """The hosted checkout and cashfree.js, served beside `/pg` and `/control`."""
+    """The hosted checkout, cashfree.js and a home page, served beside `/pg` and `/control`."""
     pages = CheckoutPages(simulator)
     return [
+        Route("/", pages.home, methods=["GET", "HEAD"]),
         Route("/cashfree.js", pages.cashfree_js, methods=["GET", "HEAD"]),
         Route("/checkout/assets/{name}", pages.asset, methods=["GET", "HEAD"]),
         Route("/checkout/{payment_session_id}", pages.page, methods=["GET", "HEAD"]),
@@ -90,13 +91,17 @@ def checkout_routes(simulator: CashfreeSimulator) -> list[BaseRoute]:
 
 
 def return_url_for(return_url: str, order_id: str) -> str:
-    """Cashfree's redirect target: `{order_id}` replaced, else `order_id` added to the query."""
+    """Cashfree's redirect target: `{order_id}` replaced, else `order_id` added to the query
+    unless the merchant already put it there (a return URL filled in before it was sent)."""
     quoted = quote(order_id, safe="")
     for placeholder in _ORDER_ID_PLACEHOLDERS:
         if placeholder in return_url:
             return return_url.replace(placeholder, quoted)
     parts = urlsplit(return_url)
-    query = [*parse_qsl(parts.query, keep_blank_values=True), ("order_id", order_id)]
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(name == "order_id" for name, _ in query):
+        return return_url
+    query.append(("order_id", order_id))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -117,6 +122,12 @@ class CheckoutPages:
         self._simulator = simulator
         self._page = Template((STATIC / "checkout.html").read_text(encoding="utf-8"))
         self._error = Template((STATIC / "error.html").read_text(encoding="utf-8"))
+        self._home = Template((STATIC / "home.html").read_text(encoding="utf-8"))
+
+    async def home(self, request: Request) -> Response:
+        """What a person who opens the simulator's address sees: what it is, where the docs are."""
+        text = self._home.substitute(base=_attr(_base_path(request)))
+        return HTMLResponse(text, headers=_PAGE_HEADERS)
 
     async def cashfree_js(self, request: Request) -> Response:
         return Response(

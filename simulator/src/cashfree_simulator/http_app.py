@@ -15,7 +15,9 @@ x-idempotency-key honoured on the POSTs; JSON bodies of at most body.MAX_BODY_BY
     GET   /pg/orders/{order_id}/refunds
     GET   /pg/orders/{order_id}/refunds/{refund_id}
 
-/control (no credentials: a local test tool; errors as {message, code, type}):
+/control (no credentials: a local test tool; errors as {message, code, type}; every answer
+carries `X-Test-Double`, since these routes mark orders paid and the delivery log holds
+customers' data: never expose them beyond a test machine):
     POST   /control/orders/{order_id}/attempts  {"outcome": "SUCCESS"|"FAILED"|"USER_DROPPED"|
            "PENDING", "message"?, "method"?: "upi"|"credit_card"|"debit_card"|"net_banking"|
            "wallet", "cf_payment_id"?: resolve that PENDING attempt, "amount"?}
@@ -63,6 +65,12 @@ from cashfree_simulator.errors import SimulatedFault, SimulatorError
 from cashfree_simulator.simulator import CashfreeSimulator
 
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# On every /control answer: whoever reads it (a person, a proxy's log) learns what it is.
+TEST_DOUBLE_HEADER = "X-Test-Double"
+TEST_DOUBLE_WARNING = (
+    "cashfree-simulator: NOT Cashfree. A test double whose control API marks orders paid "
+    "and whose webhook log holds customers' data; never expose it publicly"
+)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -240,11 +248,13 @@ class _ControlApi:
     def _guard(handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
             try:
-                return await handler(request)
+                response = await handler(request)
             except SimulatorError as exc:
-                return error(exc)
+                response = error(exc)
             except (ValueError, TypeError, KeyError, IndexError) as exc:
-                return error(SimulatorError(400, str(exc), "request_invalid"))
+                response = error(SimulatorError(400, str(exc), "request_invalid"))
+            response.headers[TEST_DOUBLE_HEADER] = TEST_DOUBLE_WARNING
+            return response
 
         return guarded
 

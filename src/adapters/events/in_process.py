@@ -1,45 +1,40 @@
-"""In-process fan-out of committed domain events to subscribers of one order.
+"""The event bus of a shop served by one process: committed events wake this process's
+subscribers directly (EVENTS_URL unset with a store other than PostgreSQL, or memory://).
 
-Each subscriber gets its own bounded queue; a subscriber too slow to keep up loses the
-oldest events rather than slowing the payment path down (it can always re-read status).
+It hears every change only because no other process changes the shop: `checkout serve
+--workers N` refuses it for N > 1.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-import structlog
-
+from adapters.events.fan_out import LocalFanOut, OrderSubscription
 from domain.events import Event
-
-QUEUE_SIZE = 64
-log = structlog.get_logger(__name__)
 
 
 class InProcessEventBus:
+    description = "in-process"
+
     def __init__(self) -> None:
-        self._subscribers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._local = LocalFanOut(hears_everything=lambda: True)
+
+    async def start(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
 
     async def publish(self, events: Sequence[Event]) -> None:
-        for event in events:
-            for queue in tuple(self._subscribers.get(event.order_id, ())):
-                if queue.full():
-                    queue.get_nowait()
-                queue.put_nowait(event)
+        for order_id in dict.fromkeys(event.order_id for event in events):
+            self._local.wake(order_id)
 
     @asynccontextmanager
-    async def subscribe(self, order_id: str) -> AsyncIterator[asyncio.Queue[Event]]:
-        """A queue receiving every event of `order_id` published while the block runs."""
-        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_SIZE)
-        self._subscribers[order_id].add(queue)
-        try:
-            yield queue
-        finally:
-            subscribers = self._subscribers.get(order_id)
-            if subscribers is not None:
-                subscribers.discard(queue)
-                if not subscribers:
-                    del self._subscribers[order_id]
+    async def subscribe(self, order_id: str) -> AsyncIterator[OrderSubscription]:
+        """Wake-ups for every event of `order_id` published while the block runs."""
+        async with self._local.subscribe(order_id) as subscription:
+            yield subscription
+
+    def subscriber_count(self, order_id: str) -> int:
+        return self._local.subscriber_count(order_id)

@@ -16,6 +16,7 @@ from application.errors import (
     GatewayError,
     GatewayNotFound,
     GatewayRateLimited,
+    GatewayTimeout,
     GatewayUnavailable,
     GatewayValidationError,
 )
@@ -94,6 +95,8 @@ def error_from(
         return GatewayConflict(message)
     if status == 429:
         return GatewayRateLimited(message, wait)
+    if status == 504:
+        return GatewayTimeout(message)
     if status >= 500:
         return GatewayUnavailable(message)
     return GatewayError(message)

@@ -12,6 +12,10 @@ Retry policy (exponential backoff with jitter, at most `max_attempts` tries per 
   so a blind retry after a lost answer could turn a success into an error; the caller
   reconciles with `get_order` instead.
 
+A call that outlives its retries fails with `GatewayTimeout` when its last try timed out
+(or Cashfree answered 504), else `GatewayUnavailable`. The overall deadline of one call,
+retries included, is not kept here but by `DeadlineGateway` around any gateway.
+
 Every logical call gets a fresh `x-request-id`, kept across its retries and bound to each
 log line. Neither the client secret nor the request headers are ever logged.
 """
@@ -47,7 +51,12 @@ from adapters.gateway.cashfree_mapping import (
     refund_request,
     terminate_request,
 )
-from application.errors import GatewayAuthError, GatewayConflict, GatewayUnavailable
+from application.errors import (
+    GatewayAuthError,
+    GatewayConflict,
+    GatewayTimeout,
+    GatewayUnavailable,
+)
 from application.ports import (
     Clock,
     GatewayOrder,
@@ -251,7 +260,8 @@ class CashfreeHttpGateway:
         retry: _Retry = _Retry.TRANSIENT,
     ) -> _Exchange:
         """One logical call: its tries share one request id; a 5xx or transport failure
-        that outlives the retries becomes `GatewayUnavailable`."""
+        that outlives the retries becomes `GatewayUnavailable` (`GatewayTimeout` when the
+        last try timed out or was answered 504)."""
         request_id = self._ids.new_id("req")
         log = _log.bind(request_id=request_id, method=method, path=path)
         headers = self._headers(request_id, idempotency_key)
@@ -291,10 +301,16 @@ class CashfreeHttpGateway:
                         raise _ServerError(response)
                     return _Exchange(response, landed_before)
         except _ServerError as exc:
-            log.error("cashfree.unavailable", status=exc.response.status_code)
-            raise GatewayUnavailable(
-                f"Cashfree answered HTTP {exc.response.status_code}: {error_message(exc.response)}"
+            status = exc.response.status_code
+            log.error("cashfree.unavailable", status=status)
+            failure = GatewayTimeout if status == 504 else GatewayUnavailable
+            raise failure(
+                f"Cashfree answered HTTP {status}: {error_message(exc.response)}"
             ) from None
+        except httpx.TimeoutException as exc:
+            reason = type(exc).__name__
+            log.error("cashfree.timed_out", error=reason)
+            raise GatewayTimeout(f"Cashfree did not answer in time ({reason})") from None
         except httpx.TransportError as exc:
             reason = type(exc).__name__
             log.error("cashfree.unreachable", error=reason)

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from adapters.gateway import cashfree_mapping as mapping
 from adapters.gateway.cashfree_errors import error_from
-from application.errors import GatewayUnavailable
+from application.errors import GatewayTimeout, GatewayUnavailable
 from application.ports import (
     GatewayOrder,
     GatewayOrderRequest,
@@ -70,10 +70,12 @@ class FakeGateway:
         """The simulator outlives the gateway: its owner closes it."""
 
     async def _call(self, operation: Awaitable[T]) -> T:
-        """Faults become GatewayUnavailable; refusals map as the real adapter maps them."""
+        """Faults become GatewayUnavailable (a "timeout" GatewayTimeout, as the real
+        adapter reports a lost answer); refusals map as the real adapter maps them."""
         try:
             return await operation
         except SimulatedFault as exc:
-            raise GatewayUnavailable(f"simulated {exc.kind} from the fake gateway") from exc
+            failure = GatewayTimeout if exc.kind == "timeout" else GatewayUnavailable
+            raise failure(f"simulated {exc.kind} from the fake gateway") from exc
         except SimulatorError as exc:
             raise error_from(exc.status, exc.message, exc.type, self.simulator.app_id) from exc

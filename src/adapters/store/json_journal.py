@@ -17,6 +17,8 @@ Files, for `STORE_URL=json:///data/credits.json`:
 - `credits.json.lock`: held with `fcntl.flock` while a unit of work runs and until the
   lines of its group are synced, so processes sharing the files are serialized. Taking
   it first reads any lines other processes appended since this process last looked.
+- `credits.json.leader.lock`: the leader lease (`adapters.store.file_lease`), locked by
+  the one process that runs the background work.
 
 Group commit. Units of work take turns through an in-process lock (the gate). A unit's
 commit encodes its line, applies its changes to the in-memory state at once (remembering
@@ -54,6 +56,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from adapters.store.file_lease import FileLease
 from adapters.store.outbox_records import outbox_from_record, outbox_record
 from adapters.store.records import (
     Record,
@@ -73,6 +76,7 @@ from adapters.store.records import (
 from adapters.store.refund_records import refund_from_record, refund_record
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState, Undo
+from adapters.store.state_transfer import StateTransfer
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage
@@ -448,6 +452,7 @@ class JsonJournalStore:
             raise ValueError("compact_after must be at least 1")
         self.path = Path(path)
         self.description = f"json:{self.path}"
+        self.kind = "json"
         self._journal = _Journal(self.path, compact_after)
         self._state = StoreState()
         self._gate = asyncio.Lock()
@@ -463,6 +468,12 @@ class JsonJournalStore:
 
     def reports(self) -> StateReports:
         return StateReports(self._committed)
+
+    def transfer(self) -> StateTransfer:
+        return StateTransfer(self._committed, self.unit_of_work)
+
+    def leader_lease(self, name: str, holder: str) -> FileLease:
+        return FileLease(self.path.with_name(f"{self.path.name}.{name}.lock"))
 
     async def open(self) -> None:
         await self._acquire()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.state import Changes, StateReports, StoreState
+from adapters.store.state_transfer import StateTransfer
 
 
 class MemoryUnitOfWork(StagedUnitOfWork):
@@ -30,8 +32,19 @@ class MemoryUnitOfWork(StagedUnitOfWork):
         return None
 
 
+class SoleInstanceLease:
+    """A memory store belongs to one instance, which therefore always leads."""
+
+    async def hold(self, now: datetime, until: datetime) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
 class MemoryStore:
     description = "memory"
+    kind = "memory"
 
     def __init__(self) -> None:
         self._state = StoreState()
@@ -42,6 +55,12 @@ class MemoryStore:
 
     def reports(self) -> StateReports:
         return StateReports(self._committed)
+
+    def transfer(self) -> StateTransfer:
+        return StateTransfer(self._committed, self.unit_of_work)
+
+    def leader_lease(self, name: str, holder: str) -> SoleInstanceLease:
+        return SoleInstanceLease()
 
     async def open(self) -> None:
         return None

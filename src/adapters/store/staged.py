@@ -160,6 +160,12 @@ class StagedUnitOfWork:
     async def rollback(self) -> None:
         self._staging.changes.clear()
 
+    async def tables(self) -> tuple[StoreState, Changes]:
+        """The committed state (read only) and this unit's staged writes, for writing
+        whole records in bulk (`state_transfer`); the unit's lock is held meanwhile."""
+        await self._staging.ready()
+        return self._staging.state, self._staging.changes
+
     async def _begin(self) -> None:
         raise NotImplementedError
 

@@ -23,7 +23,7 @@ from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage
-from domain.order import Order
+from domain.order import AttemptStatus, Order
 from domain.referrals import ReferralRecord
 from domain.refunds import Refund
 from domain.subscriptions import Subscription
@@ -177,12 +177,14 @@ class StateReports(
         return top[offset:]
 
     async def order_statistics(self) -> OrderStatistics:
-        """Orders per status; orders with any attempt; count and amount of failed attempts."""
+        """Orders per status; orders with any attempt; count and amount of failed attempts,
+        and how many of those were drop-outs."""
         by_status: Counter[str] = Counter()
         attempted = 0
         failures = 0
         failed_amount = ZERO
         paid_after_close = 0
+        dropped = 0
         async with self._read() as state:
             for order in state.orders.values():
                 by_status[order.status.value] += 1
@@ -193,8 +195,15 @@ class StateReports(
                     if attempt.status.is_failure:
                         failures += 1
                         failed_amount += attempt.amount.amount
+                        if attempt.status is AttemptStatus.USER_DROPPED:
+                            dropped += 1
         return OrderStatistics(
-            dict(by_status), attempted, failures, failed_amount, paid_after_close
+            dict(by_status),
+            attempted,
+            failures,
+            failed_amount,
+            paid_after_close,
+            dropped_attempts=dropped,
         )
 
     async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:

@@ -14,9 +14,11 @@ unset, SQLite does, and PostgreSQL and MariaDB do not (their operators run
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from adapters.store.json_journal import JsonJournalStore
 from adapters.store.memory import MemoryStore
-from adapters.store.sql.store import SqlStore
+from adapters.store.sql.store import SqlStore, engine_url
 from application.ports import Store
 
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
@@ -47,3 +49,17 @@ def store_from_url(url: str, *, auto_migrate: bool | None = None) -> Store:
         except ValueError as exc:
             raise ValueError(f"STORE_URL: {exc}; {_HELP}") from None
     raise ValueError(f"STORE_URL scheme {scheme!r} is not supported; {_HELP}")
+
+
+def stored_files(url: str) -> list[Path]:
+    """The files a json:// or sqlite:// STORE_URL keeps its data in (the JSON store's
+    snapshot and journal, the SQLite database); none for the others. ValueError for a
+    malformed SQLite URL."""
+    scheme, _, rest = url.partition("://")
+    scheme = scheme.lower()
+    if scheme == "json" and rest:
+        snapshot = Path(rest)
+        return [snapshot, snapshot.with_name(snapshot.name + ".journal")]
+    if scheme.split("+", 1)[0] == "sqlite":
+        return [Path(str(engine_url(url).database))]
+    return []

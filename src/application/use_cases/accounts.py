@@ -6,13 +6,13 @@ balance it was checked against are one transaction.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
 import structlog
 
-from application.errors import ConcurrencyConflict, CustomerNotFound
+from application.contention import retry_on_conflict
+from application.errors import CustomerNotFound
 from application.ports import Clock, IdGenerator, PaymentReports
 from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
@@ -28,7 +28,6 @@ log = structlog.get_logger(__name__)
 
 ACCOUNT_ORDERS = 50
 MAX_ADJUSTMENT = 1_000_000
-MAX_ROUNDS = 10
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,10 @@ class AdjustCredits:
     async def execute(self, customer_id: str, credits: int, note: str) -> LedgerAdjustment:
         """Raises InvalidField, CustomerNotFound, or InsufficientCredits (balance < 0)."""
         change, reason = _check_adjustment(credits, note)
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._adjust_once(customer_id, change, reason)
-            except ConcurrencyConflict:
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"customer {customer_id} kept changing under adjustment")
+        return await retry_on_conflict(
+            lambda: self._adjust_once(customer_id, change, reason),
+            f"customer {customer_id} kept changing under adjustment",
+        )
 
     async def _adjust_once(self, customer_id: str, change: int, reason: str) -> LedgerAdjustment:
         async with self._units() as uow:

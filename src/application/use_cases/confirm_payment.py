@@ -14,18 +14,21 @@ Fulfilment rides on the grant: in the same unit of work that adds it, a plan's p
 added to the customer's subscription (optimistic version on the subscription) and a
 referred customer's agent earns a referral record (unique per order). A refused grant,
 period or record means another caller got there first: the round is retried on fresh
-state, where the grant is found and nothing is fulfilled twice.
+state (after a jittered wait, see `application.contention`), where the grant is found and
+nothing is fulfilled twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import structlog
 
+from application.contention import retry_on_conflict
 from application.errors import ConcurrencyConflict, OrderNotFound
 from application.ports import Clock, GatewayOrderStatus, PaymentGateway
 from application.unit_of_work import PublishingUnitOfWork, UnitOfWorkFactory
@@ -38,8 +41,16 @@ from domain.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
 
-MAX_ROUNDS = 20
 DEFAULT_COMMISSION_RATE = Decimal("0.10")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The order after a report was applied, and whether the report changed anything (a
+    repeated webhook does not)."""
+
+    order: Order
+    changed: bool
 
 
 class ConfirmPayment:
@@ -61,23 +72,30 @@ class ConfirmPayment:
         evidence: Sequence[PaymentAttempt] | None = None,
         *,
         check_order_status: bool = True,
+        check_payments: bool = True,
     ) -> Order:
         """Apply `evidence` (verified webhook attempts), or else ask the gateway.
 
-        `check_order_status=False` reads only the payments (one gateway call), which is
-        what a watcher needs to see attempts fail or succeed; expiry is then left to the
-        next full confirmation.
+        By default both the payments and the order's status are read (two gateway calls).
+        A watcher spends one call per check: `check_order_status=False` reads only the
+        payments (where attempts fail or succeed), `check_payments=False` only the order's
+        status (where it expires or is terminated).
         """
+        if not (check_order_status or check_payments):
+            raise ValueError("a confirmation reads the payments, the order's status or both")
         gateway_status: GatewayOrderStatus | None = None
         if evidence is None:
             await self._require_known(order_id)
-            if check_order_status:
+            if check_order_status and check_payments:
                 payments, gateway_order = await asyncio.gather(
                     self._gateway.list_payments(order_id), self._gateway.get_order(order_id)
                 )
                 gateway_status = gateway_order.status
-            else:
+            elif check_payments:
                 payments = await self._gateway.list_payments(order_id)
+            else:
+                payments = []
+                gateway_status = (await self._gateway.get_order(order_id)).status
             evidence = payments
         return await self.apply(order_id, evidence, gateway_status)
 
@@ -88,19 +106,27 @@ class ConfirmPayment:
         gateway_status: GatewayOrderStatus | None = None,
     ) -> Order:
         """Record attempts and the gateway's order status; credit a paid order once."""
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._apply_once(order_id, attempts, gateway_status)
-            except (ConcurrencyConflict, DuplicateCredit, DuplicateReferral):
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"order {order_id} kept changing under confirmation")
+        return (await self.record(order_id, attempts, gateway_status)).order
+
+    async def record(
+        self,
+        order_id: str,
+        attempts: Sequence[PaymentAttempt],
+        gateway_status: GatewayOrderStatus | None = None,
+    ) -> Confirmation:
+        """As `apply`, and say whether anything changed."""
+        return await retry_on_conflict(
+            lambda: self._apply_once(order_id, attempts, gateway_status),
+            f"order {order_id} kept changing under confirmation",
+            (ConcurrencyConflict, DuplicateCredit, DuplicateReferral),
+        )
 
     async def _apply_once(
         self,
         order_id: str,
         attempts: Sequence[PaymentAttempt],
         gateway_status: GatewayOrderStatus | None,
-    ) -> Order:
+    ) -> Confirmation:
         now = self._clock.now()
         credited = False
         async with self._units() as uow:
@@ -119,12 +145,12 @@ class ConfirmPayment:
                 await self._fulfil(uow, order, now)
                 credited = changed = True
             if not changed:
-                return order
+                return Confirmation(order, changed=False)
             await uow.orders.save(order)
             await uow.commit()
         if credited:
             log.info("order credited", order_id=order_id)
-        return order
+        return Confirmation(order, changed=True)
 
     async def _fulfil(self, uow: PublishingUnitOfWork, order: Order, now: datetime) -> None:
         """What a paid order earns besides its grant: its period and its agent's record."""

@@ -2,6 +2,10 @@
 
 The order is saved as CREATED before the gateway is called, so a crash or a refusal can
 never leave a gateway order we know nothing about; a refusal ends it as FAILED_TO_CREATE.
+A call whose outcome is unknown (timed out, unanswered, 5xx: `GatewayUnavailable`) may
+have opened the order at the gateway anyway, so the order stays CREATED: the reconciler
+later asks the gateway by our order id (the idempotency key) and terminates it there or
+records its payment, and a webhook for it is applied meanwhile.
 Each step's events are published by its unit of work once the step is committed.
 
 With a plan the price comes from the catalogue (an amount sent must equal it) and what the
@@ -12,7 +16,6 @@ customer is known, with the referral agent they came with.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections.abc import Callable
@@ -20,7 +23,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from application.errors import ConcurrencyConflict, GatewayError
+from application.contention import retry_on_conflict
+from application.errors import GatewayError, GatewayUnavailable
 from application.ports import Clock, GatewayOrderRequest, IdGenerator, PaymentGateway
 from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
@@ -31,8 +35,6 @@ from domain.order import Order
 from domain.plans import PlanCatalogue, Purchase, UnknownPlan
 
 log = structlog.get_logger(__name__)
-
-MAX_ROUNDS = 10
 
 # Gateways (Cashfree) accept 3 to 50 letters, digits, '_' or '-' as a customer id.
 _GATEWAY_CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{3,50}")
@@ -102,6 +104,8 @@ class CreatePayment:
             customer_id=customer_id,
             purchase=purchase,
         )
+        # every later line of this request names the order, an error's included
+        structlog.contextvars.bind_contextvars(order_id=order.order_id)
         profile = CustomerProfile(
             customer_id, customer.name, customer.email, customer.phone, agent, now
         )
@@ -117,6 +121,11 @@ class CreatePayment:
         )
         try:
             opened = await self._gateway.create_order(request)
+        except GatewayUnavailable as exc:
+            bound.warning(
+                "gateway answer lost, order left for the reconciler", error=type(exc).__name__
+            )
+            raise
         except GatewayError as exc:
             bound.warning("gateway refused order", error=type(exc).__name__)
             reason = exc.public_message
@@ -137,17 +146,15 @@ class CreatePayment:
         """The order and its customer's profile, together; a deadlock between two first
         orders of one new customer (MariaDB) is retried."""
         events = list(order.events)
-        for _ in range(MAX_ROUNDS):
+
+        async def save() -> None:
             order.events = list(events)  # a failed round took them with it
-            try:
-                async with self._units() as uow:
-                    await uow.customers.upsert(profile)
-                    await uow.orders.add(order)
-                    await uow.commit()
-                return
-            except ConcurrencyConflict:
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"customer {profile.customer_id} kept changing")
+            async with self._units() as uow:
+                await uow.customers.upsert(profile)
+                await uow.orders.add(order)
+                await uow.commit()
+
+        await retry_on_conflict(save, f"customer {profile.customer_id} kept changing")
 
     def _price(self, plan_id: object, sent: Money | None) -> tuple[Money, Purchase]:
         """The amount to charge and what it buys; plan errors are InvalidField subclasses."""

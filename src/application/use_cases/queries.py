@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 import structlog
 
@@ -22,11 +24,31 @@ _PERCENT_PLACES = Decimal("0.01")
 Refresh = Callable[[str], Awaitable[Order]]
 
 
+class GatewayCheck(StrEnum):
+    """How asking the gateway about an open order went."""
+
+    DONE = "done"
+    # Still asking when the answer was due: the stored status was answered, and the check
+    # goes on, so its result reaches the store (and the next poll) by itself.
+    PENDING = "pending"
+    # The gateway failed or timed out: the stored status stands.
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class CheckedStatus:
+    """The order, and how its gateway check went (None: nothing to ask, it is final)."""
+
+    order: Order
+    gateway_check: GatewayCheck | None
+
+
 class GetPaymentStatus:
     """The order as we know it, refreshed from the gateway while it is still open.
 
     `refresh` is the order watcher's single-flight confirmation in the app, so polls,
-    verifications and watchers of one order share one gateway call at a time.
+    verifications and watchers of one order share one gateway call at a time; it shields
+    that call, so a caller that stops waiting (`wait_seconds`) leaves it running.
     """
 
     def __init__(self, store: Store, refresh: Refresh) -> None:
@@ -34,16 +56,31 @@ class GetPaymentStatus:
         self._refresh = refresh
 
     async def execute(self, order_id: str, refresh: bool = True) -> Order:
+        return (await self.check(order_id, refresh)).order
+
+    async def check(
+        self, order_id: str, refresh: bool = True, wait_seconds: float | None = None
+    ) -> CheckedStatus:
+        """The order, refreshed when open; after `wait_seconds` (None: as long as the
+        check takes, which the gateway's deadline bounds) the stored order, PENDING."""
         async with self._store.unit_of_work() as uow:
             order = await uow.orders.get(order_id)
         if order is None:
             raise OrderNotFound(order_id)
-        if refresh and order.status is OrderStatus.ACTIVE:
-            try:
-                return await self._refresh(order_id)
-            except GatewayError as exc:
-                log.warning("status refresh failed", order_id=order_id, error=type(exc).__name__)
-        return order
+        if not refresh or order.status is not OrderStatus.ACTIVE:
+            return CheckedStatus(order, None)
+        waiting = asyncio.timeout(wait_seconds)
+        try:
+            async with waiting:
+                return CheckedStatus(await self._refresh(order_id), GatewayCheck.DONE)
+        except TimeoutError:
+            if not waiting.expired():
+                raise
+            log.info("status answered before the gateway check", order_id=order_id)
+            return CheckedStatus(order, GatewayCheck.PENDING)
+        except GatewayError as exc:
+            log.warning("status refresh failed", order_id=order_id, error=type(exc).__name__)
+            return CheckedStatus(order, GatewayCheck.UNAVAILABLE)
 
 
 @dataclass(frozen=True)
@@ -96,6 +133,8 @@ class Statistics:
     refunded_amount: Decimal = Decimal("0.00")
     refund_count: int = 0
     net_revenue: Decimal = Decimal("0.00")
+    # Of `total_failures`, the attempts the customer abandoned rather than had declined.
+    total_drop_outs: int = 0
 
 
 class GetStatistics:
@@ -128,4 +167,5 @@ class GetStatistics:
             refunded_amount=Money.quantize(refunded.amount),
             refund_count=refunded.count,
             net_revenue=Money.quantize(totals.amount - refunded.amount),
+            total_drop_outs=orders.dropped_attempts,
         )

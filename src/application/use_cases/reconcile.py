@@ -28,7 +28,14 @@ from application.errors import (
     GatewayValidationError,
     OrderNotFound,
 )
-from application.ports import Clock, GatewayRefund, PaymentGateway, PaymentReports
+from application.ports import (
+    Clock,
+    GatewayOrder,
+    GatewayOrderStatus,
+    GatewayRefund,
+    PaymentGateway,
+    PaymentReports,
+)
 from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.confirm_payment import ConfirmPayment
 from domain.errors import DomainError
@@ -38,7 +45,8 @@ from domain.refunds import Refund, RefundState
 log = structlog.get_logger(__name__)
 
 DEFAULT_BATCH = 200
-# A CREATED order younger than this may still be in CreatePayment's hands.
+# A CREATED order younger than this may still be in CreatePayment's hands (whose gateway
+# call ends within CASHFREE_DEADLINE_SECONDS, less than this); older, it is an orphan.
 CREATION_GRACE = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
 # Due again after a tenth of the item's age (at least the minimum delay, at most an hour).
@@ -233,12 +241,18 @@ class Reconcile:
         return await self._confirm.execute(order.order_id)
 
     async def _check_created(self, order: Order, now: datetime) -> Order:
-        """An order CreatePayment never finished: unknown to the gateway, it failed to be
-        created; known, it is activated with what the gateway holds and confirmed."""
+        """An order CreatePayment never finished (its gateway answer was lost, or its
+        process stopped): nobody was given its payment session. Unknown to the gateway,
+        it failed to be created. Known, it is an orphan: still open there, it is terminated
+        there first, so nobody can pay it later; then it is activated with what the gateway
+        holds and confirmed, ending TERMINATED, or PAID when a payment got there first."""
         try:
             opened = await self._gateway.get_order(order.order_id)
         except GatewayNotFound:
             opened = None
+        terminated = None
+        if opened is not None and opened.status is GatewayOrderStatus.ACTIVE:
+            terminated = await self._terminate_orphan(order.order_id)
         async with self._units() as uow:
             current = await uow.orders.get(order.order_id)
             if current is None:
@@ -253,7 +267,22 @@ class Reconcile:
             await uow.commit()
         if opened is None:
             return current
-        return await self._confirm.execute(order.order_id)
+        confirmed = await self._confirm.execute(order.order_id)
+        if confirmed.status is OrderStatus.ACTIVE and terminated is not None:
+            # The gateway's order read lagged its termination answer: apply that answer.
+            confirmed = await self._confirm.apply(order.order_id, [], terminated.status)
+        return confirmed
+
+    async def _terminate_orphan(self, order_id: str) -> GatewayOrder | None:
+        """Terminate an orphan at the gateway; None when it is no longer open there (a
+        payment or expiry got there first: the confirmation that follows records which).
+        Any other failure leaves the order CREATED, for the next run."""
+        try:
+            terminated = await self._gateway.terminate_order(order_id)
+        except GatewayValidationError:
+            return None
+        log.info("orphan terminated at the gateway", order_id=order_id)
+        return terminated
 
     def _order_due(self, order: Order, now: datetime) -> bool:
         if order.status is OrderStatus.CREATED and now - order.created_at < CREATION_GRACE:

@@ -10,12 +10,13 @@ when the refund first turns SUCCESS.
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import structlog
 
+from application.contention import retry_on_conflict
 from application.errors import (
     ConcurrencyConflict,
     DuplicateRefund,
@@ -46,7 +47,6 @@ from domain.refunds import (
 
 log = structlog.get_logger(__name__)
 
-MAX_ROUNDS = 50
 REVERSAL_PREFIX = "rev_"
 
 
@@ -57,6 +57,14 @@ def _amount_of(value: object, currency: str) -> Money:
     if not isinstance(value, (Decimal, int, str)):
         raise InvalidField("amount", "amount must be a number")
     return Money.of(value, currency)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The refund after a report was applied, and whether the report changed it."""
+
+    refund: Refund
+    changed: bool
 
 
 class ApplyRefundState:
@@ -73,29 +81,38 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None = None,
     ) -> Refund:
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._once(order_id, refund_id, state, gateway_refund_id)
-            except (ConcurrencyConflict, DuplicateEntry):
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"refund {refund_id} kept changing while being settled")
+        return (await self.settle(order_id, refund_id, state, gateway_refund_id)).refund
+
+    async def settle(
+        self,
+        order_id: str,
+        refund_id: str,
+        state: RefundState,
+        gateway_refund_id: str | None = None,
+    ) -> Settlement:
+        """As `execute`, and say whether the report changed the refund."""
+        return await retry_on_conflict(
+            lambda: self._once(order_id, refund_id, state, gateway_refund_id),
+            f"refund {refund_id} kept changing while being settled",
+            (ConcurrencyConflict, DuplicateEntry),
+        )
 
     async def _once(
         self, order_id: str, refund_id: str, state: RefundState, gateway_refund_id: str | None
-    ) -> Refund:
+    ) -> Settlement:
         now = self._clock.now()
         async with self._units() as uow:
             refund = await uow.refunds.get(refund_id)
             if refund is None or refund.order_id != order_id:
                 raise RefundNotFound(refund_id)
             if not refund.settle(state, now, gateway_refund_id):
-                return refund
+                return Settlement(refund, changed=False)
             if refund.state is RefundState.SUCCESS:
                 await self._apply_policy(uow, refund, now)
             await uow.refunds.save(refund)
             await uow.commit()
         log.info("refund settled", order_id=order_id, refund_id=refund_id, state=refund.state.value)
-        return refund
+        return Settlement(refund, changed=True)
 
     async def _apply_policy(self, uow: PublishingUnitOfWork, refund: Refund, now: datetime) -> None:
         """Reverse credits, cut the period, reverse the referral (on a full refund)."""
@@ -209,12 +226,11 @@ class RefundOrder:
     async def _record(
         self, order_id: str, refund_id: str, amount: object, reason: str
     ) -> tuple[Refund, bool]:
-        for _ in range(MAX_ROUNDS):
-            try:
-                return await self._record_once(order_id, refund_id, amount, reason)
-            except (ConcurrencyConflict, DuplicateRefund):
-                await asyncio.sleep(0)
-        raise ConcurrencyConflict(f"order {order_id} kept changing while refunding")
+        return await retry_on_conflict(
+            lambda: self._record_once(order_id, refund_id, amount, reason),
+            f"order {order_id} kept changing while refunding",
+            (ConcurrencyConflict, DuplicateRefund),
+        )
 
     async def _record_once(
         self, order_id: str, refund_id: str, amount: object, reason: str

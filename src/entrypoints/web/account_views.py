@@ -15,7 +15,7 @@ from application.use_cases.notifications import InboxNotification
 from domain.accounts import CustomerProfile
 from domain.ledger import LedgerAdjustment, StatementLine
 from domain.order import Order
-from domain.plans import Plan, Purchase
+from domain.plans import Plan
 from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription, SubscriptionPeriod
 from entrypoints.web.schemas import (
@@ -28,12 +28,11 @@ from entrypoints.web.schemas import (
     PeriodView,
     PlanView,
     ProfileView,
-    PurchaseView,
     ReferralView,
     StatementLineView,
     SubscriptionView,
 )
-from entrypoints.web.views import attempt_view, number
+from entrypoints.web.views import attempt_view, number, purchase_view
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -50,15 +49,6 @@ def plan_view(plan: Plan) -> PlanView:
         "credits": plan.credits,
         "period": plan.period.value if plan.period is not None else None,
         "kind": plan.subscription_kind,
-    }
-
-
-def purchase_view(purchase: Purchase) -> PurchaseView:
-    return {
-        "planId": purchase.plan_id,
-        "credits": purchase.credits,
-        "period": purchase.period.value if purchase.period is not None else None,
-        "kind": purchase.kind,
     }
 
 

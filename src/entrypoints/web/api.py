@@ -20,6 +20,7 @@ from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object, require_json
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.params import path_order_id
+from entrypoints.web.rate_limits import client_address
 from entrypoints.web.refunds_api import refund_routes
 from entrypoints.web.schemas import (
     CreateOrderAnswer,
@@ -28,10 +29,10 @@ from entrypoints.web.schemas import (
     VerifyRequest,
 )
 from entrypoints.web.views import (
+    checked_status_view,
     credits_view,
     failed_payment_view,
     number,
-    payment_status_view,
     statistics_view,
 )
 
@@ -49,6 +50,7 @@ class PaymentApi:
     async def create_order(self, request: Request) -> JSONResponse:
         """A free amount, or a plan (`planId`) whose price the server sets."""
         require_json(request)
+        await self._container.create_order_rate().hit(client_address(request))
         identity = self._customers.identify(request)
         body = CreateOrderRequest.model_validate(await read_json_object(request))
         command = CreatePaymentCommand(
@@ -78,11 +80,14 @@ class PaymentApi:
     async def payment_status(self, request: Request) -> JSONResponse:
         order_id = path_order_id(request)
         structlog.contextvars.bind_contextvars(order_id=order_id)
-        order = await self._container.get_payment_status().execute(order_id)
-        return JSONResponse(payment_status_view(order))
+        checked = await self._container.get_payment_status().check(
+            order_id, wait_seconds=self._settings.status_gateway_wait_seconds
+        )
+        return JSONResponse(checked_status_view(checked))
 
     async def verify(self, request: Request) -> JSONResponse:
-        """The return page's check (academy seed): the gateway's truth through ConfirmPayment."""
+        """The return page's check (academy seed): the gateway's truth through ConfirmPayment.
+        It waits for the gateway's answer (one deadline per gateway call), unlike status."""
         identity = self._customers.identify(request)
         body = VerifyRequest.model_validate(await read_json_object(request))
         order_id = params.order_id(body.any_order_id)
@@ -90,8 +95,7 @@ class PaymentApi:
         status = self._container.get_payment_status()
         if identity is not None:
             ensure_owner(await status.execute(order_id, refresh=False), identity)
-        order = await status.execute(order_id)
-        view = payment_status_view(order)
+        view = checked_status_view(await status.check(order_id))
         answer: VerifyAnswer = {**view, "verified": view["status"] == "SUCCESS"}
         return JSONResponse(answer)
 

@@ -18,21 +18,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from entrypoints.container import Container, check_plans, start, stop
+from entrypoints.container import Container, check_configuration, start, stop
 from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.events import event_routes
+from entrypoints.web.metrics import metrics_routes
 from entrypoints.web.middleware import RequestContextMiddleware
 from entrypoints.web.openapi import openapi_document
 from entrypoints.web.pages import page_routes
+from entrypoints.web.rate_limits import RateLimited, handle_rate_limited
+from entrypoints.web.security_headers import SecurityHeadersMiddleware, security_headers
 from entrypoints.web.webhook import webhook_routes
 
 log = structlog.get_logger(__name__)
 
 
 class Health:
-    """GET /health: what runs and for how long (uptime counts from the last start)."""
+    """GET /health: what runs and for how long (uptime counts from the last start); the
+    store by its kind only, never its URL; whether this instance is the leader (runs the
+    background work) now. /health/live: the process answers. /health/ready: it can take
+    payments (store reachable, gateway configured), else 503."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -45,10 +51,26 @@ class Health:
             {
                 "status": "healthy",
                 "environment": settings.cashfree_environment,
-                "store": self._container.store().description,
+                "store": self._container.store().kind,
                 "gateway": settings.payment_gateway,
                 "uptime": round(uptime, 3),
+                "leader": self._container.leader().leading,
             }
+        )
+
+    async def live(self, request: Request) -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    async def ready(self, request: Request) -> JSONResponse:
+        readiness = await self._container.check_readiness().execute()
+        return JSONResponse(
+            {
+                "status": "ready" if readiness.ready else "not ready",
+                "store": "ok" if readiness.store else "unreachable",
+                "gateway": "ok" if readiness.gateway else "not configured",
+            },
+            status_code=200 if readiness.ready else 503,
+            headers={"Cache-Control": "no-store"},
         )
 
 
@@ -58,7 +80,7 @@ def create_app(container: Container) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        check_plans(container)
+        check_configuration(container)
         await start(container)
         health.started_at = container.clock().now()
         log.info(
@@ -81,16 +103,22 @@ def create_app(container: Container) -> Starlette:
     routes: list[BaseRoute] = [
         *webhook_routes(container),
         Route("/health", health.check, methods=["GET"]),
+        Route("/health/live", health.live, methods=["GET"]),
+        Route("/health/ready", health.ready, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         *api_routes(container),
         *event_routes(container),
         *page_routes(settings),
+        *metrics_routes(container),
     ]
     if settings.is_fake:
         routes.append(Mount(FAKE_MOUNT, app=container.simulator_app()))
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware, ids=container.ids())],
-        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            Middleware(RequestContextMiddleware, ids=container.ids()),
+            Middleware(SecurityHeadersMiddleware, headers=security_headers(settings)),
+        ],
+        exception_handlers={**EXCEPTION_HANDLERS, RateLimited: handle_rate_limited},
         lifespan=lifespan,
     )

@@ -16,6 +16,7 @@ from application.errors import (
     GatewayAuthError,
     GatewayError,
     GatewayRateLimited,
+    GatewayTimeout,
     GatewayValidationError,
     OrderNotCancellable,
     OrderNotFound,
@@ -118,6 +119,8 @@ async def handle_application_error(_: Request, exc: Exception) -> Response:
         if isinstance(exc, GatewayAuthError):
             log.error("gateway refused our credentials: check CASHFREE_APP_ID/SECRET_KEY")
         status = 400 if isinstance(exc, GatewayValidationError) else 502
+        if isinstance(exc, GatewayTimeout):
+            status = 504
         headers = {}
         if isinstance(exc, GatewayRateLimited):
             status = 503

@@ -19,9 +19,12 @@ from entrypoints.web import schemas as s
 from entrypoints.web.params import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE
 from entrypoints.web.schemas import MAX_ORDER_ID, MAX_PATH_ID, MIN_ORDER_ID
 
-Access = Literal["anyone", "admin", "customer", "maybe-customer", "admin-or-customer", "gateway"]
+Access = Literal[
+    "anyone", "admin", "metrics", "customer", "maybe-customer", "admin-or-customer", "gateway"
+]
 JSON = "application/json"
 HTML = "text/html"
+TEXT = "text/plain"
 EVENTS = "text/event-stream"
 REF = "#/components/schemas/{model}"
 
@@ -147,6 +150,15 @@ OPERATIONS: tuple[Operation, ...] = (
         params=WEBHOOK_HEADERS,
     ),
     Operation("GET", "/health", "What runs and for how long", s.HealthAnswer),
+    Operation("GET", "/health/live", "The process answers", s.LiveAnswer),
+    Operation(
+        "GET",
+        "/health/ready",
+        "Whether this instance can take payments (503 when not)",
+        s.ReadyAnswer,
+        also=(503,),
+    ),
+    Operation("GET", "/metrics", "Prometheus metrics", access="metrics", media=TEXT),
     Operation(
         "POST",
         "/api/payment/create-order",
@@ -351,6 +363,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _page("/return", "Where the gateway sends the customer back"),
     _page("/admin", "The operator's dashboard"),
     _page("/admin/customer", "One customer, for the operator"),
+    Operation("GET", "/favicon.ico", "The site's icon", media="image/x-icon"),
 )
 
 
@@ -358,6 +371,7 @@ SECURITY: dict[Access, list[dict[str, list[str]]]] = {
     "anyone": [],
     "gateway": [],
     "admin": [{"adminToken": []}],
+    "metrics": [{"adminToken": []}, {"metricsToken": []}],
     "customer": [{"customerToken": []}],
     "maybe-customer": [{}, {"customerToken": []}],
     "admin-or-customer": [{}, {"adminToken": []}, {"customerToken": []}],
@@ -366,6 +380,7 @@ ACCESS_ERRORS: dict[Access, tuple[int, ...]] = {
     "anyone": (),
     "gateway": (401,),
     "admin": (401,),
+    "metrics": (401,),
     "customer": (401, 404),
     "maybe-customer": (401,),
     "admin-or-customer": (401,),
@@ -399,6 +414,11 @@ def openapi_document(
                     "type": "http",
                     "scheme": "bearer",
                     "description": "ADMIN_TOKEN: the operator routes",
+                },
+                "metricsToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "METRICS_TOKEN: /metrics only",
                 },
                 "customerToken": {
                     "type": "http",

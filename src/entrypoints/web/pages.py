@@ -31,6 +31,7 @@ PAGES = {
     "/admin/customer": "admin-customer.html",
 }
 NO_STORE = {"Cache-Control": "no-store"}
+FAVICON = STATIC_DIR / "favicon.ico"
 
 
 def _page(filename: str) -> Callable[[Request], Awaitable[FileResponse]]:
@@ -40,6 +41,13 @@ def _page(filename: str) -> Callable[[Request], Awaitable[FileResponse]]:
         return FileResponse(path, media_type="text/html; charset=utf-8", headers=NO_STORE)
 
     return serve
+
+
+async def _favicon(request: Request) -> FileResponse:
+    """Browsers ask every site for /favicon.ico; a 404 there is noise in every log."""
+    return FileResponse(
+        FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 def _payment_config(settings: Settings) -> Callable[[Request], Awaitable[JSONResponse]]:
@@ -62,6 +70,7 @@ def page_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route(path, _page(filename), methods=["GET", "HEAD"]) for path, filename in PAGES.items()
     ]
+    routes.append(Route("/favicon.ico", _favicon, methods=["GET", "HEAD"]))
     routes.append(Route("/api/payment/config", _payment_config(settings), methods=["GET"]))
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"))
     return routes

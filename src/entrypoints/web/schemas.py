@@ -13,7 +13,7 @@ description tests catch an answer that strays from it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema, with_config
 from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
@@ -223,8 +223,10 @@ class PaymentStatusAnswer(TypedDict):
     amount: Amount
     currency: Currency
     attempts: list[AttemptView]
+    purchase: PurchaseView
     transaction_id: NotRequired[str]
     reason: NotRequired[str]
+    gatewayCheck: NotRequired[Literal["pending", "unavailable"]]
 
 
 @with_config(CLOSED)
@@ -310,6 +312,7 @@ class StatisticsView(TypedDict):
     totalOrders: int
     ordersByStatus: dict[str, int]
     paidAfterClose: int
+    totalDropOuts: int
     refundedAmount: Amount
     refundCount: int
     netRevenue: Amount
@@ -506,6 +509,19 @@ class HealthAnswer(TypedDict):
     store: str
     gateway: str
     uptime: float
+    leader: bool
+
+
+@with_config(CLOSED)
+class LiveAnswer(TypedDict):
+    status: Literal["alive"]
+
+
+@with_config(CLOSED)
+class ReadyAnswer(TypedDict):
+    status: Literal["ready", "not ready"]
+    store: Literal["ok", "unreachable"]
+    gateway: Literal["ok", "not configured"]
 
 
 @with_config(CLOSED)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from application.ports import FailedAttempt
-from application.use_cases.queries import CreditsReport, Statistics
+from application.use_cases.queries import CheckedStatus, CreditsReport, GatewayCheck, Statistics
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
+from domain.plans import Purchase
 from entrypoints.web.schemas import (
     AttemptView,
     CreditsView,
@@ -22,6 +23,7 @@ from entrypoints.web.schemas import (
     FailedPaymentView,
     OrderView,
     PaymentStatusAnswer,
+    PurchaseView,
     StatisticsView,
 )
 
@@ -57,8 +59,17 @@ def attempt_view(attempt: PaymentAttempt) -> AttemptView:
     }
 
 
+def purchase_view(purchase: Purchase) -> PurchaseView:
+    return {
+        "planId": purchase.plan_id,
+        "credits": purchase.credits,
+        "period": purchase.period.value if purchase.period is not None else None,
+        "kind": purchase.kind,
+    }
+
+
 def payment_status_view(order: Order) -> PaymentStatusAnswer:
-    """What the customer's page sees: no name, e-mail or phone."""
+    """What the customer's page sees (its receipt too): no name, e-mail or phone."""
     view: PaymentStatusAnswer = {
         "success": True,
         "status": order.payment_status,
@@ -67,6 +78,7 @@ def payment_status_view(order: Order) -> PaymentStatusAnswer:
         "amount": number(order.amount),
         "currency": order.amount.currency,
         "attempts": [attempt_view(a) for a in order.attempts],
+        "purchase": purchase_view(order.purchase),
     }
     paying = order.paying_attempt
     if paying is not None:
@@ -74,6 +86,17 @@ def payment_status_view(order: Order) -> PaymentStatusAnswer:
     latest = order.latest_attempt
     if latest is not None and latest.status.is_failure and order.payment_status != "SUCCESS":
         view["reason"] = latest.message
+    return view
+
+
+def checked_status_view(checked: CheckedStatus) -> PaymentStatusAnswer:
+    """The status view, plus `gatewayCheck` ("pending" or "unavailable") when the gateway's
+    word is not in it yet."""
+    view = payment_status_view(checked.order)
+    if checked.gateway_check is GatewayCheck.PENDING:
+        view["gatewayCheck"] = "pending"
+    elif checked.gateway_check is GatewayCheck.UNAVAILABLE:
+        view["gatewayCheck"] = "unavailable"
     return view
 
 
@@ -150,4 +173,5 @@ def statistics_view(stats: Statistics) -> StatisticsView:
         "refundedAmount": number(stats.refunded_amount),
         "refundCount": stats.refund_count,
         "netRevenue": number(stats.net_revenue),
+        "totalDropOuts": stats.total_drop_outs,
     }

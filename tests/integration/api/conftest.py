@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import io
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
+
+from entrypoints.logs import processors
 
 from ..stores import STORE_KINDS, make_store
 from .harness import Service, running_service
@@ -26,3 +31,20 @@ async def any_store_service(
             yield running
     finally:
         await drop()
+
+
+@pytest.fixture
+def rendered_log() -> Iterator[io.StringIO]:
+    """What production would write: the JSON pipeline, into a buffer."""
+    previous = structlog.get_config()
+    buffer = io.StringIO()
+    structlog.configure(
+        processors=processors("json"),
+        logger_factory=structlog.WriteLoggerFactory(file=buffer),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        cache_logger_on_first_use=False,
+    )
+    try:
+        yield buffer
+    finally:
+        structlog.configure(**previous)

@@ -17,7 +17,7 @@ from entrypoints.settings import load_settings
 from entrypoints.web.app import create_app
 
 BASE = "http://testserver"
-ADMIN_TOKEN = "test-admin-token-0123456789"
+ADMIN_TOKEN = "test-admin-token-0123456789-abcdef"
 CUSTOMER = {
     "customerName": "Asha Rao",
     "customerEmail": "asha@example.com",

@@ -47,6 +47,7 @@ async def test_credits_failed_payments_and_stats(service: Service) -> None:
     assert stats["totalPayments"] == 1
     assert stats["totalAmount"] == 100.0
     assert stats["totalFailures"] == 2
+    assert stats["totalDropOuts"] == 1, "drop-outs are told apart from declines"
     assert stats["successRate"] == 50.0
 
 
@@ -80,3 +81,4 @@ async def test_health(service: Service) -> None:
     assert body["gateway"] == "fake"
     assert body["store"]
     assert body["uptime"] >= 0
+    assert body["leader"] is True, "a lone instance runs the background work"

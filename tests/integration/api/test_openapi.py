@@ -51,9 +51,9 @@ def test_the_description_is_openapi_3_1_with_valid_schemas() -> None:
 
 
 def test_adding_a_route_to_the_description_is_one_operation() -> None:
-    extra = Operation("GET", "/health/live", "Alive", dict[str, Any])
+    extra = Operation("GET", "/health/version", "Version", dict[str, Any])
     document = openapi_document((*OPERATIONS, extra))
-    assert document["paths"]["/health/live"]["get"]["responses"]["200"]
+    assert document["paths"]["/health/version"]["get"]["responses"]["200"]
     assert len(document["paths"]) == len(DOCUMENT["paths"]) + 1
 
 
@@ -189,6 +189,8 @@ async def test_every_answer_with_data_fits_the_description(shop: Service) -> Non
             None,
         ),
         ("GET", "/health", "/health", {}, None),
+        ("GET", "/health/live", "/health/live", {}, None),
+        ("GET", "/health/ready", "/health/ready", {}, None),
         ("GET", "/api/payment/config", "/api/payment/config", {}, None),
         ("GET", "/api/payment/status/{order_id}", "/api/payment/status/ORDER_unknown", {}, None),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from decimal import Decimal
 
@@ -9,10 +10,12 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.gateway.cashfree_http import CashfreeHttpGateway
+from adapters.gateway.deadline import DeadlineGateway
 from application.errors import (
     GatewayAuthError,
     GatewayConflict,
     GatewayNotFound,
+    GatewayTimeout,
     GatewayUnavailable,
     GatewayValidationError,
 )
@@ -301,17 +304,43 @@ async def test_terminate_is_not_repeated_after_a_lost_answer(
 # --- timeouts ----------------------------------------------------------------------------
 
 
-async def test_latency_above_the_read_timeout_is_unavailable_after_retries(
+async def test_latency_above_the_read_timeout_is_a_timeout_after_retries(
     make_gateway: GatewayFactory, live: LiveSimulator
 ) -> None:
     gateway = make_gateway(read_timeout=0.1, max_attempts=2)
     await gateway.create_order(order_request("ORDER_SLOW_1"))
     live.simulator.set_latency("get_order", 0.6)
 
-    with capture_logs() as logs, pytest.raises(GatewayUnavailable, match="ReadTimeout"):
+    with capture_logs() as logs, pytest.raises(GatewayTimeout, match="ReadTimeout"):
         await gateway.get_order("ORDER_SLOW_1")
     timeouts = [log for log in logs if log["event"] == "cashfree.transport_error"]
     assert [log["error"] for log in timeouts] == ["ReadTimeout", "ReadTimeout"]
+
+
+async def test_a_gateway_504_after_retries_is_a_timeout(
+    make_gateway: GatewayFactory, live: LiveSimulator
+) -> None:
+    """The simulator's timeout fault answers 504 after HANG_SECONDS, inside the read
+    timeout: Cashfree's own gateway timed out, and so, to the caller, did the call."""
+    gateway = make_gateway(read_timeout=2.0, max_attempts=2)
+    await gateway.create_order(order_request("ORDER_504_1"))
+    live.simulator.set_fault("get_order", "timeout", rate=1.0, count=None)
+
+    with pytest.raises(GatewayTimeout, match="HTTP 504"):
+        await gateway.get_order("ORDER_504_1")
+
+
+async def test_retries_end_at_the_deadline_with_a_timeout(
+    make_gateway: GatewayFactory, live: LiveSimulator
+) -> None:
+    """Four tries of a two-second read timeout would take eight seconds; the deadline
+    (CASHFREE_DEADLINE_SECONDS, here 0.3 s) ends the call, retries included."""
+    gateway = DeadlineGateway(make_gateway(read_timeout=2.0, max_attempts=4), seconds=0.3)
+    await gateway.create_order(order_request("ORDER_DEADLINE_1"))
+    live.simulator.set_latency("get_order", 3.0)
+
+    with pytest.raises(GatewayTimeout, match=r"within 0\.3 s"):
+        await asyncio.wait_for(gateway.get_order("ORDER_DEADLINE_1"), timeout=5)
 
 
 async def test_latency_below_the_read_timeout_is_fine(

@@ -224,6 +224,8 @@ async def test_mounted_under_a_prefix_the_page_links_stay_inside_it(
         ("https://shop.in/r/%7Border_id%7D", "https://shop.in/r/o_1"),
         ("https://shop.in/return", "https://shop.in/return?order_id=o_1"),
         ("https://shop.in/return?lang=hi", "https://shop.in/return?lang=hi&order_id=o_1"),
+        ("https://shop.in/return?order_id=o_1", "https://shop.in/return?order_id=o_1"),
+        ("https://shop.in/r?lang=hi&order_id=o_1", "https://shop.in/r?lang=hi&order_id=o_1"),
     ],
 )
 def test_return_url_gets_the_order_id_as_cashfree_does(return_url: str, expected: str) -> None:
@@ -233,3 +235,25 @@ def test_return_url_gets_the_order_id_as_cashfree_does(return_url: str, expected
 def test_amounts_are_shown_exactly() -> None:
     assert format_amount("1234.5", "INR") == "\u20b91,234.50"
     assert format_amount(1, "USD") == "1.00 USD"
+
+
+@pytest.mark.parametrize("mount", ["", "/_fake-cashfree"])
+async def test_the_root_is_a_short_page_that_links_the_docs(
+    fake_cashfree: FakeCashfree, mount: str
+) -> None:
+    outer = Starlette(routes=[Mount(mount, app=fake_cashfree.app)]) if mount else fake_cashfree.app
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=outer), base_url="http://shop.test"
+    ) as client:
+        page = await client.get(f"{mount}/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "<h1>Cashfree simulator</h1>" in page.text
+    assert 'href="https://www.cashfree.com/docs/' in page.text
+    assert f'href="{mount}/cashfree.js"' in page.text
+    assert f'href="{mount}/checkout/assets/checkout.css"' in page.text
+    assert "<script" not in page.text and "style=" not in page.text
+    unknown = await fake_cashfree.client.get("/no-such-path")
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "request_failed"

@@ -185,3 +185,20 @@ async def test_reset_through_control(harness: Harness, order: str) -> None:
     assert (await harness.client.get("/control/webhooks")).json() == []
     fetched = await harness.client.get(f"/pg/orders/{order}", headers=PG_HEADERS)
     assert fetched.status_code == 404
+
+
+async def test_every_control_answer_says_it_comes_from_a_test_double(
+    harness: Harness, order: str
+) -> None:
+    answers = [
+        await harness.client.post(f"/control/orders/{order}/attempts", json={"outcome": "FAILED"}),
+        await harness.client.get("/control/webhooks"),
+        await harness.client.get("/control/faults"),
+        await harness.client.post("/control/next-outcome", json={}),  # a refusal too
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 400]
+    for answer in answers:
+        warning = answer.headers["x-test-double"]
+        assert "NOT Cashfree" in warning and "customers' data" in warning
+    api = await harness.client.get(f"/pg/orders/{order}", headers=PG_HEADERS)
+    assert "x-test-double" not in api.headers

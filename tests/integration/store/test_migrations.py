@@ -17,12 +17,14 @@ from typing import TypeVar
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, String, Table, create_engine, update
+from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import DropIndex
 
 from adapters.store.sql.schema import (
+    BASELINE,
+    BASELINE_TABLES,
     SchemaError,
     config,
     differences,
@@ -88,12 +90,14 @@ class Database:
         finally:
             await store.close()
 
-    async def state(self) -> tuple[str | None, list[object]]:
-        """The revision and what differs from the models."""
+    async def state(self, tables: frozenset[str] | None = None) -> tuple[str | None, list[object]]:
+        """The revision and what differs from the models (of `tables`, or all)."""
         return await self.run(
             lambda connection: (
                 revision(connection, self.schema),
-                differences(connection, self.schema),
+                differences(connection, self.schema)
+                if tables is None
+                else differences(connection, self.schema, tables),
             )
         )
 
@@ -108,8 +112,9 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 def _create_all(connection: Connection) -> None:
-    """What SqlStore.open() did before migrations existed."""
-    TABLES[0].metadata.create_all(connection, tables=list(TABLES))
+    """What SqlStore.open() did before migrations existed: the baseline's tables."""
+    baseline = [table for table in TABLES if table.name in BASELINE_TABLES]
+    TABLES[0].metadata.create_all(connection, tables=baseline)
 
 
 def _revisions_newest_first() -> list[str]:
@@ -141,6 +146,25 @@ async def test_every_migration_downgrades_to_nothing_of_ours_and_upgrades_again(
     assert await database.run(step_down) == below
     await database.open_and_close()
     assert await database.state() == (head(), [])
+
+
+async def test_the_baseline_tables_are_still_the_models_of_those_tables(
+    database: Database,
+) -> None:
+    """A database from before migrations is compared with the models of BASELINE_TABLES:
+    that holds only while later migrations leave those tables as the baseline made them."""
+
+    def at_baseline(connection: Connection) -> tuple[set[str], list[object]]:
+        command.upgrade(config(connection, database.schema), BASELINE)
+        tables = set(inspect(connection).get_table_names(schema=database.schema))
+        return tables - {"alembic_version"}, differences(
+            connection, database.schema, BASELINE_TABLES
+        )
+
+    tables, changed = await database.run(at_baseline)
+
+    assert tables == BASELINE_TABLES
+    assert changed == []
 
 
 async def test_an_empty_database_is_refused_without_migrate_in_one_line(
@@ -240,7 +264,7 @@ async def test_a_pre_migrations_database_that_differs_is_refused(database: Datab
         "the database has tables from before migrations that differ from this version's "
         "models: recreate it or migrate it by hand"
     )
-    current, missing = await database.state()
+    current, missing = await database.state(BASELINE_TABLES)
     assert current is None
     assert [change[0] for change in missing] == ["add_index"]
 

@@ -320,6 +320,7 @@ async def test_statistics(store: Store) -> None:
     assert stats.orders_by_status == {"PAID": 1, "ACTIVE": 2, "EXPIRED": 1}
     assert stats.attempted_orders == 2
     assert stats.failed_attempts == 3
+    assert stats.dropped_attempts == 1
     assert stats.failed_amount == Decimal("541.00")
 
 

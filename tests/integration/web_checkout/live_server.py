@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from dependency_injector import providers
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
+from application.ports import Store
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from entrypoints.web.app import create_app
@@ -43,23 +46,11 @@ def build_app(settings: Settings) -> tuple[Starlette, Container]:
 
 
 @contextmanager
-def live_server(store_dir: Path, **settings: Any) -> Iterator[LiveServer]:
-    """Serve the app in fake mode; `settings` override Settings fields (e.g. intervals)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+def served(app: ASGIApp, sock: socket.socket | None = None) -> Iterator[str]:
+    """`app` under uvicorn in a background thread, on `sock` or a free loopback port;
+    yields its base URL and stops it on exit."""
+    sock = sock or free_socket()
     port = sock.getsockname()[1]
-    values: dict[str, Any] = {
-        "payment_gateway": "fake",
-        "cashfree_environment": "SANDBOX",
-        "store_url": f"sqlite:///{store_dir / 'checkout.db'}",
-        "admin_token": ADMIN_TOKEN,
-        "host": "127.0.0.1",
-        "port": port,
-        "log_level": "WARNING",
-        **settings,
-    }
-    app, container = build_app(Settings(**values))
     config = uvicorn.Config(
         app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2, access_log=False
     )
@@ -73,8 +64,40 @@ def live_server(store_dir: Path, **settings: Any) -> Iterator[LiveServer]:
             raise RuntimeError("the app did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(base_url=f"http://127.0.0.1:{port}", container=container)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def live_server(
+    store_dir: Path, store: Store | None = None, **settings: Any
+) -> Iterator[LiveServer]:
+    """Serve the app in fake mode; `settings` override Settings fields (e.g. intervals);
+    `store`, when given, replaces the one STORE_URL names (a private PostgreSQL schema)."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    values: dict[str, Any] = {
+        "payment_gateway": "fake",
+        "cashfree_environment": "SANDBOX",
+        "store_url": f"sqlite:///{store_dir / 'checkout.db'}",
+        "admin_token": ADMIN_TOKEN,
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "WARNING",
+        **settings,
+    }
+    app, container = build_app(Settings(**values))
+    if store is not None:
+        container.store.override(providers.Object(store))
+    with served(app, sock) as base_url:
+        yield LiveServer(base_url=base_url, container=container)

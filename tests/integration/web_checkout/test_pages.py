@@ -90,6 +90,9 @@ def test_fake_mode_loads_the_simulators_cashfree_js(server: LiveServer) -> None:
     assert sdk.status_code == 200 and "checkout" in sdk.text
 
 
+ADMIN_TOKEN_NOT_SHOWN = "admin-token-not-shown-0123456789-x"
+
+
 @pytest.mark.parametrize("environment", ["SANDBOX", "PRODUCTION"])
 async def test_cashfree_mode_loads_cashfree_js_v3(environment: str) -> None:
     settings = Settings.model_validate(
@@ -99,7 +102,7 @@ async def test_cashfree_mode_loads_cashfree_js_v3(environment: str) -> None:
             "cashfree_app_id": "TEST_APP_ID",
             "cashfree_secret_key": SECRET,
             "store_url": "memory://",
-            "admin_token": "admin-token-not-shown",
+            "admin_token": ADMIN_TOKEN_NOT_SHOWN,
         }
     )
     app, _ = build_app(settings)
@@ -112,4 +115,20 @@ async def test_cashfree_mode_loads_cashfree_js_v3(environment: str) -> None:
         "mode": environment.lower(),
         "sdkUrl": CASHFREE_SDK_URL,
     }
-    assert SECRET not in response.text and "admin-token-not-shown" not in response.text
+    assert SECRET not in response.text and ADMIN_TOKEN_NOT_SHOWN not in response.text
+
+
+@pytest.mark.parametrize("path", ["/success", "/failure", "/return"])
+def test_outcome_pages_claim_no_outcome_before_they_know_it(server: LiveServer, path: str) -> None:
+    """The title is what a tab, a history entry and a screen reader show first."""
+    html = httpx.get(server.base_url + path).text
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "successful" not in title.lower() and "failed" not in title.lower(), title
+
+
+def test_the_favicon_is_an_icon(server: LiveServer) -> None:
+    response = httpx.get(server.base_url + "/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00", "an ICO file header"
+    assert b"\x89PNG" in response.content

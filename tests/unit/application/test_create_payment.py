@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from adapters.store.memory import MemoryStore
-from application.errors import GatewayValidationError
+from application.errors import GatewayTimeout, GatewayUnavailable, GatewayValidationError
 from application.use_cases.create_payment import CreatePayment, CreatePaymentCommand
 from domain.errors import ValidationFailed
 from domain.events import OrderActivated, OrderCreated, OrderCreationFailed
@@ -61,3 +61,24 @@ async def test_a_gateway_refusal_leaves_failed_to_create_not_an_orphan(
     assert saved.failure_reason == "customer_phone is invalid"
     assert publisher.of(OrderCreated) and publisher.of(OrderCreationFailed)
     assert not publisher.of(OrderActivated)
+
+
+@pytest.mark.parametrize(
+    "lost", [GatewayTimeout("no answer in time"), GatewayUnavailable("HTTP 502")], ids=str
+)
+async def test_a_lost_gateway_answer_leaves_the_order_created_for_the_reconciler(
+    create: CreatePayment,
+    store: MemoryStore,
+    gateway: ScriptedGateway,
+    publisher: RecordingPublisher,
+    lost: GatewayUnavailable,
+) -> None:
+    """The gateway may have made the order: it is not recorded as failed to be created,
+    so the reconciler asks the gateway about it later."""
+    gateway.refuse_with = lost
+    with pytest.raises(type(lost)):
+        await create.execute(GOOD)
+    saved = await stored(store, gateway.requests[0].order_id)
+    assert saved is not None
+    assert saved.status is OrderStatus.CREATED
+    assert not publisher.of(OrderCreationFailed)

@@ -24,9 +24,11 @@ from .fakes import FixedClock, ScriptedGateway
 
 
 class Gateway(ScriptedGateway):
-    """Unknown orders are the gateway's 404; `down` makes every read unavailable."""
+    """Unknown orders are the gateway's 404; `down` makes every read unavailable; only
+    an ACTIVE order can be terminated (`terminate_down`: the call fails)."""
 
     down = False
+    terminate_down = False
 
     async def get_order(self, order_id: str) -> GatewayOrder:
         if self.down:
@@ -34,6 +36,16 @@ class Gateway(ScriptedGateway):
         if order_id not in self.orders:
             raise GatewayNotFound("order not found")
         return await super().get_order(order_id)
+
+    async def terminate_order(self, order_id: str) -> GatewayOrder:
+        self.calls.append("terminate_order")
+        if self.terminate_down:
+            raise GatewayUnavailable("down")
+        held = self.orders[order_id]
+        if held.status is not GatewayOrderStatus.ACTIVE:
+            raise GatewayValidationError("only an ACTIVE order can be terminated")
+        self.orders[order_id] = replace(held, status=GatewayOrderStatus.TERMINATED)
+        return self.orders[order_id]
 
 
 @pytest.fixture
@@ -94,6 +106,70 @@ async def test_a_created_order_the_gateway_knows_is_activated_and_confirmed(
     assert [(c.before, c.after) for c in run.changes] == [("CREATED", "PAID")]
     paid = await stored(units, "ORDER_HALF")
     assert paid.gateway_order_id == "cf_half" and paid.payment_session_id == "session_half"
+    assert (await store.reports().ledger_totals()).entries == 1
+
+
+def held(order_id: str, status: GatewayOrderStatus) -> GatewayOrder:
+    return GatewayOrder(order_id, f"cf_{order_id}", status, f"session_{order_id}", order().amount)
+
+
+async def test_an_orphan_still_open_at_the_gateway_is_terminated_there(
+    units: UnitOfWorkFactory, store: MemoryStore, gateway: Gateway, clock: FixedClock
+) -> None:
+    """Its create-order answer was lost: nobody holds its session, nobody may pay it."""
+    await add(units, order(order_id="ORDER_ORPHAN"))
+    gateway.orders["ORDER_ORPHAN"] = held("ORDER_ORPHAN", GatewayOrderStatus.ACTIVE)
+    gateway.payments["ORDER_ORPHAN"] = []
+    clock.advance(120)
+
+    run = await reconcile(units, store, gateway, clock).run()
+
+    assert gateway.orders["ORDER_ORPHAN"].status is GatewayOrderStatus.TERMINATED
+    assert [(c.before, c.after) for c in run.changes] == [("CREATED", "TERMINATED")]
+    ended = await stored(units, "ORDER_ORPHAN")
+    assert ended.status is OrderStatus.TERMINATED and ended.gateway_order_id == "cf_ORDER_ORPHAN"
+
+
+async def test_an_orphan_that_could_not_be_terminated_stays_created_for_the_next_run(
+    units: UnitOfWorkFactory, store: MemoryStore, gateway: Gateway, clock: FixedClock
+) -> None:
+    await add(units, order(order_id="ORDER_ORPHAN"))
+    gateway.orders["ORDER_ORPHAN"] = held("ORDER_ORPHAN", GatewayOrderStatus.ACTIVE)
+    gateway.payments["ORDER_ORPHAN"] = []
+    clock.advance(120)
+    gateway.terminate_down = True
+    use_case = reconcile(units, store, gateway, clock)
+
+    failed = await use_case.run()
+    assert (failed.failed, failed.changes) == (1, [])
+    assert (await stored(units, "ORDER_ORPHAN")).status is OrderStatus.CREATED
+
+    gateway.terminate_down = False
+    clock.advance(3600)
+    retried = await use_case.run()
+    assert [(c.before, c.after) for c in retried.changes] == [("CREATED", "TERMINATED")]
+
+
+async def test_an_orphan_paid_while_being_terminated_is_paid(
+    units: UnitOfWorkFactory, store: MemoryStore, gateway: Gateway, clock: FixedClock
+) -> None:
+    """The gateway read ACTIVE, then a payment landed before the termination: the
+    termination is refused and the payment wins."""
+    await add(units, order(order_id="ORDER_ORPHAN"))
+    gateway.orders["ORDER_ORPHAN"] = held("ORDER_ORPHAN", GatewayOrderStatus.ACTIVE)
+    gateway.payments["ORDER_ORPHAN"] = [attempt(AttemptStatus.SUCCESS)]
+    real_terminate = gateway.terminate_order
+
+    async def paid_first(order_id: str) -> GatewayOrder:
+        gateway.orders[order_id] = held(order_id, GatewayOrderStatus.PAID)
+        return await real_terminate(order_id)
+
+    gateway.terminate_order = paid_first  # type: ignore[method-assign]
+    clock.advance(120)
+
+    run = await reconcile(units, store, gateway, clock).run()
+
+    assert [(c.before, c.after) for c in run.changes] == [("CREATED", "PAID")]
     assert (await store.reports().ledger_totals()).entries == 1
 
 

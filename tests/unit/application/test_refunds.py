@@ -251,3 +251,14 @@ async def test_unknown_refunds_and_listing(
     assert [r.refund_id for r in listed] == ["refund_a", "refund_b"]
     totals = await store.reports().refund_totals()
     assert (totals.count, totals.amount) == (2, Decimal("3.00"))
+
+
+async def test_settling_says_whether_the_report_changed_the_refund(
+    refund: RefundOrder, apply: ApplyRefundState, yearly: Order, gateway: ScriptedGateway
+) -> None:
+    gateway.refund_error = GatewayUnavailable("timeout")
+    await refund.execute(yearly.order_id, "refund_1", "10.00", REASON)
+    first = await apply.settle(yearly.order_id, "refund_1", RefundState.SUCCESS, "cf_9")
+    again = await apply.settle(yearly.order_id, "refund_1", RefundState.SUCCESS, "cf_9")
+    assert (first.changed, again.changed) == (True, False)
+    assert again.refund.state is RefundState.SUCCESS

@@ -73,14 +73,6 @@ def test_a_late_success_pays_an_expired_order() -> None:
     assert o.status is OrderStatus.PAID
 
 
-def test_attempts_cannot_be_recorded_before_the_gateway_opened_the_order() -> None:
-    from .factories import order
-
-    o = order()
-    with pytest.raises(IllegalTransition):
-        o.record_attempt(attempt(AttemptStatus.SUCCESS), T0)
-
-
 def test_status_shows_the_end_state_of_an_ended_order() -> None:
     o = active_order()
     o.record_attempt(attempt(AttemptStatus.USER_DROPPED), T0)

@@ -7,6 +7,7 @@ recorders, so the test sees exactly what the lifespan opened and closed, and in 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -39,6 +40,23 @@ class Recorder:
     def reports(self) -> Recorder:
         """As a store: the reconciler is built with its reports, read only when it runs."""
         return self
+
+    def leader_lease(self, name: str, holder: str) -> RecordingLease:
+        """As a store: a lease this lone instance always holds."""
+        return RecordingLease(self.log)
+
+
+class RecordingLease:
+    """Always held; writes its release to the shared log."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    async def hold(self, now: datetime, until: datetime) -> bool:
+        return True
+
+    async def release(self) -> None:
+        self.log.append("lease.release")
 
 
 def _container(gateway: str, log: list[str]) -> Container:
@@ -83,6 +101,7 @@ async def test_fake_mode_starts_and_stops_every_resource_once() -> None:
             "simulator.aclose",
             "webhook_http_client.aclose",
             "gateway.aclose",
+            "lease.release",
             "store.close",
         ]
     )
@@ -91,6 +110,7 @@ async def test_fake_mode_starts_and_stops_every_resource_once() -> None:
     assert log.index("order_watcher.aclose") < log.index("gateway.aclose")
     for user in ("order_watcher", "simulator", "webhook_http_client"):
         assert log.index(f"{user}.aclose") < log.index("store.close")
+    assert log.index("lease.release") < min(log.index("gateway.aclose"), log.index("store.close"))
 
 
 async def test_cashfree_mode_never_builds_the_simulator() -> None:
@@ -103,8 +123,14 @@ async def test_cashfree_mode_never_builds_the_simulator() -> None:
     await _run_lifespan(app, log)
 
     assert log[:2] == ["store.open", "serving"]
-    assert sorted(log[2:]) == ["gateway.aclose", "order_watcher.aclose", "store.close"]
+    assert sorted(log[2:]) == [
+        "gateway.aclose",
+        "lease.release",
+        "order_watcher.aclose",
+        "store.close",
+    ]
     assert log.index("order_watcher.aclose") < log.index("store.close")
+    assert log.index("lease.release") < log.index("store.close")
 
 
 async def test_each_lifespan_restarts_what_the_last_one_stopped() -> None:

@@ -7,6 +7,7 @@ from entrypoints.settings import ConfigurationError, load_settings
 
 ACADEMY_NAMES = ("CF_CLIENT_ID", "CF_SECRET", "CF_ENV")
 JWT_SECRET = "a-jwt-secret-of-at-least-32-bytes!"
+LIVE = {"cashfree_environment": "PRODUCTION", "cashfree_app_id": "a", "cashfree_secret_key": "s"}
 
 
 @pytest.fixture(autouse=True)
@@ -86,6 +87,11 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ({"notify_webhook_url": "https://hooks.example"}, "NOTIFY_WEBHOOK_SECRET"),
         ({"notify_webhook_url": "hooks", "notify_webhook_secret": "s"}, "NOTIFY_WEBHOOK_URL"),
         ({"outbox_interval_seconds": 0}, "OUTBOX_INTERVAL_SECONDS"),
+        ({**LIVE, "admin_token": "x" * 31}, "ADMIN_TOKEN must be at least 32 characters"),
+        ({"host": "0.0.0.0"}, "ALLOW_PUBLIC_FAKE=1"),
+        ({"rate_limit_create_order": "lots"}, "RATE_LIMIT_CREATE_ORDER"),
+        ({"rate_limit_streams_per_client": 0}, "RATE_LIMIT_STREAMS_PER_CLIENT"),
+        ({"max_open_streams": 0}, "MAX_OPEN_STREAMS"),
     ],
 )
 def test_invalid_configuration_is_one_line_naming_the_variable(
@@ -96,6 +102,23 @@ def test_invalid_configuration_is_one_line_naming_the_variable(
     message = str(info.value)
     assert "\n" not in message
     assert variable in message
+
+
+def test_production_takes_a_long_admin_token_or_generates_one() -> None:
+    assert load_settings(**LIVE, admin_token="x" * 32).admin_token.get_secret_value()
+    generated = load_settings(**LIVE)
+    assert generated.admin_token_generated
+    assert len(generated.admin_token.get_secret_value()) >= 32
+
+
+def test_rate_limit_settings() -> None:
+    settings = load_settings()
+    assert settings.rate_limit_create_order == "30/minute"
+    assert settings.rate_limit_streams_per_client == 10
+    assert settings.max_open_streams == 1000
+    assert load_settings(rate_limit_create_order=" ").rate_limit_create_order == ""
+    assert load_settings(host="0.0.0.0", allow_public_fake=True).host == "0.0.0.0"
+    assert load_settings(host="0.0.0.0", **LIVE).host == "0.0.0.0"
 
 
 def test_secrets_do_not_print() -> None:
@@ -162,4 +185,30 @@ def test_our_names_win_over_the_academy_names(monkeypatch: pytest.MonkeyPatch) -
 def test_a_bad_academy_value_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CF_ENV", "LIVE")
     with pytest.raises(ConfigurationError, match=r"CASHFREE_ENVIRONMENT \(or CF_ENV\)"):
+        load_settings()
+
+
+def test_gateway_deadline_and_status_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.cashfree_deadline_seconds, defaults.status_gateway_wait_seconds) == (15, 2)
+    monkeypatch.setenv("CASHFREE_DEADLINE_SECONDS", "4.5")
+    monkeypatch.setenv("STATUS_GATEWAY_WAIT_SECONDS", "0")
+    settings = load_settings()
+    assert (settings.cashfree_deadline_seconds, settings.status_gateway_wait_seconds) == (4.5, 0)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CASHFREE_DEADLINE_SECONDS", "0"),
+        # an order still CREATED after a minute is taken for an orphan by the reconciler
+        ("CASHFREE_DEADLINE_SECONDS", "60"),
+        ("STATUS_GATEWAY_WAIT_SECONDS", "-1"),
+    ],
+)
+def test_gateway_deadline_and_status_wait_out_of_range_stop_start_up(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=variable):
         load_settings()

@@ -13,6 +13,7 @@ from application.errors import (
     GatewayConflict,
     GatewayNotFound,
     GatewayRateLimited,
+    GatewayTimeout,
     GatewayUnavailable,
     GatewayValidationError,
 )
@@ -114,6 +115,16 @@ async def test_injected_faults_become_gateway_unavailable(
     assert (await gateway.get_order("ORDER_ABC123")).status is GatewayOrderStatus.ACTIVE
 
 
+async def test_a_timeout_fault_is_a_gateway_timeout_after_the_order_was_made(
+    gateway: FakeGateway, simulator: CashfreeSimulator
+) -> None:
+    """The simulator applies the call and loses the answer, as a real timeout may."""
+    simulator.set_fault("create_order", "timeout", count=1)
+    with pytest.raises(GatewayTimeout):
+        await gateway.create_order(request())
+    assert (await gateway.get_order("ORDER_ABC123")).status is GatewayOrderStatus.ACTIVE
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
@@ -123,6 +134,7 @@ async def test_injected_faults_become_gateway_unavailable(
         (409, GatewayConflict),
         (429, GatewayRateLimited),
         (502, GatewayUnavailable),
+        (504, GatewayTimeout),
     ],
 )
 def test_each_status_maps_to_its_error_class(status: int, expected: type[Exception]) -> None:

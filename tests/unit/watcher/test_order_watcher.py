@@ -46,7 +46,9 @@ class FakeConfirm:
         self.gate: asyncio.Event | None = None
         self.error: Exception | None = None
 
-    async def execute(self, order_id: str) -> Order:
+    async def execute(
+        self, order_id: str, *, check_order_status: bool = True, check_payments: bool = True
+    ) -> Order:
         self.calls[order_id] = self.calls.get(order_id, 0) + 1
         if self.gate is not None:
             await self.gate.wait()
@@ -109,21 +111,32 @@ async def watched_calls(watchers: int, ticks: int) -> int:
         return confirm.calls["order_1"]
 
 
-async def test_one_watcher_confirms_at_once_then_once_per_interval() -> None:
+async def test_one_watcher_confirms_after_one_interval_then_once_per_interval() -> None:
     watcher, confirm, sleep = make_watcher()
     async with watcher.watch("order_1"):
         await settle()
-        assert confirm.total == 1
+        assert confirm.total == 0
         assert sleep.requested == [INTERVAL]
+        await sleep.tick()
+        assert confirm.total == 1
         await sleep.tick()
         await sleep.tick()
         assert confirm.total == 3
 
 
+async def test_a_watch_shorter_than_an_interval_costs_the_gateway_nothing() -> None:
+    watcher, confirm, sleep = make_watcher()
+    async with watcher.watch("order_1"):
+        await settle()
+    await sleep.tick()
+    assert confirm.total == 0
+    assert not watcher.is_polling("order_1")
+
+
 async def test_a_thousand_watchers_cost_the_gateway_what_one_costs() -> None:
     one = await watched_calls(watchers=1, ticks=5)
     thousand = await watched_calls(watchers=1000, ticks=5)
-    assert one == thousand == 6
+    assert one == thousand == 5
 
 
 async def test_polling_stops_when_the_last_watcher_leaves() -> None:
@@ -133,11 +146,11 @@ async def test_polling_stops_when_the_last_watcher_leaves() -> None:
             await settle()
         assert watcher.is_polling("order_1")
         await sleep.tick()
-        assert confirm.total == 2
+        assert confirm.total == 1
     assert not watcher.is_polling("order_1")
     assert watcher.watcher_count("order_1") == 0
     await sleep.tick()
-    assert confirm.total == 2
+    assert confirm.total == 1
 
 
 async def test_polling_stops_once_the_order_is_final() -> None:
@@ -165,10 +178,12 @@ async def test_concurrent_confirmations_share_one_gateway_call() -> None:
 
 
 async def test_a_request_joins_the_watchers_call_in_flight() -> None:
-    watcher, confirm, _ = make_watcher()
+    watcher, confirm, sleep = make_watcher()
     confirm.gate = asyncio.Event()
     async with watcher.watch("order_1"):
         await settle()
+        await sleep.tick()
+        assert confirm.total == 1, "the watcher's own call is in flight"
         request = asyncio.create_task(watcher.confirm("order_1"))
         await settle()
         confirm.gate.set()
@@ -177,10 +192,12 @@ async def test_a_request_joins_the_watchers_call_in_flight() -> None:
 
 
 async def test_leaving_does_not_cancel_the_call_others_wait_for() -> None:
-    watcher, confirm, _ = make_watcher()
+    watcher, confirm, sleep = make_watcher()
     confirm.gate = asyncio.Event()
     async with watcher.watch("order_1"):
         await settle()
+        await sleep.tick()
+        assert confirm.total == 1, "the watcher's own call is in flight"
         request = asyncio.create_task(watcher.confirm("order_1"))
         await settle()
     confirm.gate.set()
@@ -194,6 +211,7 @@ async def test_gateway_errors_are_retried_next_interval() -> None:
     async with watcher.watch("order_1"):
         await settle()
         await sleep.tick()
+        await sleep.tick()
         assert confirm.total == 2
         assert watcher.is_polling("order_1")
 
@@ -204,6 +222,7 @@ async def test_unknown_order_stops_polling() -> None:
     async with watcher.watch("order_1"):
         await settle()
         await sleep.tick()
+        await sleep.tick()
         assert confirm.total == 1
         assert not watcher.is_polling("order_1")
 
@@ -213,6 +232,7 @@ async def test_each_order_has_its_own_loop() -> None:
     async with watcher.watch("order_1"), watcher.watch("order_2"), watcher.watch("order_2"):
         await settle()
         await sleep.tick()
+        await sleep.tick()
     assert confirm.calls == {"order_1": 2, "order_2": 2}
     assert watcher.total_gateway_calls == 4
 
@@ -221,10 +241,14 @@ async def test_real_sleep_keeps_polling_until_the_watcher_leaves() -> None:
     third_call = asyncio.Event()
 
     class CountingConfirm(FakeConfirm):
-        async def execute(self, order_id: str) -> Order:
+        async def execute(
+            self, order_id: str, *, check_order_status: bool = True, check_payments: bool = True
+        ) -> Order:
             if self.total == 2:
                 third_call.set()
-            return await super().execute(order_id)
+            return await super().execute(
+                order_id, check_order_status=check_order_status, check_payments=check_payments
+            )
 
     confirm = CountingConfirm(active_order())
     watcher = OrderWatcher(confirm=confirm, interval_seconds=0.01)

@@ -11,6 +11,8 @@
   var MODES = ["sandbox", "production"];
   var TARGETS = ["_self", "_top", "_blank", "_modal"];
   var RESULT_TYPE = "cashfree-simulator:result";
+  var CLOSE_TYPE = "cashfree-simulator:close";
+  var HEADER_PX = 52;
 
   function scriptBase() {
     var script = document.currentScript;
@@ -74,7 +76,11 @@
     global.removeEventListener("message", current.onMessage);
     document.removeEventListener("keydown", current.onKey, true);
     current.container.remove();
-    if (current.restoreFocus && typeof current.restoreFocus.focus === "function") {
+    current.inerted.forEach(function (node) {
+      node.inert = false;
+    });
+    if (current.restoreFocus && current.restoreFocus.isConnected &&
+        typeof current.restoreFocus.focus === "function") {
       current.restoreFocus.focus();
     }
     current.resolve(result);
@@ -89,6 +95,49 @@
     return frame;
   }
 
+  /* While the modal is open nothing behind it can be focused or read: every other child of
+   * <body> is made inert (and given back on close). Returns the nodes changed. */
+  function inertBehind(container) {
+    var changed = [];
+    var children = document.body.children;
+    for (var i = 0; i < children.length; i += 1) {
+      var node = children[i];
+      if (node !== container && !node.inert && node.tagName !== "SCRIPT") {
+        node.inert = true;
+        changed.push(node);
+      }
+    }
+    return changed;
+  }
+
+  /* A focusable guard at each end of the dialog sends Tab round: past the checkout back to
+   * the close button, and Shift+Tab from the close button into the checkout. */
+  function focusGuard(onFocus) {
+    var guard = document.createElement("span");
+    guard.tabIndex = 0;
+    guard.setAttribute("data-cashfree-checkout", "focus-guard");
+    guard.addEventListener("focus", onFocus);
+    return guard;
+  }
+
+  /* Shift+Tab from the close button wraps to the checkout's last control when the frame is
+   * readable (same origin), else to the frame itself. */
+  function focusLastIn(frame) {
+    try {
+      var controls = frame.contentDocument.querySelectorAll(
+        "button:not([disabled]), select:not([disabled]), input:not([disabled]), a[href]");
+      if (controls.length) {
+        controls[controls.length - 1].focus();
+        return;
+      }
+    } catch (crossOrigin) {
+      /* another origin's page: focus the frame, its own Tab order takes over */
+    }
+    frame.focus();
+  }
+
+  /* The dialog: a bar with the close button above the checkout frame, so the button never
+   * covers the page and both fit a 360 px screen. */
   function buildOverlay(frame, onClose) {
     var overlay = document.createElement("div");
     overlay.setAttribute("data-cashfree-checkout", "overlay");
@@ -98,19 +147,36 @@
     dialog.setAttribute("role", "dialog");
     dialog.setAttribute("aria-modal", "true");
     dialog.setAttribute("aria-label", "Cashfree checkout");
-    dialog.style.cssText = "position:relative;width:min(480px,100vw);height:min(680px,100vh);" +
-      "background:#fff;border-radius:8px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.4)";
+    dialog.setAttribute("data-cashfree-checkout", "dialog");
+    dialog.style.cssText = "display:flex;flex-direction:column;width:min(480px,100%);" +
+      "height:min(720px,100%);background:#fff;border-radius:8px;overflow:hidden;" +
+      "box-shadow:0 10px 40px rgba(0,0,0,.4)";
+    var bar = document.createElement("div");
+    bar.style.cssText = "flex:0 0 " + HEADER_PX + "px;display:flex;align-items:center;" +
+      "justify-content:space-between;gap:8px;padding:0 4px 0 16px;" +
+      "border-bottom:1px solid #e2e8f0;font:600 15px/1.2 system-ui,sans-serif;color:#0f172a";
+    var title = document.createElement("span");
+    title.textContent = "Secure checkout";
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "\u00d7";
     close.setAttribute("aria-label", "Close checkout");
     close.setAttribute("data-cashfree-checkout", "close");
-    close.style.cssText = "position:absolute;top:6px;right:6px;z-index:1;width:40px;" +
-      "height:40px;font-size:24px;line-height:1;border:0;border-radius:50%;" +
-      "background:#f1f5f9;color:#0f172a;cursor:pointer";
+    close.style.cssText = "flex:0 0 44px;width:44px;height:44px;font-size:26px;line-height:1;" +
+      "border:0;border-radius:50%;background:#f1f5f9;color:#0f172a;cursor:pointer";
     close.addEventListener("click", onClose);
-    dialog.appendChild(close);
+    bar.appendChild(title);
+    bar.appendChild(close);
+    frame.style.flex = "1 1 0";
+    frame.style.minHeight = "0";
+    dialog.appendChild(focusGuard(function () {
+      focusLastIn(frame);
+    }));
+    dialog.appendChild(bar);
     dialog.appendChild(frame);
+    dialog.appendChild(focusGuard(function () {
+      close.focus();
+    }));
     overlay.appendChild(dialog);
     return { container: overlay, close: close };
   }
@@ -145,10 +211,11 @@
           return;
         }
         var data = event.data;
-        if (!data || data.type !== RESULT_TYPE) {
-          return;
+        if (data && data.type === CLOSE_TYPE && target === "_modal") {
+          cancel();
+        } else if (data && data.type === RESULT_TYPE) {
+          closeOpenCheckout(resultFor(data));
         }
-        closeOpenCheckout(resultFor(data));
       };
       var onKey = function (event) {
         if (event.key === "Escape" && target === "_modal") {
@@ -158,6 +225,7 @@
       };
       open = {
         container: container,
+        inerted: target === "_modal" ? inertBehind(container) : [],
         onMessage: onMessage,
         onKey: onKey,
         resolve: resolve,

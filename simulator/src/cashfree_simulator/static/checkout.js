@@ -7,6 +7,7 @@
   "use strict";
 
   var RESULT_TYPE = "cashfree-simulator:result";
+  var CLOSE_TYPE = "cashfree-simulator:close";
   var root = document.getElementById("checkout");
   var statusLine = document.getElementById("status");
   var buttons = root.querySelectorAll("button[data-outcome]");
@@ -41,6 +42,13 @@
     });
   }
 
+  function tellParent(message) {
+    var parentOrigin = root.dataset.parentOrigin;
+    if (root.dataset.flow === "modal" && window.parent !== window && parentOrigin) {
+      window.parent.postMessage(message, parentOrigin);
+    }
+  }
+
   function finish(answer) {
     var payment = answer.payment;
     var status = payment.payment_status;
@@ -50,21 +58,18 @@
     } else if (status === "PENDING") {
       say("Payment pending: " + message);
     } else if (status === "USER_DROPPED") {
-      say("You left the payment. " + message, "failure");
+      say("You left without paying.", "failure");
     } else {
       say("Payment failed: " + message, "failure");
     }
     if (root.dataset.flow === "modal") {
-      var parentOrigin = root.dataset.parentOrigin;
-      if (window.parent !== window && parentOrigin) {
-        window.parent.postMessage({
-          type: RESULT_TYPE,
-          status: status,
-          message: message,
-          orderId: payment.order_id,
-          cfPaymentId: payment.cf_payment_id
-        }, parentOrigin);
-      }
+      tellParent({
+        type: RESULT_TYPE,
+        status: status,
+        message: message,
+        orderId: payment.order_id,
+        cfPaymentId: payment.cf_payment_id
+      });
       return;
     }
     if (answer.redirect_url) {
@@ -105,6 +110,13 @@
       finish(answer);
     }).catch(fail);
   }
+
+  /* In the modal, Escape closes the window even while focus is inside this page. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      tellParent({ type: CLOSE_TYPE });
+    }
+  });
 
   for (var i = 0; i < buttons.length; i += 1) {
     buttons[i].addEventListener("click", function (event) {

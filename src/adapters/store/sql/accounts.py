@@ -42,6 +42,17 @@ def customer_from_row(row: Row) -> CustomerProfile:
     )
 
 
+def customer_values(profile: CustomerProfile) -> dict[str, Any]:
+    return {
+        "customer_id": profile.customer_id,
+        "name": profile.name,
+        "email": profile.email,
+        "phone": profile.phone,
+        "referral_agent": profile.referral_agent,
+        "created_at": profile.created_at,
+    }
+
+
 def adjustment_values(entry: LedgerAdjustment) -> dict[str, Any]:
     return {
         "entry_id": entry.entry_id,
@@ -91,10 +102,26 @@ def referral_from_row(row: Row) -> ReferralRecord:
     )
 
 
-def _period_from_row(row: Row) -> SubscriptionPeriod:
+def period_from_row(row: Row) -> SubscriptionPeriod:
     return SubscriptionPeriod(
         row["order_id"], row["starts_at"], row["ends_at"], row["bought_us"] * _MICROSECOND
     )
+
+
+def period_values(subscription: Subscription) -> list[dict[str, Any]]:
+    """The subscription_periods rows of a subscription, in its order of purchase."""
+    return [
+        {
+            "order_id": p.order_id,
+            "customer_id": subscription.customer_id,
+            "kind": subscription.kind,
+            "position": position,
+            "starts_at": p.starts_at,
+            "ends_at": p.ends_at,
+            "bought_us": p.bought // _MICROSECOND,
+        }
+        for position, p in enumerate(subscription.periods)
+    ]
 
 
 async def load_subscription(
@@ -112,7 +139,7 @@ async def load_subscription(
     return Subscription(
         customer_id,
         kind,
-        tuple(_period_from_row(p) for p in periods.mappings()),
+        tuple(period_from_row(p) for p in periods.mappings()),
         version=int(head[0]),
     )
 
@@ -146,15 +173,7 @@ class SqlCustomers:
     async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
         """Insert; if the customer exists (or appears meanwhile), update in one statement
         that keeps a known referral agent, so racing upserts cannot drop one."""
-        row = {
-            "customer_id": profile.customer_id,
-            "name": profile.name,
-            "email": profile.email,
-            "phone": profile.phone,
-            "referral_agent": profile.referral_agent,
-            "created_at": profile.created_at,
-        }
-        if not await self._session.insert_once(CUSTOMERS, row):
+        if not await self._session.insert_once(CUSTOMERS, customer_values(profile)):
             agent: ColumnElement[Any] = func.coalesce(
                 CUSTOMERS.c.referral_agent, profile.referral_agent
             )
@@ -226,18 +245,7 @@ class SqlSubscriptions:
         await self._session.execute(
             PERIODS.delete().where(PERIODS.c.customer_id == customer_id, PERIODS.c.kind == kind)
         )
-        rows = [
-            {
-                "order_id": p.order_id,
-                "customer_id": customer_id,
-                "kind": kind,
-                "position": position,
-                "starts_at": p.starts_at,
-                "ends_at": p.ends_at,
-                "bought_us": p.bought // _MICROSECOND,
-            }
-            for position, p in enumerate(subscription.periods)
-        ]
+        rows = period_values(subscription)
         if rows:
             await self._session.execute(insert(PERIODS), rows)
         subscription.version = loaded + 1

@@ -75,6 +75,9 @@ class SqlReports(SqlAccountReports, SqlOutboxReports, SqlReconcileReports, SqlRe
                 )
             )
             failures, failed_amount = failed.one()
+            dropped = await session.execute(
+                select(func.count()).where(ATTEMPTS.c.status == AttemptStatus.USER_DROPPED.value)
+            )
             late = await session.execute(
                 select(func.count()).where(ORDERS.c.paid_after_close.is_(True))
             )
@@ -84,6 +87,7 @@ class SqlReports(SqlAccountReports, SqlOutboxReports, SqlReconcileReports, SqlRe
                 failed_attempts=int(failures),
                 failed_amount=session.money_total(failed_amount),
                 paid_after_close=int(late.scalar_one()),
+                dropped_attempts=int(dropped.scalar_one()),
             )
 
     async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.store.sql.group_commit import GroupCommit
+from adapters.store.sql.leases import AdvisoryLockLease, RowLease, advisory_key
 from adapters.store.sql.reports import SqlReports
 from adapters.store.sql.schema import Migrations
 from adapters.store.sql.tables import (
@@ -31,6 +32,7 @@ from adapters.store.sql.tables import (
     OUTBOX,
     REFUNDS,
 )
+from adapters.store.sql.transfer import SqlTransfer
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
 _DRIVERS = {
@@ -97,11 +99,15 @@ class SqlStore:
         self.url = engine_url(url)
         self.dialect = self.url.get_backend_name()
         self.description = self.url.render_as_string(hide_password=True)
+        self.kind = self.dialect
         self.migrate = migrate
+        self._schema = schema
         self._engine: AsyncEngine | None = None
         self._group: GroupCommit | None = None
         if self.dialect == "sqlite":
-            self._sync_engine = create_engine(self.url, connect_args={"check_same_thread": False})
+            self._sync_engine = create_engine(
+                self.url, connect_args={"check_same_thread": False}, hide_parameters=True
+            )
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
             self._group = GroupCommit(self._sync_engine)
@@ -110,6 +116,8 @@ class SqlStore:
         options: dict[str, Any] = {
             "pool_size": pool_size,
             "max_overflow": pool_size,
+            # error messages must not quote customers' data (see entrypoints.logs)
+            "hide_parameters": True,
         }
         if self.dialect == "mysql":
             options["isolation_level"] = "READ COMMITTED"
@@ -124,6 +132,16 @@ class SqlStore:
 
     def reports(self) -> SqlReports:
         return SqlReports(self.unit_of_work)
+
+    def transfer(self) -> SqlTransfer:
+        return SqlTransfer(self.unit_of_work)
+
+    def leader_lease(self, name: str, holder: str) -> AdvisoryLockLease | RowLease:
+        """PostgreSQL: an advisory lock; SQLite and MariaDB: a row (see `sql.leases`)."""
+        if self.dialect == "postgresql":
+            assert self._engine is not None
+            return AdvisoryLockLease(self._engine, advisory_key(name, self._schema))
+        return RowLease(self.unit_of_work, name, holder)
 
     async def open(self) -> None:
         """Bring the schema to head, or check it is there (see `migrate`)."""

@@ -237,6 +237,18 @@ class RefundRow(SQLModel, table=True):
     version: int = Field(sa_column=Column(Integer, nullable=False))
 
 
+class LeaseRow(SQLModel, table=True):
+    """Leader leases among the instances sharing the database (see `sql.leases`): who
+    holds each and until when; another instance may take it once that time has passed."""
+
+    __tablename__ = "leases"
+    __table_args__ = (_MYSQL,)
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    holder: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 def _table(model: type[SQLModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
@@ -254,4 +266,5 @@ REFERRALS = _table(ReferralRow)
 ACCOUNT_TABLES = (CUSTOMERS, ADJUSTMENTS, SUBSCRIPTIONS, PERIODS, REFERRALS)
 OUTBOX = _table(OutboxRow)
 REFUNDS = _table(RefundRow)
-TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX, REFUNDS)
+LEASES = _table(LeaseRow)
+TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX, REFUNDS, LEASES)

@@ -1,13 +1,20 @@
 // One customer for the operator: profile, balance, subscriptions with their end dates,
 // the credit ledger and the orders. Uses the admin token the dashboard kept in this tab.
 
-import { element, formatInr, formatTime, loadConfig, queryParam, requestJson, showNotice } from "./common.js";
+import { element, formatInr, loadConfig, queryParam, requestJson, showNotice, timeElement } from "./common.js";
+import { orderStatusInWords, paymentStatusInWords } from "./words.js";
+
+const LEDGER_KINDS = { grant: "Grant", reversal: "Reversal", adjustment: "Adjustment" };
 
 const TOKEN_KEY = "adminToken";
 const $ = (id) => document.getElementById(id);
 
 function cell(label, text, className) {
   return element("td", { "data-label": label, text, ...(className ? { class: className } : {}) });
+}
+
+function timeCell(label, iso) {
+  return element("td", { "data-label": label }, timeElement(iso));
 }
 
 function rowsOrEmpty(rows, span, text) {
@@ -36,8 +43,8 @@ function renderSubscriptions(subscriptions) {
       { "data-kind": subscription.kind },
       cell("Kind", subscription.kind),
       cell("Plan", subscription.planId || ""),
-      cell("Since", formatTime(subscription.startsAt)),
-      cell("Ends", formatTime(subscription.endsAt)),
+      timeCell("Since", subscription.startsAt),
+      timeCell("Ends", subscription.endsAt),
       cell("State", subscription.active ? "Active" : "Ended"),
     ),
   );
@@ -59,8 +66,8 @@ function renderLedger(lines) {
     element(
       "tr",
       { "data-entry-id": line.entryId },
-      cell("When", formatTime(line.at)),
-      cell("Kind", line.kind),
+      timeCell("When", line.at),
+      cell("Kind", LEDGER_KINDS[line.kind] || line.kind),
       cell("Credits", line.credits > 0 ? `+${line.credits}` : String(line.credits), "num"),
       cell("Cause", cause(line)),
     ),
@@ -73,11 +80,11 @@ function renderOrders(orders) {
     element(
       "tr",
       { "data-order-id": order.orderId },
-      cell("Created", formatTime(order.createdAt)),
-      element("td", { "data-label": "Order" }, element("code", { text: order.orderId })),
+      timeCell("Created", order.createdAt),
+      element("td", { "data-label": "Order", class: "token" }, element("code", { class: "id", text: order.orderId })),
       cell("Plan", (order.purchase && order.purchase.planId) || "Any amount"),
       cell("Amount", formatInr(order.amount), "num"),
-      cell("Status", order.paymentStatus || order.status),
+      cell("Status", order.paymentStatus ? paymentStatusInWords(order.paymentStatus) : orderStatusInWords(order.status)),
     ),
   );
   $("customer-orders").querySelector("tbody").replaceChildren(...rowsOrEmpty(rows, 5, "No orders."));

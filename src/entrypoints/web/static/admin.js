@@ -1,4 +1,5 @@
-// The operator's dashboard: totals, charts of the last 24 hours, recent and failed orders.
+// The operator's dashboard: totals, charts of the last 24 hours, and the tables of orders,
+// unpaid attempts, refunds and subscriptions, a page at a time.
 // The admin token is asked once and kept in sessionStorage (this tab only).
 // A paid order has a refund button: amount and reason, with a refund_id generated once per
 // form opening, so a repeated click repeats the same refund instead of making another.
@@ -11,21 +12,29 @@ import {
   loadConfig,
   requestJson,
   showNotice,
+  timeElement,
 } from "./common.js";
 import { labelledBars, stackedColumns } from "./charts.js";
+import {
+  attemptStatusInWords,
+  orderStatusInWords,
+  paymentStatusInWords,
+  refundStateInWords,
+} from "./words.js";
 
 const TOKEN_KEY = "adminToken";
-const ORDERS_LIMIT = 200;
+const CHART_ORDERS = 200;
+const PAGE_SIZE = 10;
 const HOURS = 24;
+const HOUR_MS = 3600000;
+// A drop-out (the customer closed the payment window) is not a failure: it has its own series.
 const OUTCOMES = [
   { key: "SUCCESS", label: "Successful", color: "#15803d" },
   { key: "FAILED", label: "Failed", color: "#b91c1c" },
-  { key: "USER_DROPPED", label: "Dropped", color: "#d97706" },
+  { key: "USER_DROPPED", label: "Dropped out", color: "#d97706" },
   { key: "PENDING", label: "Pending", color: "#64748b" },
 ];
 const FAILURE_STATUSES = new Set(["FAILED", "CANCELLED", "VOID"]);
-
-const REFUND_STATES = { PENDING: "Pending", SUCCESS: "Done", FAILED: "Failed", CANCELLED: "Cancelled" };
 
 const $ = (id) => document.getElementById(id);
 let refunding = null;
@@ -57,12 +66,14 @@ function tile(label, value) {
 
 function renderTiles(stats) {
   const byStatus = stats.ordersByStatus || {};
+  const dropOuts = stats.totalDropOuts ?? 0;
   $("tiles").replaceChildren(
     tile("Orders", String(stats.totalOrders ?? 0)),
     tile("Paid orders", String(byStatus.PAID ?? stats.totalPayments ?? 0)),
     tile("Success rate", `${Number(stats.successRate || 0).toFixed(2)} %`),
     tile("Paid amount", formatInr(stats.totalAmount ?? 0)),
-    tile("Failed attempts", String(stats.totalFailures ?? 0)),
+    tile("Failed attempts", String((stats.totalFailures ?? 0) - dropOuts)),
+    tile("Drop-outs", String(dropOuts)),
     tile("Credits granted", String(stats.totalCredits ?? 0)),
     tile("Refunded", `${formatInr(stats.refundedAmount ?? 0)} (${stats.refundCount ?? 0})`),
     tile("Net revenue", formatInr(stats.netRevenue ?? 0)),
@@ -81,15 +92,15 @@ function outcomeKey(status) {
 function hourlyColumns(orders, now) {
   const end = new Date(now);
   end.setMinutes(0, 0, 0);
-  const start = end.getTime() - (HOURS - 1) * 3600000;
+  const start = end.getTime() - (HOURS - 1) * HOUR_MS;
   const columns = Array.from({ length: HOURS }, (_, index) => {
-    const hour = new Date(start + index * 3600000);
+    const hour = new Date(start + index * HOUR_MS);
     return { label: `${String(hour.getHours()).padStart(2, "0")}:00`, values: {} };
   });
   for (const order of orders) {
     for (const attempt of order.attempts || []) {
       const at = new Date(attempt.at).getTime();
-      const index = Math.floor((at - start) / 3600000);
+      const index = Math.floor((at - start) / HOUR_MS);
       if (index >= 0 && index < HOURS) {
         const key = outcomeKey(attempt.status);
         columns[index].values[key] = (columns[index].values[key] || 0) + 1;
@@ -99,10 +110,16 @@ function hourlyColumns(orders, now) {
   return columns;
 }
 
-function failureReasons(failed) {
+/** Reasons of the declines of the last 24 hours; drop-outs are not declines. */
+function failureReasons(unpaid, now) {
+  const since = now - HOURS * HOUR_MS;
   const counts = new Map();
-  for (const payment of failed) {
-    const reason = payment.reason || payment.status || "Unknown";
+  for (const payment of unpaid) {
+    const at = new Date(payment.failedAt || payment.timestamp).getTime();
+    if (!FAILURE_STATUSES.has(payment.status) || !(at >= since)) {
+      continue;
+    }
+    const reason = payment.reason || attemptStatusInWords(payment.status);
     counts.set(reason, (counts.get(reason) || 0) + 1);
   }
   const rows = [...counts.entries()]
@@ -119,8 +136,9 @@ function chartWidth(id) {
   return Math.max(280, Math.round($(id).clientWidth || 640));
 }
 
-function renderCharts(orders, failed) {
-  const columns = hourlyColumns(orders, Date.now());
+function renderCharts(orders, unpaid) {
+  const now = Date.now();
+  const columns = hourlyColumns(orders, now);
   const totals = Object.fromEntries(OUTCOMES.map((o) => [o.key, 0]));
   columns.forEach((column) => {
     for (const [key, count] of Object.entries(column.values)) {
@@ -136,7 +154,7 @@ function renderCharts(orders, failed) {
       chartWidth("hourly-chart"),
     ),
   );
-  const reasons = failureReasons(failed);
+  const reasons = failureReasons(unpaid, now);
   $("reasons-chart").replaceChildren(
     reasons.length
       ? labelledBars(
@@ -145,7 +163,7 @@ function renderCharts(orders, failed) {
           `Failure reasons: ${reasons.map((r) => `${r.label} ${r.count}`).join("; ")}`,
           chartWidth("reasons-chart"),
         )
-      : element("p", { class: "hint", text: "No failed payments." }),
+      : element("p", { class: "hint", text: "No failed payments in the last 24 hours." }),
   );
 }
 
@@ -154,29 +172,48 @@ function cell(label, text, className) {
 }
 
 function codeCell(label, text) {
-  return element("td", { "data-label": label }, element("code", { text }));
+  return element("td", { "data-label": label, class: "token" }, element("code", { class: "id", text }));
+}
+
+function timeCell(label, iso) {
+  return element("td", { "data-label": label }, timeElement(iso));
+}
+
+/** An order's status for the operator: the payment's, unless the order never opened. */
+function orderStatus(order) {
+  if (order.status === "CREATED" || order.status === "FAILED_TO_CREATE") {
+    return orderStatusInWords(order.status);
+  }
+  return paymentStatusInWords(order.paymentStatus || order.status);
 }
 
 function renderOrders(orders) {
-  const body = $("orders-table").querySelector("tbody");
-  const rows = orders.map((order) =>
+  return orders.map((order) =>
     element(
       "tr",
       { "data-order-id": order.orderId },
-      cell("Created", formatTime(order.createdAt)),
+      timeCell("Created", order.createdAt),
       codeCell("Order", order.orderId),
-      cell("Customer", [order.customerName, order.customerEmail].filter(Boolean).join(", ")),
+      customerCell(order),
       cell("Amount", formatInr(order.amount), "num"),
       statusCell(order),
       cell("Attempts", String((order.attempts || []).length), "num"),
       actionsCell(order),
     ),
   );
-  body.replaceChildren(...(rows.length ? rows : [emptyRow(7, "No orders yet.")]));
+}
+
+function customerCell(order) {
+  const who = element("div", {}, order.customerName || "");
+  if (order.customerEmail) {
+    who.append(element("div", { class: "hint", text: order.customerEmail }));
+  }
+  return element("td", { "data-label": "Customer" }, who);
 }
 
 function statusCell(order) {
-  const td = cell("Status", order.paymentStatus || order.status);
+  const td = cell("Status", orderStatus(order));
+  td.dataset.status = order.paymentStatus || order.status;
   if (order.paidAfterClose) {
     td.append(" ", element("span", { class: "flag", title: "Paid after the order had expired or been cancelled", text: "paid after close" }));
   }
@@ -249,27 +286,40 @@ async function submitRefund(event) {
   showNotice(
     notice,
     refund.state === "FAILED" ? "bad" : "ok",
-    `Refund ${refund.refundId} of ${formatInr(refund.amount)}: ${REFUND_STATES[refund.state] || refund.state}.`,
+    `Refund ${refund.refundId} of ${formatInr(refund.amount)}: ${refundStateInWords(refund.state)}.`,
   );
   refunding = null;
   await refresh();
 }
 
 function renderRefunds(refunds) {
-  const body = $("refunds-table").querySelector("tbody");
-  const rows = refunds.map((refund) =>
+  return refunds.map((refund) =>
     element(
       "tr",
       { "data-refund-id": refund.refundId, "data-state": refund.state },
-      cell("Requested", formatTime(refund.createdAt)),
+      timeCell("Requested", refund.createdAt),
       codeCell("Refund", refund.refundId),
       codeCell("Order", refund.orderId),
       cell("Amount", formatInr(refund.amount), "num"),
-      cell("State", REFUND_STATES[refund.state] || refund.state),
+      cell("State", refundStateInWords(refund.state)),
       cell("Reason", refund.reason || ""),
     ),
   );
-  body.replaceChildren(...(rows.length ? rows : [emptyRow(6, "No refunds.")]));
+}
+
+/** A reconciled item's state ("ACTIVE/PENDING", "PAID (after close)") in words. */
+function reconciledState(kind, state) {
+  if (kind === "refund") {
+    return refundStateInWords(state);
+  }
+  const late = state.endsWith(" (after close)");
+  const [status, detail] = state.replace(" (after close)", "").split("/");
+  const words = [orderStatusInWords(status) + (late ? " after close" : "")];
+  if (detail) {
+    const payment = status === "ACTIVE" ? paymentStatusInWords(detail) : attemptStatusInWords(detail);
+    words.push(payment.toLowerCase());
+  }
+  return words.join(", ");
 }
 
 function renderReconciliation(data) {
@@ -287,54 +337,117 @@ function renderReconciliation(data) {
     element(
       "tr",
       {},
-      cell("Kind", change.kind),
+      cell("Kind", change.kind === "refund" ? "Refund" : "Order"),
       codeCell("Id", change.id),
-      cell("Before", change.before),
-      cell("After", change.after),
+      cell("Before", reconciledState(change.kind, change.before)),
+      cell("After", reconciledState(change.kind, change.after)),
     ),
   );
   body.replaceChildren(...(rows.length ? rows : [emptyRow(4, "The last run changed nothing.")]));
 }
 
-function renderFailed(failed) {
-  const body = $("failed-table").querySelector("tbody");
-  const rows = failed.map((payment) =>
+function renderUnpaid(unpaid) {
+  return unpaid.map((payment) =>
     element(
       "tr",
-      {},
-      cell("When", formatTime(payment.failedAt || payment.timestamp)),
+      { "data-status": payment.status },
+      timeCell("When", payment.failedAt || payment.timestamp),
       codeCell("Order", payment.orderId),
       cell("Amount", formatInr(payment.amount), "num"),
-      cell("Outcome", payment.status),
+      cell("Outcome", attemptStatusInWords(payment.status)),
       cell("Reason", payment.reason || ""),
     ),
   );
-  body.replaceChildren(...(rows.length ? rows : [emptyRow(5, "No failed payments.")]));
 }
 
 /** The link to a customer's page (balance, ledger, subscriptions, orders). */
 function customerLink(customerId, text) {
   const href = `/admin/customer?id=${encodeURIComponent(customerId)}`;
-  return element("a", { href, class: "mono" }, text || customerId);
+  return element("a", { href, class: "mono id" }, text || customerId);
 }
 
 function renderSubscriptions(subscriptions) {
-  const body = $("subscriptions-table").querySelector("tbody");
-  const rows = subscriptions.map((subscription) =>
+  return subscriptions.map((subscription) =>
     element(
       "tr",
       { "data-customer-id": subscription.customerId, "data-kind": subscription.kind },
-      element("td", { "data-label": "Customer" }, customerLink(subscription.customerId)),
+      element("td", { "data-label": "Customer", class: "token" }, customerLink(subscription.customerId)),
       cell("Kind", subscription.kind),
-      cell("Since", formatTime(subscription.startsAt)),
-      cell("Ends", formatTime(subscription.endsAt)),
+      timeCell("Since", subscription.startsAt),
+      timeCell("Ends", subscription.endsAt),
     ),
   );
-  body.replaceChildren(...(rows.length ? rows : [emptyRow(4, "No active subscriptions.")]));
 }
 
 function emptyRow(span, text) {
   return element("tr", {}, element("td", { colspan: String(span), class: "hint", text }));
+}
+
+// Each table shows PAGE_SIZE rows and asks for one more, to know whether an older page exists.
+const TABLES = {
+  orders: {
+    path: (limit, offset) => `/api/payment/credits?limit=${limit}&offset=${offset}`,
+    rows: (body) => body.data.orders,
+    render: renderOrders,
+    empty: "No orders yet.",
+  },
+  unpaid: {
+    path: (limit, offset) => `/api/payment/failed-payments?limit=${limit}&offset=${offset}`,
+    rows: (body) => body.data,
+    render: renderUnpaid,
+    empty: "No attempts that did not pay.",
+  },
+  refunds: {
+    path: (limit, offset) => `/api/payment/refunds?limit=${limit}&offset=${offset}`,
+    rows: (body) => body.data,
+    render: renderRefunds,
+    empty: "No refunds.",
+  },
+  subscriptions: {
+    path: (limit, offset) => `/api/payment/subscriptions?active=1&limit=${limit}&offset=${offset}`,
+    rows: (body) => body.data,
+    render: renderSubscriptions,
+    empty: "No active subscriptions.",
+  },
+};
+const offsets = Object.fromEntries(Object.keys(TABLES).map((name) => [name, 0]));
+
+function pagerOf(name) {
+  return document.querySelector(`[data-pager="${name}"]`);
+}
+
+async function loadTable(name) {
+  const table = TABLES[name];
+  const answer = await adminGet(table.path(PAGE_SIZE + 1, offsets[name]));
+  if (!answer.ok || !answer.body) {
+    return answer;
+  }
+  const rows = table.rows(answer.body) || [];
+  if (!rows.length && offsets[name] > 0) {
+    offsets[name] = 0;
+    return loadTable(name);
+  }
+  const body = document.querySelector(`[data-table="${name}"] tbody`);
+  const shown = table.render(rows.slice(0, PAGE_SIZE));
+  const span = body.closest("table").querySelectorAll("thead th").length;
+  body.replaceChildren(...(shown.length ? shown : [emptyRow(span, table.empty)]));
+  const pager = pagerOf(name);
+  const first = offsets[name] + 1;
+  pager.hidden = offsets[name] === 0 && rows.length <= PAGE_SIZE;
+  pager.querySelector("[data-page='newer']").disabled = offsets[name] === 0;
+  pager.querySelector("[data-page='older']").disabled = rows.length <= PAGE_SIZE;
+  pager.querySelector("[data-page-position]").textContent =
+    `${first}–${offsets[name] + shown.length}`;
+  return answer;
+}
+
+async function turnPage(name, direction) {
+  offsets[name] = Math.max(0, offsets[name] + direction * PAGE_SIZE);
+  try {
+    await loadTable(name);
+  } catch {
+    showNotice($("admin-notice"), "bad", "Could not reach the server. Try Refresh.");
+  }
 }
 
 function askForToken(message) {
@@ -350,41 +463,39 @@ function askForToken(message) {
 async function refresh() {
   const notice = $("admin-notice");
   let stats;
-  let credits;
-  let subscriptions;
-  let refunds;
+  let recent;
   let reconciliation;
   try {
-    [stats, credits, subscriptions, refunds, reconciliation] = await Promise.all([
+    [stats, recent, reconciliation] = await Promise.all([
       adminGet("/api/payment/stats"),
-      adminGet(`/api/payment/credits?limit=${ORDERS_LIMIT}`),
-      adminGet(`/api/payment/subscriptions?active=1&limit=${ORDERS_LIMIT}`),
-      adminGet(`/api/payment/refunds?limit=${ORDERS_LIMIT}`),
+      adminGet(`/api/payment/credits?limit=${CHART_ORDERS}`),
       adminGet("/api/payment/reconciliation"),
     ]);
   } catch {
     showNotice(notice, "bad", "Could not reach the server. Try Refresh.");
     return;
   }
-  if (stats.status === 401 || credits.status === 401 || stats.status === 403) {
+  if (stats.status === 401 || stats.status === 403) {
     askForToken("That admin token was not accepted.");
     return;
   }
-  if (!stats.ok || !credits.ok) {
+  if (!stats.ok || !recent.ok) {
     showNotice(notice, "bad", "The dashboard data could not be loaded. Try Refresh.");
     return;
   }
   hide(notice);
   $("token-form").hidden = true;
   $("dashboard").hidden = false;
-  const data = credits.body.data || {};
+  const data = recent.body.data || {};
   renderTiles(stats.body.data || {});
   renderCharts(data.orders || [], data.failedPayments || []);
-  renderOrders(data.orders || []);
-  renderFailed(data.failedPayments || []);
-  renderSubscriptions((subscriptions.ok && subscriptions.body.data) || []);
-  renderRefunds((refunds.ok && refunds.body.data) || []);
   renderReconciliation(reconciliation.ok ? reconciliation.body.data : null);
+  try {
+    await Promise.all(Object.keys(TABLES).map(loadTable));
+  } catch {
+    showNotice(notice, "bad", "Could not reach the server. Try Refresh.");
+    return;
+  }
   $("updated-at").textContent = `Updated ${new Date().toLocaleTimeString("en-IN")}`;
   document.body.dataset.loaded = "true";
 }
@@ -412,6 +523,11 @@ function init() {
     hide($("admin-notice"));
     askForToken();
   });
+  for (const name of Object.keys(TABLES)) {
+    const pager = pagerOf(name);
+    pager.querySelector("[data-page='newer']").addEventListener("click", () => turnPage(name, -1));
+    pager.querySelector("[data-page='older']").addEventListener("click", () => turnPage(name, 1));
+  }
   if (token()) {
     refresh();
   } else {

@@ -38,6 +38,17 @@ function legend(series) {
 }
 
 /**
+ * An axis for counts up to `max`: ticks 1, 2 or 5 times a power of ten apart, at most
+ * `most` steps, the top a whole tick at or above `max` (28 -> 0, 10, 20, 30).
+ */
+export function countScale(max, most = 4) {
+  const rough = Math.max(1, max) / most;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough));
+  return { top: Math.max(step, Math.ceil(max / step) * step), step };
+}
+
+/**
  * Charts are drawn at the width they are shown (one unit per CSS pixel) so their text stays
  * readable on a phone. Stacked columns: `columns` is [{label, values: {key: count}}], `series` is
  * [{key, label, color}]. Returns a fragment with the chart and its legend.
@@ -48,11 +59,9 @@ export function stackedColumns(columns, series, summary, width = 640) {
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const totals = columns.map((column) => series.reduce((sum, s) => sum + (column.values[s.key] || 0), 0));
-  const top = Math.max(1, ...totals);
+  const { top, step } = countScale(Math.max(...totals, 0));
   const svg = chart(width, height, summary);
-  const ticks = top <= 4 ? top : 4;
-  for (let i = 0; i <= ticks; i += 1) {
-    const value = Math.round((top * i) / ticks);
+  for (let value = 0; value <= top; value += step) {
     const y = pad.top + plotH - (plotH * value) / top;
     svg.append(svgNode("line", { x1: pad.left, x2: width - pad.right, y1: y, y2: y, stroke: "#e2e8f0" }));
     svg.append(svgNode("text", { x: pad.left - 6, y: y + 4, "text-anchor": "end", "font-size": 12, fill: "#475569" }, String(value)));

@@ -14,10 +14,19 @@ import {
   showNotice,
   spinnerText,
 } from "./common.js";
-import { OrderWatch, Settlement, attemptIds, outcomeOf } from "./order-watch.js";
-import { validateCheckout } from "./validation.js";
+import {
+  OrderWatch,
+  Settlement,
+  attemptIds,
+  isFinalStatus,
+  latestAttempt,
+  outcomeOf,
+} from "./order-watch.js";
+import { readAmount, validateCheckout } from "./validation.js";
 
+const SITE = "Cashfree Checkout";
 const SDK_TIMEOUT_MS = 10000;
+const CONFIRMING = "Your bank is confirming the payment. This can take a minute: please do not pay again.";
 const FIELDS = ["amount", "customerName", "customerEmail", "customerPhone"];
 const LABELS = {
   amount: "Amount",
@@ -28,7 +37,15 @@ const LABELS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const page = { config: null, cashfree: null, order: null, watch: null, lastView: null, plans: [] };
+const page = {
+  config: null,
+  cashfree: null,
+  order: null,
+  watch: null,
+  lastView: null,
+  lastOutcome: null,
+  plans: [],
+};
 const settlement = new Settlement(showOutcome);
 
 function loadScript(src, timeoutMs) {
@@ -191,15 +208,15 @@ function payLabel() {
   if (plan) {
     return `Pay ${formatInr(plan.price)}`;
   }
-  const amount = $("amount").value.trim();
-  return /^\d+(\.\d{1,2})?$/.test(amount) ? `Pay ${formatInr(amount)}` : "Pay";
+  const { amount } = readAmount($("amount").value);
+  return amount ? `Pay ${formatInr(amount)}` : "Pay";
 }
 
 async function onSubmit(event) {
   event.preventDefault();
-  const values = formValues();
   const plan = selectedPlan();
-  const errors = validateCheckout(plan ? { ...values, amount: "1" } : values);
+  const entered = formValues();
+  const { errors, values } = validateCheckout(plan ? { ...entered, amount: "1" } : entered);
   showFieldErrors(errors);
   if (errors.length) {
     return;
@@ -212,12 +229,12 @@ async function onSubmit(event) {
   let response;
   try {
     const customer = {
-      customerName: values.customerName.trim(),
-      customerEmail: values.customerEmail.trim(),
-      customerPhone: values.customerPhone.trim(),
+      customerName: values.customerName,
+      customerEmail: values.customerEmail,
+      customerPhone: values.customerPhone,
     };
     response = await requestJson("/api/payment/create-order", {
-      json: plan ? { planId: plan.id, ...customer } : { amount: values.amount.trim(), ...customer },
+      json: plan ? { planId: plan.id, ...customer } : { amount: values.amount, ...customer },
       headers: customerHeaders(),
     });
   } catch {
@@ -228,7 +245,9 @@ async function onSubmit(event) {
   setBusy(false);
   const body = response.body || {};
   if (!response.ok || !body.success) {
-    showFieldErrors(serverFieldErrors(body), body.error || "The order could not be created.");
+    const fieldErrors = serverFieldErrors(body);
+    const known = fieldErrors.some((error) => FIELDS.includes(error.field));
+    showFieldErrors(fieldErrors, known ? "" : body.error || "The order could not be created. Please try again.");
     return;
   }
   page.order = { orderId: body.order_id, sessionId: body.payment_session_id, amount: body.amount };
@@ -240,14 +259,45 @@ function setStatus(...content) {
   $("payment-status").replaceChildren(...content);
 }
 
+function setTitle(text) {
+  document.title = `${text} · ${SITE}`;
+}
+
+/** The panel of one order; a previous attempt's reason stays on screen while paying again. */
 function showPanel() {
   $("checkout-form").hidden = true;
   hide($("form-errors"));
   $("payment-panel").hidden = false;
   $("payment-order").textContent = page.order.orderId;
   $("payment-amount").textContent = formatInr(page.order.amount);
-  hide($("payment-result"));
-  $("payment-actions").hidden = true;
+  showActions(false);
+  const result = $("payment-result");
+  if (!page.lastOutcome) {
+    hide(result);
+    return;
+  }
+  showNotice(
+    result,
+    "warn",
+    element("strong", { text: "Your last attempt did not go through" }),
+    paragraph(reasonOf(page.lastOutcome)),
+  );
+  result.dataset.outcome = "previous";
+}
+
+/** Try again and Start a new payment: only once an attempt has ended, never while paying. */
+function showActions(visible) {
+  $("payment-actions").hidden = !visible;
+}
+
+/** What the customer reads about an attempt that did not pay: their words, not the gateway's. */
+function reasonOf(outcome) {
+  if (outcome.kind === "dropped") {
+    return "You closed the payment window before paying.";
+  }
+  return outcome.message
+    ? `The payment did not go through. Reason given: ${outcome.message}`
+    : "The payment did not go through.";
 }
 
 function watchOrder() {
@@ -282,6 +332,7 @@ async function startPayment(known, flow) {
     return;
   }
   settlement.arm(known);
+  setTitle("Complete your payment");
   setStatus(spinnerText("Complete the payment in the Cashfree window…"));
   watchOrder();
   let result;
@@ -294,6 +345,12 @@ async function startPayment(known, flow) {
     result = { error: { message: String(error && error.message ? error.message : error) } };
   }
   await reportModalResult(result);
+  // The server may have told the outcome while the window was open and the page behind it
+  // could not take focus: the outcome gets it now.
+  const shown = $("payment-result");
+  if (settlement.settled && !$("payment-actions").hidden && document.activeElement !== shown) {
+    shown.focus();
+  }
 }
 
 /** The modal's own callback counts too; a claimed success is verified by the server. */
@@ -307,8 +364,11 @@ async function reportModalResult(result) {
         json: { order_id: page.order.orderId },
         headers: customerHeaders(),
       });
-      if (ok && body) {
-        settlement.offer(outcomeOf(body, settlement.known), "modal");
+      if (ok && body && !settlement.offer(outcomeOf(body, settlement.known), "modal")) {
+        if (!settlement.settled) {
+          setTitle("Confirming your payment");
+          setStatus(spinnerText(CONFIRMING));
+        }
       }
     } catch {
       // the stream or the polling fallback still reports the outcome
@@ -329,20 +389,22 @@ function showOutcome(outcome) {
     window.location.assign(`/${outcome.kind === "success" ? "success" : "failure"}?order_id=${orderId}`);
     return;
   }
-  const dropped = outcome.kind === "dropped";
+  const heading = outcome.kind === "dropped" ? "Payment not completed" : "Payment failed";
+  page.lastOutcome = outcome;
   const result = $("payment-result");
   showNotice(
     result,
     "bad",
-    element("strong", { text: dropped ? "Payment not completed" : "Payment failed" }),
-    paragraph(outcome.message || (dropped ? "The payment window was closed." : "The payment was declined.")),
-    paragraph("Your order is still open: you can try again."),
+    element("strong", { text: heading }),
+    paragraph(reasonOf(outcome)),
+    paragraph("No money was taken from your account. Your order is still open: you can try again."),
   );
+  setTitle(heading);
   result.dataset.outcome = outcome.kind;
   result.dataset.source = outcome.source;
   result.dataset.shownAt = String(Date.now());
   setStatus();
-  $("payment-actions").hidden = false;
+  showActions(true);
   result.focus();
 }
 
@@ -364,12 +426,23 @@ async function retry() {
   await startPayment([...known], selectedFlow());
 }
 
+/** The latest attempt of a status view as an outcome, if it ended without paying. */
+function previousOutcome(view) {
+  const latest = latestAttempt(view);
+  if (!latest || !["FAILED", "USER_DROPPED", "CANCELLED", "VOID"].includes(latest.status)) {
+    return null;
+  }
+  return { kind: latest.status === "USER_DROPPED" ? "dropped" : "failed", message: latest.message || "" };
+}
+
 function newOrder() {
   if (page.watch) {
     page.watch.close();
   }
   page.order = null;
   page.lastView = null;
+  page.lastOutcome = null;
+  setTitle("Checkout");
   $("payment-panel").hidden = true;
   $("checkout-form").hidden = false;
   if (queryParam("order_id")) {
@@ -378,8 +451,11 @@ function newOrder() {
   $("amount").focus();
 }
 
-/** `/checkout?order_id=…` reopens an unpaid order this tab created, e.g. from /failure. */
-async function resume(orderId) {
+/**
+ * `/checkout?order_id=…` reopens an unpaid order this tab created, e.g. from /failure;
+ * with `&retry=1` it goes straight back to paying, the last attempt's reason on screen.
+ */
+async function resume(orderId, payNow, sdkReady) {
   const saved = sessions.lookup(orderId);
   let view = null;
   try {
@@ -392,18 +468,38 @@ async function resume(orderId) {
     showNotice($("form-errors"), "warn", "That order cannot be resumed here. Please start a new payment.");
     return;
   }
+  if (isFinalStatus(view.status)) {
+    const target = view.status === "SUCCESS" ? "success" : "failure";
+    window.location.replace(`/${target}?order_id=${encodeURIComponent(orderId)}`);
+    return;
+  }
   const known = attemptIds(view);
   page.order = { orderId, sessionId: saved.paymentSessionId, amount: view.amount || saved.amount };
   page.lastView = view;
-  if (view.status === "SUCCESS") {
-    window.location.assign(`/success?order_id=${encodeURIComponent(orderId)}`);
-    return;
+  page.lastOutcome = previousOutcome(view);
+  const latest = latestAttempt(view);
+  const confirming = Boolean(latest && latest.status === "PENDING");
+  if (payNow) {
+    // A reload must not open the payment window again by itself.
+    window.history.replaceState(null, "", `/checkout?order_id=${encodeURIComponent(orderId)}`);
+  }
+  if (payNow && !confirming) {
+    await sdkReady;
+    if (page.cashfree) {
+      await startPayment(known, "modal");
+      return;
+    }
   }
   showPanel();
   settlement.arm(known);
   watchOrder();
+  if (confirming) {
+    setTitle("Confirming your payment");
+    setStatus(spinnerText(CONFIRMING));
+    return;
+  }
   setStatus(paragraph("This order is not paid yet."));
-  $("payment-actions").hidden = false;
+  showActions(true);
 }
 
 function init() {
@@ -414,10 +510,10 @@ function init() {
   $("retry-button").addEventListener("click", retry);
   $("new-order-button").addEventListener("click", newOrder);
   loadPlans();
-  loadSdk();
+  const sdkReady = loadSdk();
   const orderId = queryParam("order_id");
   if (orderId) {
-    resume(orderId);
+    resume(orderId, queryParam("retry") === "1", sdkReady);
   }
 }
 

@@ -36,12 +36,20 @@ export function formatInr(amount) {
   return `${match[1]}${whole}.${paise}`;
 }
 
+const WHEN = new Intl.DateTimeFormat("en-IN", { dateStyle: "medium", timeStyle: "short" });
+
+/** "3 Dec 2026, 7:47 pm": short enough to stay on one line in a table. */
 export function formatTime(iso) {
   if (!iso) {
     return "";
   }
   const when = new Date(iso);
-  return Number.isNaN(when.getTime()) ? String(iso) : when.toLocaleString("en-IN");
+  return Number.isNaN(when.getTime()) ? String(iso) : WHEN.format(when);
+}
+
+/** A <time> element: machine-readable, and styled never to break inside. */
+export function timeElement(iso) {
+  return element("time", { datetime: iso || "", text: formatTime(iso) });
 }
 
 export function queryParam(name) {

@@ -54,12 +54,15 @@ export function outcomeOf(view, known) {
   return null;
 }
 
-/** First result per attempt wins; a success is always delivered, since the order is paid. */
+/**
+ * First result per attempt wins. The end of the order (paid, expired, cancelled) is always
+ * delivered, once: it changes what the customer can do even after an attempt was settled.
+ */
 export class Settlement {
   constructor(onOutcome) {
     this.onOutcome = onOutcome;
     this.settled = true;
-    this.paid = false;
+    this.final = false;
     this.known = new Set();
   }
 
@@ -70,11 +73,11 @@ export class Settlement {
   }
 
   offer(outcome, source) {
-    if (!outcome || this.paid) {
+    if (!outcome || this.final) {
       return false;
     }
-    if (outcome.kind === "success") {
-      this.paid = true;
+    if (outcome.kind === "success" || outcome.kind === "ended") {
+      this.final = true;
     } else if (this.settled) {
       return false;
     }

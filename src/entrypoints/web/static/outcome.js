@@ -1,4 +1,6 @@
 // /success and /failure: what happened to the order, read from the server, never the URL.
+// A paid order gets a receipt; an unpaid one the reason in the customer's words, and the
+// page follows the order until it is final, so a late bank answer or an expiry shows itself.
 
 import {
   element,
@@ -11,19 +13,32 @@ import {
   sessions,
   showNotice,
 } from "./common.js";
-import { latestAttempt } from "./order-watch.js";
+import { OrderWatch, isFinalStatus, latestAttempt } from "./order-watch.js";
+import { methodInWords, nothingTaken } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
+const SITE = "Cashfree Checkout";
+let watch = null;
 
-function facts(pairs) {
+function headline(text) {
+  document.title = `${text} · ${SITE}`;
+  $("outcome-heading").textContent = text;
+}
+
+function facts(heading, pairs) {
+  $("details-heading").textContent = heading;
   const list = $("outcome-facts");
   list.replaceChildren(
     ...pairs.filter(([, value]) => value).flatMap(([term, value]) => [
       element("dt", { text: term }),
-      element("dd", { text: value }),
+      element("dd", {}, value),
     ]),
   );
-  list.hidden = false;
+  $("outcome-details").hidden = false;
+}
+
+function code(text) {
+  return element("code", { class: "id", text });
 }
 
 function actions(...links) {
@@ -34,49 +49,117 @@ function link(href, text, secondary = false) {
   return element("a", { href, class: secondary ? "button secondary" : "button" }, text);
 }
 
-function showPaid(view) {
+/** What the order bought, in the shop's words: the plan's name, else its credits. */
+async function purchased(purchase) {
+  if (!purchase) {
+    return "";
+  }
+  const credits = `${purchase.credits} credit${purchase.credits === 1 ? "" : "s"}`;
+  if (!purchase.planId) {
+    return credits;
+  }
+  try {
+    const { ok, body } = await requestJson("/api/payment/plans");
+    const plan = ok && body && (body.data || []).find((known) => known.id === purchase.planId);
+    if (plan) {
+      return plan.name;
+    }
+  } catch {
+    // the plan's id below still says what was bought
+  }
+  return purchase.credits ? `${purchase.planId} (${credits})` : purchase.planId;
+}
+
+async function showPaid(view) {
   const paying = (view.attempts || []).find((attempt) => attempt.status === "SUCCESS");
-  document.title = "Payment successful · Cashfree Checkout";
-  $("outcome-heading").textContent = "Payment successful";
-  showNotice($("outcome"), "ok", paragraph(`Thank you. We received ${formatInr(view.amount)}.`));
-  facts([
-    ["Order", view.order_id],
-    ["Amount", formatInr(view.amount)],
-    ["Payment", paying ? paying.payment_id : ""],
-    ["Method", paying ? paying.method : ""],
-    ["Paid at", paying ? formatTime(paying.at) : ""],
+  headline("Payment successful");
+  showNotice($("outcome"), "ok", paragraph(`Thank you. Your payment of ${formatInr(view.amount)} is complete.`));
+  facts("Receipt", [
+    ["Paid for", await purchased(view.purchase)],
+    ["Amount paid", formatInr(view.amount)],
+    ["Paid by", paying ? methodInWords(paying.method) : ""],
+    ["Paid on", paying ? formatTime(paying.at) : ""],
+    ["Payment reference", paying ? code(paying.payment_id) : ""],
+    ["Order number", code(view.order_id)],
   ]);
-  actions(link("/checkout", "Make another payment"));
+  const print = element("button", { type: "button", class: "secondary" }, "Print receipt");
+  print.addEventListener("click", () => window.print());
+  actions(link("/checkout", "Make another payment"), print);
+}
+
+/** The heading and the reason of an unpaid order, in the customer's words. */
+function unpaidStory(view) {
+  const latest = latestAttempt(view);
+  if (view.status === "EXPIRED") {
+    return ["Order expired", "This order expired before it was paid, so it can no longer be paid."];
+  }
+  if (view.status === "TERMINATED") {
+    return ["Order cancelled", "This order was cancelled, so it can no longer be paid."];
+  }
+  if (!latest) {
+    return ["Payment not completed", "You have not paid for this order yet."];
+  }
+  if (latest.status === "PENDING") {
+    return ["Waiting for your bank", "Your bank has not confirmed the payment yet. This page updates when it does."];
+  }
+  if (latest.status === "USER_DROPPED") {
+    return ["Payment not completed", "You closed the payment window before paying."];
+  }
+  const reason = latest.message ? ` Reason given: ${latest.message}` : "";
+  return ["Payment failed", `The payment did not go through.${reason}`];
 }
 
 function showUnpaid(view) {
-  const ended = view.status === "EXPIRED" || view.status === "TERMINATED";
+  const ended = isFinalStatus(view.status);
   const latest = latestAttempt(view);
-  const reason = ended
-    ? `This order is ${view.status.toLowerCase()} and can no longer be paid.`
-    : (latest && latest.message) || "The payment was not completed.";
-  document.title = "Payment failed · Cashfree Checkout";
-  $("outcome-heading").textContent = ended ? "Order closed" : "Payment not completed";
-  showNotice($("outcome"), "bad", element("strong", { text: "Reason: " }), reason);
-  facts([
-    ["Order", view.order_id],
+  const [title, reason] = unpaidStory(view);
+  headline(title);
+  const waiting = latest && latest.status === "PENDING";
+  showNotice(
+    $("outcome"),
+    waiting ? "info" : "bad",
+    paragraph(reason),
+    ...(nothingTaken(view) ? [paragraph("No money was taken from your account.")] : []),
+  );
+  facts("Order details", [
+    ["Order number", code(view.order_id)],
     ["Amount", formatInr(view.amount)],
-    ["Status", view.status],
     ["Last attempt", latest ? formatTime(latest.at) : ""],
   ]);
-  const canRetry = !ended && sessions.lookup(view.order_id);
+  const canRetry = !ended && !waiting && sessions.lookup(view.order_id);
+  const retry = `/checkout?order_id=${encodeURIComponent(view.order_id)}&retry=1`;
   actions(
-    ...(canRetry
-      ? [link(`/checkout?order_id=${encodeURIComponent(view.order_id)}`, "Try again")]
-      : []),
+    ...(canRetry ? [link(retry, "Try again")] : []),
     link("/checkout", "Start a new payment", Boolean(canRetry)),
   );
+}
+
+async function show(view) {
+  if (view.status === "SUCCESS") {
+    await showPaid(view);
+  } else {
+    showUnpaid(view);
+  }
+  document.body.dataset.status = view.status;
+}
+
+/** An open order can still change: an expiry, a late success, the bank's answer. */
+function follow(orderId, shown) {
+  let last = JSON.stringify([shown.status, shown.attempts]);
+  watch = new OrderWatch(orderId, (view) => {
+    const now = JSON.stringify([view.status, view.attempts]);
+    if (now !== last) {
+      last = now;
+      show(view);
+    }
+  }).start();
 }
 
 async function init() {
   loadConfig().catch(() => {});
   const orderId = queryParam("order_id");
   if (!orderId) {
+    headline("No payment to show");
     showNotice($("outcome"), "warn", "No order was given. Start a payment from the checkout page.");
     actions(link("/checkout", "Go to checkout"));
     return;
@@ -85,25 +168,27 @@ async function init() {
   try {
     response = await requestJson(`/api/payment/status/${encodeURIComponent(orderId)}`);
   } catch {
+    headline("Payment status unavailable");
     showNotice($("outcome"), "bad", "Could not reach the server. Reload the page to try again.");
     return;
   }
   if (!response.ok || !response.body) {
-    showNotice($("outcome"), "warn", "We could not find that order.");
-    actions(link("/checkout", "Go to checkout"));
+    headline("Order not found");
+    showNotice($("outcome"), "warn", "We could not find that order. Check the link, or start a new payment.");
+    actions(link("/checkout", "Start a new payment"), link("/", "Home", true));
     return;
   }
   const view = response.body;
-  const wanted = document.body.dataset.page;
-  if (view.status === "SUCCESS") {
-    showPaid(view);
-  } else if (wanted === "success" && view.status === "PENDING") {
+  if (document.body.dataset.page === "success" && view.status === "PENDING") {
     window.location.replace(`/return?order_id=${encodeURIComponent(orderId)}`);
     return;
-  } else {
-    showUnpaid(view);
   }
+  await show(view);
   $("outcome-heading").focus();
+  if (!isFinalStatus(view.status)) {
+    follow(orderId, view);
+  }
 }
 
+window.addEventListener("pagehide", () => watch && watch.close());
 init();

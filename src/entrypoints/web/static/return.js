@@ -40,6 +40,8 @@ async function verify() {
     watch.close();
   }
   if (!orderId) {
+    document.title = "No payment to confirm · Cashfree Checkout";
+    $("return-heading").textContent = "No payment to confirm";
     showNotice(status, "warn", "No order was given.");
     $("return-actions").replaceChildren(element("a", { href: "/checkout", class: "button" }, "Go to checkout"));
     return;
@@ -61,7 +63,13 @@ async function verify() {
     return;
   }
   if (response.status === 404 || !response.body) {
-    showNotice(status, "warn", "We could not find that order.");
+    document.title = "Order not found · Cashfree Checkout";
+    $("return-heading").textContent = "Order not found";
+    showNotice(status, "warn", "We could not find that order. Check the link, or start a new payment.");
+    $("return-actions").replaceChildren(
+      element("a", { href: "/checkout", class: "button" }, "Start a new payment"),
+      element("a", { href: "/", class: "button secondary" }, "Home"),
+    );
     return;
   }
   if (decided(response.body)) {

@@ -1,61 +1,92 @@
-// The checkout form's rules, mirroring the server's (domain Money and Customer).
-// The server stays the authority: its `details` are shown the same way.
+// The checkout form's rules, mirroring the server's (domain Money and Customer), applied to
+// what Indian customers type: "₹1,000", "1,00,000.50", "+91 98765 43210", "09876543210".
+// The form sends the plain forms ("1000.00", "9876543210"); the server stays the authority,
+// and its limits are these (domain/customer.py: names 3 to 100 characters, e-mail up to 100).
 
-const AMOUNT = /^\d+(?:\.\d{1,2})?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^[6-9]\d{9}$/;
+// Western (1,000,000) or Indian (10,00,000) digit grouping, or none.
+const GROUPED = /^(\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})*,\d{3}|\d+)(?:\.(\d*))?$/;
+const CURRENCY = /^(?:₹|rs\.?|inr)\s*|\s*(?:₹|rs\.?|inr|\/-)$/gi;
+const PHONE_SEPARATORS = /[\s().-]/g;
+// An optional country code (+91, 0091, 91) or trunk prefix (0), then the 10-digit number.
+const PHONE = /^(?:\+91|0091|91|0)?([6-9]\d{9})$/;
 const MIN_PAISE = 100;
 const MAX_PAISE = 50000000;
-const NAME_MIN = 2;
+const NAME_MIN = 3;
 const NAME_MAX = 100;
-const EMAIL_MAX = 254;
+const EMAIL_MAX = 100;
 
+// Each message says what to do, starts with a capital and never repeats its field's label:
+// the form shows it under the label, and the summary puts the label before it.
 export const MESSAGES = {
-  amountRequired: "amount is required and must be a number",
-  amountDecimals: "amount must have at most 2 decimal places",
-  amountRange: "amount must be between 1.00 and 500000.00 INR",
-  name: `name must be ${NAME_MIN} to ${NAME_MAX} characters`,
-  email: "a valid e-mail address is required",
-  phone: "a valid 10-digit Indian mobile number is required",
+  amountRequired: "Enter how much to pay in rupees, for example 499.50.",
+  amountFormat: "Use digits only, for example 1,000 or 499.50.",
+  amountDecimals: "Use at most 2 digits after the decimal point, for example 499.50.",
+  amountRange: "Enter a sum from ₹1.00 to ₹5,00,000.00.",
+  name: `Enter your name as your bank knows it, ${NAME_MIN} to ${NAME_MAX} characters.`,
+  email: "Enter an address like name@example.com.",
+  phone: "Enter 10 digits starting with 6, 7, 8 or 9, for example 98765 43210.",
 };
 
-function amountError(raw) {
-  const text = raw.trim();
+/** Read an amount as typed: `{amount: "1000.00"}` in rupees and paise, or `{error}`. */
+export function readAmount(raw) {
+  const text = String(raw || "").trim().replace(CURRENCY, "").trim();
   if (text === "") {
-    return MESSAGES.amountRequired;
+    return { error: MESSAGES.amountRequired };
   }
-  if (/^\d+\.\d{3,}$/.test(text)) {
-    return MESSAGES.amountDecimals;
+  const match = GROUPED.exec(text);
+  if (!match) {
+    return { error: MESSAGES.amountFormat };
   }
-  if (!AMOUNT.test(text)) {
-    return MESSAGES.amountRequired;
+  const fraction = match[2] || "";
+  if (fraction.length > 2) {
+    return { error: MESSAGES.amountDecimals };
   }
-  const [whole, fraction = ""] = text.split(".");
-  const digits = whole.replace(/^0+(?=\d)/, "");
-  if (digits.length > 6) {
-    return MESSAGES.amountRange;
+  const whole = match[1].replaceAll(",", "").replace(/^0+(?=\d)/, "");
+  if (whole.length > 6) {
+    return { error: MESSAGES.amountRange };
   }
-  const paise = Number(digits) * 100 + Number(fraction.padEnd(2, "0"));
-  return paise < MIN_PAISE || paise > MAX_PAISE ? MESSAGES.amountRange : null;
+  const paise = Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+  if (paise < MIN_PAISE || paise > MAX_PAISE) {
+    return { error: MESSAGES.amountRange };
+  }
+  return { amount: `${whole}.${fraction.padEnd(2, "0")}` };
 }
 
-/** Every invalid field at once, as the server reports them: [{field, message}]. */
+/** The 10-digit mobile number in what was typed, or null. */
+export function normalizePhone(raw) {
+  const match = PHONE.exec(String(raw || "").trim().replace(PHONE_SEPARATORS, ""));
+  return match ? match[1] : null;
+}
+
+export function normalizeName(raw) {
+  return String(raw || "").trim().split(/\s+/).filter(Boolean).join(" ");
+}
+
+/**
+ * Every invalid field at once, as the server reports them: `errors` is [{field, message}];
+ * `values` holds what the form sends when there is none.
+ */
 export function validateCheckout(values) {
   const errors = [];
-  const amount = amountError(values.amount || "");
-  if (amount) {
-    errors.push({ field: "amount", message: amount });
+  const amount = readAmount(values.amount);
+  if (amount.error) {
+    errors.push({ field: "amount", message: amount.error });
   }
-  const name = (values.customerName || "").trim().split(/\s+/).filter(Boolean).join(" ");
+  const name = normalizeName(values.customerName);
   if (name.length < NAME_MIN || name.length > NAME_MAX) {
     errors.push({ field: "customerName", message: MESSAGES.name });
   }
-  const email = (values.customerEmail || "").trim().toLowerCase();
+  const email = String(values.customerEmail || "").trim();
   if (email.length > EMAIL_MAX || !EMAIL.test(email)) {
     errors.push({ field: "customerEmail", message: MESSAGES.email });
   }
-  if (!PHONE.test((values.customerPhone || "").trim())) {
+  const phone = normalizePhone(values.customerPhone);
+  if (!phone) {
     errors.push({ field: "customerPhone", message: MESSAGES.phone });
   }
-  return errors;
+  return {
+    errors,
+    values: { amount: amount.amount, customerName: name, customerEmail: email, customerPhone: phone },
+  };
 }

@@ -1,0 +1,1 @@
+"""Where the service's counts and timings go: Prometheus."""

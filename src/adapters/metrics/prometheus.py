@@ -1,0 +1,94 @@
+"""The `Metrics` port in Prometheus' text format, with a registry of its own.
+
+Each container owns one, so several apps in one process (as in the tests) never share or
+double-register series. Gauges that describe the present (open event streams, outbox
+backlog) are set when /metrics is scraped. With `--workers N` every worker process serves
+its own figures: scrape each worker, or sum them per instance.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+WEBHOOK_RESULTS = ("applied", "duplicate", "refused", "ignored")
+# A gateway call takes tens to hundreds of milliseconds; retries and timeouts take seconds.
+GATEWAY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# A durable commit takes one disk sync (about 0.1 to 1 ms) plus the wait for its group.
+COMMIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+class PrometheusMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        self._created = Counter("checkout_orders_created", "Orders created.", registry=registry)
+        self._paid = Counter("checkout_orders_paid", "Orders paid.", registry=registry)
+        self._failed = Counter(
+            "checkout_payments_failed",
+            "Failed payment attempts by reason (the attempt's status), and orders the "
+            "gateway refused to open (CREATION_FAILED).",
+            ["reason"],
+            registry=registry,
+        )
+        self._webhooks = Counter(
+            "checkout_webhooks",
+            "Webhooks answered, by result: applied, duplicate, refused, ignored.",
+            ["result"],
+            registry=registry,
+        )
+        for result in WEBHOOK_RESULTS:
+            self._webhooks.labels(result)
+        self._gateway = Histogram(
+            "checkout_gateway_call_seconds",
+            "Calls to the payment gateway by endpoint and status (ok or the error's class).",
+            ["endpoint", "status"],
+            buckets=GATEWAY_BUCKETS,
+            registry=registry,
+        )
+        self._commits = Histogram(
+            "checkout_store_commit_seconds",
+            "Time a unit of work's commit takes to be durable.",
+            buckets=COMMIT_BUCKETS,
+            registry=registry,
+        )
+        self._streams = Gauge(
+            "checkout_event_streams_open", "Order event streams open now.", registry=registry
+        )
+        self._backlog = Gauge(
+            "checkout_outbox_backlog", "Notifications not delivered yet.", registry=registry
+        )
+
+    def order_created(self) -> None:
+        self._created.inc()
+
+    def order_paid(self) -> None:
+        self._paid.inc()
+
+    def payment_failed(self, reason: str) -> None:
+        self._failed.labels(reason).inc()
+
+    def webhook(self, result: str) -> None:
+        self._webhooks.labels(result).inc()
+
+    def gateway_call(self, endpoint: str, status: str, seconds: float) -> None:
+        self._gateway.labels(endpoint, status).observe(seconds)
+
+    def store_commit(self, seconds: float) -> None:
+        self._commits.observe(seconds)
+
+    def open_streams(self, count: int) -> None:
+        self._streams.set(count)
+
+    def outbox_backlog(self, count: int) -> None:
+        self._backlog.set(count)
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition body and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

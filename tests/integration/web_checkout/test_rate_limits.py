@@ -1,0 +1,120 @@
+"""429 with Retry-After: order creation per client address, event streams per address and
+in total (the streams against the live app, since they stay open)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from entrypoints.settings import Settings
+from integration.web_checkout.live_server import LiveServer, build_app, live_server
+
+CUSTOMER = {
+    "amount": "10.00",
+    "customerName": "Asha Rao",
+    "customerEmail": "asha@example.com",
+    "customerPhone": "9876543210",
+}
+STEP_TIMEOUT = 5.0
+
+
+def asgi_client(app: Any, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_create_order_is_limited_per_client_address() -> None:
+    settings = Settings(
+        store_url="memory://", payment_gateway="fake", rate_limit_create_order="3/minute"
+    )
+    app, _ = build_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        asgi_client(app, "203.0.113.7") as first,
+        asgi_client(app, "203.0.113.8") as second,
+    ):
+        for _ in range(3):
+            assert (await first.post("/api/payment/create-order", json=CUSTOMER)).status_code == 200
+        refused = await first.post("/api/payment/create-order", json=CUSTOMER)
+        assert refused.status_code == 429
+        assert refused.json() == {
+            "success": False,
+            "error": "Too many orders from this address; try again later",
+        }
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert (await second.post("/api/payment/create-order", json=CUSTOMER)).status_code == 200
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Any:
+    with live_server(tmp_path, rate_limit_streams_per_client=2, max_open_streams=3) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        yield http
+
+
+async def open_stream(
+    stack: AsyncExitStack, client: httpx.AsyncClient, order_id: str
+) -> httpx.Response:
+    response = await stack.enter_async_context(
+        client.stream("GET", f"/api/payment/events/{order_id}")
+    )
+    if response.status_code == 200:
+        lines = response.aiter_lines()
+        # the stack holds the reader: one dropped early is finalized and closes its stream
+        stack.push_async_callback(lines.aclose)
+        await asyncio.wait_for(anext(lines), STEP_TIMEOUT)  # the first event has arrived
+    else:
+        await response.aread()
+    return response
+
+
+async def test_event_streams_are_limited_per_client_and_freed_when_closed(
+    client: httpx.AsyncClient, server: LiveServer
+) -> None:
+    order = await client.post("/api/payment/create-order", json=CUSTOMER)
+    order_id = order.json()["order_id"]
+    slots = server.container.stream_slots()
+    async with AsyncExitStack() as first_two:
+        for _ in range(2):
+            assert (await open_stream(first_two, client, order_id)).status_code == 200
+        async with AsyncExitStack() as third:
+            refused = await open_stream(third, client, order_id)
+            assert refused.status_code == 429
+            assert refused.json() == {
+                "success": False,
+                "error": "Too many open event streams from this address",
+            }
+            assert int(refused.headers["retry-after"]) > 0
+        assert slots.open == 2
+    for _ in range(250):
+        if slots.open == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert slots.open == 0
+    async with AsyncExitStack() as again:
+        assert (await open_stream(again, client, order_id)).status_code == 200
+
+
+async def test_event_streams_are_limited_in_total(tmp_path: Path) -> None:
+    with live_server(tmp_path, rate_limit_streams_per_client=5, max_open_streams=2) as server:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+            order = await http.post("/api/payment/create-order", json=CUSTOMER)
+            order_id = order.json()["order_id"]
+            async with AsyncExitStack() as streams:
+                for _ in range(2):
+                    assert (await open_stream(streams, http, order_id)).status_code == 200
+                refused = await open_stream(streams, http, order_id)
+                assert refused.status_code == 429
+                assert refused.json()["error"] == "Too many open event streams; try again later"
+                assert "retry-after" in refused.headers
