@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit integration e2e bench clean
+.PHONY: run test lint unit integration e2e bench fuzz clean
 
 $(STAMP): pyproject.toml simulator/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/http_webhooks.py $(BENCH_ARGS)
+
+fuzz: $(STAMP)
+	$(BIN)/python tests/integration/fuzz/fuzz_api.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -50,6 +50,12 @@ class NotificationUnreadable(ApplicationError):
     """A correctly signed gateway notification whose body still cannot be read."""
 
 
+class NotificationUnstorable(ApplicationError):
+    """A correctly signed notification carrying a value no store can hold (an id over
+    100 characters, an amount of 10^10 or more): a retry would carry it again, so the
+    receiver acknowledges it and logs it instead of having it sent forever."""
+
+
 class GatewayError(ApplicationError):
     """The payment gateway did not do what was asked. `public_message` is safe to show."""
 

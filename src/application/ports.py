@@ -207,8 +207,9 @@ class PaymentNotifications(Protocol):
         not act on.
 
         Raises NotificationUnauthentic for a bad, missing or stale signature (checked over
-        `raw` before anything is parsed) and NotificationUnreadable for a signed body that
-        is not a readable notification.
+        `raw` before anything is parsed), NotificationUnreadable for a signed body that
+        is not a readable notification, and NotificationUnstorable for a readable one
+        carrying a value no store can hold.
         """
         ...
 

@@ -1,4 +1,10 @@
-"""The paying customer: a name, an e-mail address and an Indian mobile number."""
+"""The paying customer: a name, an e-mail address and an Indian mobile number.
+
+The rules are Cashfree's own for `customer_details` (name 3 to 100 characters, e-mail at
+most 100, phone 10 digits), so an order we accept is never refused by the gateway for a
+reason we could have told the customer first. Messages say what to do and leave out the
+field's name: the form shows them under the field's own label.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,21 @@ from dataclasses import dataclass
 
 from domain.errors import FieldError, InvalidField, ValidationFailed
 
-_PHONE = re.compile(r"^[6-9]\d{9}$")
-_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
-NAME_MIN, NAME_MAX = 2, 100
-EMAIL_MAX = 254
+# ASCII digits only: `\d` would also take Devanagari or Arabic-Indic digits, which
+# Cashfree refuses. A 10-digit Indian mobile number starts with 6, 7, 8 or 9.
+_MOBILE = re.compile(r"[6-9][0-9]{9}")
+# What customers type around the number: the country code (+91 or 91) or the trunk 0.
+_PHONE_PREFIX = re.compile(r"(?:\+?91|0)(?=[0-9]{10}\Z)")
+_PHONE_SEPARATORS = str.maketrans("", "", " -")
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+NAME_MIN, NAME_MAX = 3, 100
+EMAIL_MAX = 100
 CUSTOMER_ID_PREFIX = "cus_"
+
+NAME_MESSAGE = f"Enter {NAME_MIN} to {NAME_MAX} characters."
+NAME_CHARACTERS_MESSAGE = "Use letters, spaces and punctuation only, no invisible characters."
+EMAIL_MESSAGE = "Enter an address such as asha@example.com."
+PHONE_MESSAGE = "Enter an Indian mobile: 10 digits starting with 6 to 9, such as 98765 43210."
 
 
 def customer_id_for_email(email: str) -> str:
@@ -22,9 +38,17 @@ def customer_id_for_email(email: str) -> str:
     return CUSTOMER_ID_PREFIX + digest[:32]
 
 
+def normalize_phone(value: str) -> str | None:
+    """The 10 digits of an Indian mobile number as customers write it (`+91 98765 43210`,
+    `09876543210`, `98765-43210`), or None when it is not one."""
+    digits = value.strip().translate(_PHONE_SEPARATORS)
+    digits = _PHONE_PREFIX.sub("", digits, count=1)
+    return digits if _MOBILE.fullmatch(digits) else None
+
+
 @dataclass(frozen=True)
 class Customer:
-    """Name trimmed, e-mail lower-cased, Indian mobile number."""
+    """Name trimmed, e-mail lower-cased, Indian mobile number as its 10 digits."""
 
     name: str
     email: str
@@ -46,27 +70,29 @@ class Customer:
 
 
 def _name(value: object) -> str:
+    """3 to 100 printable characters once runs of white space are one space: control
+    and zero-width characters (and unpaired surrogates) are not part of a name."""
     if not isinstance(value, str):
-        raise InvalidField("name", "name is required")
+        raise InvalidField("name", NAME_MESSAGE)
     name = " ".join(value.split())
     if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise InvalidField("name", f"name must be {NAME_MIN} to {NAME_MAX} characters")
+        raise InvalidField("name", NAME_MESSAGE)
+    if not name.isprintable():
+        raise InvalidField("name", NAME_CHARACTERS_MESSAGE)
     return name
 
 
 def _email(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidField("email", "a valid e-mail address is required")
+        raise InvalidField("email", EMAIL_MESSAGE)
     email = value.strip().lower()
-    if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
-        raise InvalidField("email", "a valid e-mail address is required")
+    if len(email) > EMAIL_MAX or not email.isprintable() or not _EMAIL.fullmatch(email):
+        raise InvalidField("email", EMAIL_MESSAGE)
     return email
 
 
 def _phone(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidField("phone", "a valid 10-digit Indian mobile number is required")
-    phone = value.strip()
-    if not _PHONE.fullmatch(phone):
-        raise InvalidField("phone", "a valid 10-digit Indian mobile number is required")
+    phone = normalize_phone(value) if isinstance(value, str) else None
+    if phone is None:
+        raise InvalidField("phone", PHONE_MESSAGE)
     return phone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -11,6 +12,17 @@ CURRENCY = "INR"
 MIN_AMOUNT = Decimal("1.00")
 MAX_AMOUNT = Decimal("500000.00")
 _CENTS = Decimal("0.01")
+# Digits with an optional sign and fraction, ASCII only (`[0-9]`, not `\d`).
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+PLAIN_DECIMAL_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
+AMOUNT_RANGE_MESSAGE = f"Enter a sum between {MIN_AMOUNT} and {MAX_AMOUNT}."
+AMOUNT_DIGITS_MESSAGE = "Enter digits only, such as 499 or 499.50."
+AMOUNT_PLACES_MESSAGE = "Use at most 2 decimal places, such as 499.50."
+
+
+def is_plain_decimal(text: str) -> bool:
+    """Whether `text` (spaces around it aside) is digits with an optional sign and fraction."""
+    return _PLAIN_DECIMAL.fullmatch(text.strip()) is not None
 
 
 @dataclass(frozen=True, order=True)
@@ -54,19 +66,28 @@ class Money:
 
     @classmethod
     def parse(cls, value: object) -> Money:
-        """A customer-entered INR amount: a Decimal, int or numeric string from 1.00 to
-        500000.00. Floats are refused: whoever reads the customer's input reads numbers as
-        Decimal, so the amount is exactly what the customer typed."""
-        if value is None or isinstance(value, bool):
-            raise InvalidField("amount", "amount is required and must be a number")
-        if not isinstance(value, (Decimal, int, str)):
-            raise InvalidField("amount", "amount must be a number")
-        money = cls.of(value)
-        if money.amount < 0:
-            raise InvalidField("amount", "amount must not be negative")
-        if not MIN_AMOUNT <= money.amount <= MAX_AMOUNT:
-            raise InvalidField("amount", "amount must be between 1.00 and 500000.00 INR")
-        return money
+        """A customer-entered INR amount from 1.00 to 500000.00: a Decimal or int (a JSON
+        number read as Decimal, so the amount is exactly what the customer typed) or a
+        plain ASCII decimal string. Floats are refused, and so are strings that Python
+        reads as numbers but a person or Cashfree would not (full-width or Arabic-Indic
+        digits, `'1_000'`, `'1e2'`). The checkout page turns `1,000` or `₹100` into
+        digits before sending."""
+        if isinstance(value, str):
+            if not is_plain_decimal(value):
+                raise InvalidField("amount", AMOUNT_DIGITS_MESSAGE)
+            number = Decimal(value.strip())
+        elif isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            number = Decimal(value)
+        else:
+            raise InvalidField("amount", AMOUNT_RANGE_MESSAGE)
+        if not number.is_finite():
+            raise InvalidField("amount", AMOUNT_DIGITS_MESSAGE)
+        if not MIN_AMOUNT <= number <= MAX_AMOUNT:
+            raise InvalidField("amount", AMOUNT_RANGE_MESSAGE)
+        cents = number.quantize(_CENTS)
+        if cents != number:
+            raise InvalidField("amount", AMOUNT_PLACES_MESSAGE)
+        return cls(cents)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

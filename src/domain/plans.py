@@ -154,7 +154,7 @@ class UnknownPlan(InvalidField):
     """No plan has this id."""
 
     def __init__(self, plan_id: str) -> None:
-        super().__init__("plan_id", "no such plan")
+        super().__init__("plan_id", "Choose one of the plans offered.")
         self.plan_id = plan_id
 
 
@@ -162,7 +162,7 @@ class PlanNotOffered(InvalidField):
     """The plan exists but is inactive: kept for history and refunds, not for sale."""
 
     def __init__(self, plan_id: str) -> None:
-        super().__init__("plan_id", "this plan is not offered any more")
+        super().__init__("plan_id", "This plan is no longer offered: choose another one.")
         self.plan_id = plan_id
 
 
@@ -170,7 +170,7 @@ class PriceMismatch(InvalidField):
     """The client sent an amount other than the plan's price."""
 
     def __init__(self, field: str, expected: Money, sent: Money) -> None:
-        super().__init__(field, f"must be the plan's price, {expected}, not {sent}")
+        super().__init__(field, f"Leave the amount out or send the plan's price, {expected}.")
         self.expected = expected
         self.sent = sent
 

@@ -23,11 +23,13 @@ from enum import StrEnum
 
 from domain.errors import DomainError, InvalidField
 from domain.events import Event
-from domain.money import Money
+from domain.money import AMOUNT_DIGITS_MESSAGE, Money, is_plain_decimal
 from domain.plans import prorate_credits, refund_fraction
 
 MIN_REASON = 3
 MAX_REASON = 100
+REASON_MESSAGE = f"Enter {MIN_REASON} to {MAX_REASON} printable characters."
+REFUND_AMOUNT_MESSAGE = "Enter a sum more than zero, such as 100 or 99.50."
 
 
 class RefundState(StrEnum):
@@ -109,22 +111,24 @@ class IllegalRefundTransition(DomainError):
 def check_reason(reason: object) -> str:
     """Cashfree's refund_note: 3 to 100 characters."""
     if not isinstance(reason, str):
-        raise InvalidField("reason", "reason is required")
+        raise InvalidField("reason", REASON_MESSAGE)
     text = reason.strip()
-    if not MIN_REASON <= len(text) <= MAX_REASON:
-        raise InvalidField("reason", f"reason must be {MIN_REASON} to {MAX_REASON} characters")
+    if not MIN_REASON <= len(text) <= MAX_REASON or not text.isprintable():
+        raise InvalidField("reason", REASON_MESSAGE)
     return text
 
 
 def parse_refund_amount(value: object, remaining: Money) -> Money:
     """A positive amount with at most two places, no more than `remaining`."""
     if value is None or isinstance(value, (bool, float)):
-        raise InvalidField("amount", "amount is required and must be a decimal number")
+        raise InvalidField("amount", REFUND_AMOUNT_MESSAGE)
     if not isinstance(value, (Decimal, int, str)):
-        raise InvalidField("amount", "amount must be a number")
+        raise InvalidField("amount", REFUND_AMOUNT_MESSAGE)
+    if isinstance(value, str) and not is_plain_decimal(value):
+        raise InvalidField("amount", AMOUNT_DIGITS_MESSAGE)
     money = Money.of(value, remaining.currency)
     if money.amount <= 0:
-        raise InvalidField("amount", "amount must be more than zero")
+        raise InvalidField("amount", REFUND_AMOUNT_MESSAGE)
     if money.amount > remaining.amount:
         raise RefundExceedsRemaining(money, remaining)
     return money

@@ -1,7 +1,10 @@
 """structlog set-up: JSON lines in production, readable console in development.
 
 Every line carries the request_id and order_id bound in contextvars by the web layer;
-a processor redacts anything that looks like a secret before it is rendered.
+a processor redacts anything that looks like a secret before it is rendered. A console
+line is written as text the terminal's UTF-8 can always take: a value carrying an
+unpaired surrogate (a hostile JSON string) is escaped, not a UnicodeEncodeError that
+would take the error handler down with it. JSON lines escape it already.
 
 Database errors are logged by class and frames only: their messages carry the SQL
 parameters and the rows a constraint refused (PostgreSQL's "Failing row contains (...)"),
@@ -37,6 +40,14 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     for key in [key for key in event if _is_secret(key)]:
         event[key] = "[redacted]"
     return event
+
+
+def _encodable(renderer: structlog.dev.ConsoleRenderer) -> structlog.types.Processor:
+    def render(logger: Any, name: str, event: MutableMapping[str, Any]) -> str:
+        line = renderer(logger, name, event)
+        return line.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    return render
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -99,7 +110,7 @@ def processors(log_format: str) -> list[structlog.types.Processor]:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        else _encodable(structlog.dev.ConsoleRenderer(colors=False))
     )
     return [
         structlog.contextvars.merge_contextvars,

@@ -13,19 +13,32 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from adapters.gateway.cashfree_mapping import CashfreeResponseInvalid, payment_attempt
-from application.errors import NotificationUnauthentic, NotificationUnreadable
+from adapters.gateway.cashfree_mapping import (
+    CashfreeResponseInvalid,
+    CashfreeValueUnstorable,
+    is_storable_id,
+    payment_attempt,
+)
+from application.errors import (
+    NotificationUnauthentic,
+    NotificationUnreadable,
+    NotificationUnstorable,
+)
 from application.ports import PaymentNotification, RefundNotification
 from cashfree_simulator.wire import sign
 from domain.errors import InvalidField
 from domain.refunds import RefundState
 
 DEFAULT_TOLERANCE_SECONDS = 300
+# Milliseconds since the epoch: 1 to 16 ASCII digits (`str.isdigit` also takes '²', and
+# `int` refuses more than 4,300 digits).
+_TIMESTAMP = re.compile(r"[0-9]{1,16}")
 PAYMENT_TYPES = frozenset(
     {"PAYMENT_SUCCESS_WEBHOOK", "PAYMENT_FAILED_WEBHOOK", "PAYMENT_USER_DROPPED_WEBHOOK"}
 )
@@ -49,7 +62,7 @@ def verify_signature(
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
 ) -> bool:
     """True only for a well-formed, fresh timestamp and a matching signature."""
-    if not timestamp or not signature or not timestamp.isdigit():
+    if not timestamp or not signature or _TIMESTAMP.fullmatch(timestamp) is None:
         return False
     if abs(now.timestamp() * 1000 - int(timestamp)) > tolerance_seconds * 1000:
         return False
@@ -63,11 +76,13 @@ def parse_notification(
     """The payment or refund a verified webhook reports, or None for a type we ignore."""
     try:
         body: Any = json.loads(raw_body, parse_float=Decimal)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise NotificationUnreadable("webhook body is not JSON") from exc
     if not isinstance(body, dict):
         raise NotificationUnreadable("webhook body is not an object")
     kind = body.get("type")
+    if not isinstance(kind, str):  # `{}` or `[]` is not even hashable
+        return None
     if kind in REFUND_TYPES:
         return parse_refund(str(kind), body.get("data"))
     if kind not in PAYMENT_TYPES:
@@ -77,8 +92,12 @@ def parse_notification(
     payment = data.get("payment") if isinstance(data, dict) else None
     if not isinstance(order, dict) or not isinstance(order.get("order_id"), str):
         raise NotificationUnreadable("webhook has no data.order.order_id")
+    if not is_storable_id(order["order_id"]):
+        raise NotificationUnstorable("webhook has an order_id no store can hold")
     try:
         attempt = payment_attempt(payment, received_at)
+    except CashfreeValueUnstorable as exc:
+        raise NotificationUnstorable(str(exc)) from exc
     except CashfreeResponseInvalid as exc:
         raise NotificationUnreadable(str(exc)) from exc
     return PaymentNotification(type=str(kind), order_id=order["order_id"], attempt=attempt)
@@ -92,6 +111,8 @@ def parse_refund(kind: str, data: object) -> RefundNotification:
     order_id, refund_id = refund.get("order_id"), refund.get("refund_id")
     if not isinstance(order_id, str) or not order_id or not isinstance(refund_id, str):
         raise NotificationUnreadable("refund webhook has no order_id or refund_id")
+    if not is_storable_id(order_id) or not is_storable_id(refund_id):
+        raise NotificationUnstorable("refund webhook has an id no store can hold")
     status = refund.get("refund_status")
     if not isinstance(status, str):
         raise NotificationUnreadable("refund webhook has no refund_status")
@@ -101,6 +122,8 @@ def parse_refund(kind: str, data: object) -> RefundNotification:
         raise NotificationUnreadable(str(exc)) from exc
     cf_id = refund.get("cf_refund_id")
     gateway_refund_id = str(cf_id) if isinstance(cf_id, (str, int)) and cf_id != "" else None
+    if gateway_refund_id is not None and not is_storable_id(gateway_refund_id):
+        raise NotificationUnstorable("refund webhook has a cf_refund_id no store can hold")
     return RefundNotification(kind, order_id, refund_id, state, gateway_refund_id)
 
 

@@ -30,9 +30,9 @@ from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
 from domain.customer import Customer, customer_id_for_email
 from domain.errors import FieldError, InvalidField, ValidationFailed
-from domain.money import Money
+from domain.money import AMOUNT_RANGE_MESSAGE, Money
 from domain.order import Order
-from domain.plans import PlanCatalogue, Purchase
+from domain.plans import PlanCatalogue, Purchase, UnknownPlan
 
 log = structlog.get_logger(__name__)
 
@@ -160,10 +160,10 @@ class CreatePayment:
         """The amount to charge and what it buys; plan errors are InvalidField subclasses."""
         if plan_id is None:
             if sent is None:
-                raise ValidationFailed([FieldError("amount", "amount is required")])
+                raise ValidationFailed([FieldError("amount", AMOUNT_RANGE_MESSAGE)])
             return sent, Purchase.free_amount()
         if not isinstance(plan_id, str):
-            raise InvalidField("plan_id", "must be text")
+            raise UnknownPlan(str(plan_id))
         price = self._plans.price_for(plan_id, sent)
         return price, Purchase.of(self._plans.get(plan_id))
 

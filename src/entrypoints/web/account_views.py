@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 from application.use_cases.accounts import AgentReferrals, CustomerAccount
 from application.use_cases.notifications import InboxNotification
@@ -19,6 +18,20 @@ from domain.order import Order
 from domain.plans import Plan
 from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription, SubscriptionPeriod
+from entrypoints.web.schemas import (
+    AccountView,
+    AdjustmentView,
+    AgentReferralsView,
+    CustomerOrderView,
+    CustomerView,
+    NotificationView,
+    PeriodView,
+    PlanView,
+    ProfileView,
+    ReferralView,
+    StatementLineView,
+    SubscriptionView,
+)
 from entrypoints.web.views import attempt_view, number, purchase_view
 
 
@@ -26,7 +39,7 @@ def _time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def plan_view(plan: Plan) -> dict[str, Any]:
+def plan_view(plan: Plan) -> PlanView:
     return {
         "id": plan.plan_id,
         "name": plan.name,
@@ -39,7 +52,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
     }
 
 
-def statement_line_view(line: StatementLine) -> dict[str, Any]:
+def statement_line_view(line: StatementLine) -> StatementLineView:
     return {
         "entryId": line.entry_id,
         "kind": line.kind.value,
@@ -51,7 +64,7 @@ def statement_line_view(line: StatementLine) -> dict[str, Any]:
     }
 
 
-def adjustment_view(entry: LedgerAdjustment) -> dict[str, Any]:
+def adjustment_view(entry: LedgerAdjustment) -> AdjustmentView:
     return {
         "entryId": entry.entry_id,
         "customerId": entry.customer_id,
@@ -66,7 +79,7 @@ def adjustment_view(entry: LedgerAdjustment) -> dict[str, Any]:
 
 def _period_view(
     period: SubscriptionPeriod, plans_by_order: Mapping[str, str | None], now: datetime
-) -> dict[str, Any]:
+) -> PeriodView:
     return {
         "orderId": period.order_id,
         "planId": plans_by_order.get(period.order_id),
@@ -80,12 +93,12 @@ def subscription_view(
     subscription: Subscription,
     now: datetime,
     plans_by_order: Mapping[str, str | None] | None = None,
-) -> dict[str, Any]:
+) -> SubscriptionView:
     """`planId` is the plan of the latest period bought, when the orders are known."""
     known = plans_by_order or {}
     periods = subscription.periods
     latest = max(periods, key=lambda p: p.ends_at, default=None)
-    view: dict[str, Any] = {
+    view: SubscriptionView = {
         "customerId": subscription.customer_id,
         "kind": subscription.kind,
         "startsAt": _time(min((p.starts_at for p in periods), default=None)),
@@ -93,12 +106,13 @@ def subscription_view(
         "active": subscription.is_active(now),
         "periods": [_period_view(p, known, now) for p in periods],
     }
-    if latest is not None and known.get(latest.order_id):
-        view["planId"] = known[latest.order_id]
+    plan_id = known.get(latest.order_id) if latest is not None else None
+    if plan_id:
+        view["planId"] = plan_id
     return view
 
 
-def customer_order_view(order: Order) -> dict[str, Any]:
+def customer_order_view(order: Order) -> CustomerOrderView:
     """An order as its customer sees it in their account (no other customer's data exists)."""
     return {
         "orderId": order.order_id,
@@ -114,7 +128,7 @@ def customer_order_view(order: Order) -> dict[str, Any]:
     }
 
 
-def profile_view(profile: CustomerProfile | None) -> dict[str, Any]:
+def profile_view(profile: CustomerProfile | None) -> ProfileView:
     if profile is None:
         return {"name": None, "email": None, "phone": None, "referralAgent": None}
     return {
@@ -126,23 +140,24 @@ def profile_view(profile: CustomerProfile | None) -> dict[str, Any]:
     }
 
 
-def account_view(
-    customer_id: str, account: CustomerAccount, now: datetime, *, with_profile: bool
-) -> dict[str, Any]:
+def account_view(customer_id: str, account: CustomerAccount, now: datetime) -> AccountView:
+    """What the customer sees of their own account."""
     plans_by_order = {order.order_id: order.purchase.plan_id for order in account.orders}
-    view: dict[str, Any] = {
+    return {
         "customerId": customer_id,
         "balance": account.balance,
         "ledger": [statement_line_view(line) for line in account.statement],
         "subscriptions": [subscription_view(s, now, plans_by_order) for s in account.subscriptions],
         "orders": [customer_order_view(order) for order in account.orders],
     }
-    if with_profile:
-        view.update(profile_view(account.profile))
-    return view
 
 
-def referral_view(record: ReferralRecord) -> dict[str, Any]:
+def customer_view(customer_id: str, account: CustomerAccount, now: datetime) -> CustomerView:
+    """The operator's view: the account and the customer's profile."""
+    return {**account_view(customer_id, account, now), **profile_view(account.profile)}
+
+
+def referral_view(record: ReferralRecord) -> ReferralView:
     return {
         "orderId": record.order_id,
         "customerId": record.customer_id,
@@ -153,7 +168,7 @@ def referral_view(record: ReferralRecord) -> dict[str, Any]:
     }
 
 
-def agent_referrals_view(referrals: AgentReferrals) -> dict[str, Any]:
+def agent_referrals_view(referrals: AgentReferrals) -> AgentReferralsView:
     return {
         "agentId": referrals.agent_id,
         "count": referrals.count,
@@ -163,7 +178,7 @@ def agent_referrals_view(referrals: AgentReferrals) -> dict[str, Any]:
     }
 
 
-def notification_view(notification: InboxNotification) -> dict[str, Any]:
+def notification_view(notification: InboxNotification) -> NotificationView:
     return {
         "id": notification.notification_id,
         "topic": notification.topic,
@@ -175,5 +190,7 @@ def notification_view(notification: InboxNotification) -> dict[str, Any]:
     }
 
 
-def subscriptions_view(subscriptions: Iterable[Subscription], now: datetime) -> list[Any]:
+def subscriptions_view(
+    subscriptions: Iterable[Subscription], now: datetime
+) -> list[SubscriptionView]:
     return [subscription_view(s, now) for s in subscriptions]

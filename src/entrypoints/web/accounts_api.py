@@ -8,8 +8,6 @@ an agent's referrals and the active subscriptions.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -22,6 +20,7 @@ from entrypoints.web.account_views import (
     account_view,
     adjustment_view,
     agent_referrals_view,
+    customer_view,
     notification_view,
     plan_view,
     subscriptions_view,
@@ -30,27 +29,13 @@ from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object
 from entrypoints.web.customer_auth import ID_RULE, CustomerAuth, is_valid_id
 from entrypoints.web.errors import HttpError
-
-MAX_PAGE = 500
-MAX_PATH_ID = 100
-
-
-def _paging(request: Request) -> tuple[int, int]:
-    try:
-        limit = int(request.query_params.get("limit", "100"))
-        offset = int(request.query_params.get("offset", "0"))
-    except ValueError:
-        raise HttpError(400, "limit and offset must be integers") from None
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise HttpError(400, f"limit must be 1 to {MAX_PAGE} and offset at least 0")
-    return limit, offset
-
-
-def _path_id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if not value.strip() or len(value) > MAX_PATH_ID:
-        raise HttpError(400, f"{name} must be 1 to {MAX_PATH_ID} characters")
-    return value
+from entrypoints.web.params import is_printable_id, is_storable_text, paging, path_id
+from entrypoints.web.schemas import (
+    MAX_PATH_ID,
+    AdjustmentRequest,
+    MarkReadRequest,
+    ReferralAgentRequest,
+)
 
 
 def _field_error(field: str, message: str) -> HttpError:
@@ -86,12 +71,12 @@ class AccountsApi:
         except CustomerNotFound:
             account = _empty_account()
         now = self._container.clock().now()
-        view = account_view(identity.customer_id, account, now, with_profile=False)
+        view = account_view(identity.customer_id, account, now)
         return JSONResponse({"success": True, "data": view})
 
     async def my_notifications(self, request: Request) -> JSONResponse:
         identity = self._customers.require(request)
-        limit, offset = _paging(request)
+        limit, offset = paging(request)
         notifications = await self._container.list_notifications().execute(
             identity.customer_id, limit, offset
         )
@@ -102,14 +87,13 @@ class AccountsApi:
     async def mark_read(self, request: Request) -> JSONResponse:
         """Marks the caller's own notifications read; ids of anyone else's change nothing."""
         identity = self._customers.require(request)
-        body = await read_json_object(request)
-        ids = body.get("ids")
+        ids = MarkReadRequest.model_validate(await read_json_object(request)).ids
         if (
             not isinstance(ids, list)
             or not 1 <= len(ids) <= MAX_READ_IDS
-            or not all(isinstance(i, str) and 0 < len(i) <= MAX_PATH_ID for i in ids)
+            or not all(is_printable_id(i, 1, MAX_PATH_ID) for i in ids)
         ):
-            raise _field_error("ids", f"must be a list of 1 to {MAX_READ_IDS} notification ids")
+            raise _field_error("ids", f"Send a list of 1 to {MAX_READ_IDS} notification ids.")
         marked = await self._container.mark_notifications_read().execute(
             identity.customer_id, list(dict.fromkeys(ids))
         )
@@ -117,33 +101,31 @@ class AccountsApi:
 
     async def customer(self, request: Request) -> JSONResponse:
         self._admin(request)
-        customer_id = _path_id(request, "customer_id")
+        customer_id = path_id(request, "customer_id")
         account = await self._container.get_customer_account().execute(customer_id)
         now = self._container.clock().now()
-        view = account_view(customer_id, account, now, with_profile=True)
+        view = customer_view(customer_id, account, now)
         return JSONResponse({"success": True, "data": view})
 
     async def adjust(self, request: Request) -> JSONResponse:
         """An operator's credit adjustment: signed whole credits and a note saying why."""
         self._admin(request)
-        customer_id = _path_id(request, "customer_id")
-        body = await read_json_object(request)
-        credits: Any = body.get("credits")
-        note: Any = body.get("note")
+        customer_id = path_id(request, "customer_id")
+        body = AdjustmentRequest.model_validate(await read_json_object(request))
+        credits, note = body.credits, body.note
         if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
-            raise _field_error("credits", "must be a whole number other than zero")
-        if not isinstance(note, str) or not note.strip():
-            raise _field_error("note", "must say why the credits are adjusted")
+            raise _field_error("credits", "Enter a whole number other than zero.")
+        if not isinstance(note, str) or not note.strip() or not is_storable_text(note):
+            raise _field_error("note", "Say why the credits are adjusted.")
         entry = await self._container.adjust_credits().execute(customer_id, credits, note)
         return JSONResponse({"success": True, "data": adjustment_view(entry)}, status_code=201)
 
     async def set_referral_agent(self, request: Request) -> JSONResponse:
         self._admin(request)
-        customer_id = _path_id(request, "customer_id")
-        body = await read_json_object(request)
-        agent_id = body.get("agentId")
+        customer_id = path_id(request, "customer_id")
+        agent_id = ReferralAgentRequest.model_validate(await read_json_object(request)).agentId
         if not is_valid_id(agent_id):
-            raise _field_error("agentId", f"must be {ID_RULE}")
+            raise _field_error("agentId", f"Use {ID_RULE}.")
         assert isinstance(agent_id, str)
         profile = await self._container.set_referral_agent().execute(customer_id, agent_id)
         return JSONResponse(
@@ -158,7 +140,7 @@ class AccountsApi:
 
     async def agent_referrals(self, request: Request) -> JSONResponse:
         self._admin(request)
-        agent_id = _path_id(request, "agent_id")
+        agent_id = path_id(request, "agent_id")
         referrals = await self._container.list_agent_referrals().execute(agent_id)
         return JSONResponse({"success": True, "data": agent_referrals_view(referrals)})
 
@@ -167,7 +149,7 @@ class AccountsApi:
         self._admin(request)
         if request.query_params.get("active", "1").lower() not in ("1", "true"):
             raise HttpError(400, "only active subscriptions are listed: use active=1")
-        limit, offset = _paging(request)
+        limit, offset = paging(request)
         subscriptions = await self._container.list_active_subscriptions().execute(limit, offset)
         now = self._container.clock().now()
         return JSONResponse({"success": True, "data": subscriptions_view(subscriptions, now)})

@@ -14,13 +14,20 @@ from starlette.routing import BaseRoute, Route
 
 from application.use_cases.create_payment import CreatePaymentCommand
 from entrypoints.container import Container
+from entrypoints.web import params
 from entrypoints.web.accounts_api import account_routes
 from entrypoints.web.auth import require_admin
-from entrypoints.web.body import read_json_object
+from entrypoints.web.body import read_json_object, require_json
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
-from entrypoints.web.errors import HttpError
+from entrypoints.web.params import path_order_id
 from entrypoints.web.rate_limits import client_address
 from entrypoints.web.refunds_api import refund_routes
+from entrypoints.web.schemas import (
+    CreateOrderAnswer,
+    CreateOrderRequest,
+    VerifyAnswer,
+    VerifyRequest,
+)
 from entrypoints.web.views import (
     checked_status_view,
     credits_view,
@@ -30,24 +37,6 @@ from entrypoints.web.views import (
 )
 
 log = structlog.get_logger(__name__)
-MAX_PAGE = 500
-
-
-def _order_id(value: object) -> str:
-    if not isinstance(value, str) or not 3 <= len(value) <= 64:
-        raise HttpError(400, "order_id is required")
-    return value
-
-
-def _paging(request: Request) -> tuple[int, int]:
-    try:
-        limit = int(request.query_params.get("limit", "100"))
-        offset = int(request.query_params.get("offset", "0"))
-    except ValueError:
-        raise HttpError(400, "limit and offset must be integers") from None
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise HttpError(400, f"limit must be 1 to {MAX_PAGE} and offset at least 0")
-    return limit, offset
 
 
 class PaymentApi:
@@ -60,21 +49,23 @@ class PaymentApi:
 
     async def create_order(self, request: Request) -> JSONResponse:
         """A free amount, or a plan (`planId`) whose price the server sets."""
+        require_json(request)
         await self._container.create_order_rate().hit(client_address(request))
         identity = self._customers.identify(request)
-        body = await read_json_object(request)
+        body = CreateOrderRequest.model_validate(await read_json_object(request))
         command = CreatePaymentCommand(
-            amount=body.get("amount"),
-            customer_name=body.get("customerName"),
-            customer_email=body.get("customerEmail"),
-            customer_phone=body.get("customerPhone"),
-            plan_id=body.get("planId"),
+            amount=body.amount,
+            customer_name=body.customerName,
+            customer_email=body.customerEmail,
+            customer_phone=body.customerPhone,
+            plan_id=body.planId,
             customer_id=identity.customer_id if identity else None,
             referral_agent=identity.referral_agent if identity else None,
         )
         order = await self._container.create_payment().execute(command)
         structlog.contextvars.bind_contextvars(order_id=order.order_id)
-        answer = {
+        assert order.payment_session_id is not None, "an opened order has its session"
+        answer: CreateOrderAnswer = {
             "success": True,
             "order_id": order.order_id,
             "payment_session_id": order.payment_session_id,
@@ -87,7 +78,7 @@ class PaymentApi:
         return JSONResponse(answer)
 
     async def payment_status(self, request: Request) -> JSONResponse:
-        order_id = _order_id(request.path_params["order_id"])
+        order_id = path_order_id(request)
         structlog.contextvars.bind_contextvars(order_id=order_id)
         checked = await self._container.get_payment_status().check(
             order_id, wait_seconds=self._settings.status_gateway_wait_seconds
@@ -98,25 +89,25 @@ class PaymentApi:
         """The return page's check (academy seed): the gateway's truth through ConfirmPayment.
         It waits for the gateway's answer (one deadline per gateway call), unlike status."""
         identity = self._customers.identify(request)
-        body = await read_json_object(request)
-        order_id = _order_id(body.get("order_id", body.get("orderId")))
+        body = VerifyRequest.model_validate(await read_json_object(request))
+        order_id = params.order_id(body.any_order_id)
         structlog.contextvars.bind_contextvars(order_id=order_id)
         status = self._container.get_payment_status()
         if identity is not None:
             ensure_owner(await status.execute(order_id, refresh=False), identity)
         view = checked_status_view(await status.check(order_id))
-        view["verified"] = view["status"] == "SUCCESS"
-        return JSONResponse(view)
+        answer: VerifyAnswer = {**view, "verified": view["status"] == "SUCCESS"}
+        return JSONResponse(answer)
 
     async def credits(self, request: Request) -> JSONResponse:
         require_admin(request, self._settings.admin_token)
-        limit, offset = _paging(request)
+        limit, offset = params.paging(request)
         report = await self._container.list_credits().execute(limit, offset)
         return JSONResponse({"success": True, "data": credits_view(report)})
 
     async def failed_payments(self, request: Request) -> JSONResponse:
         require_admin(request, self._settings.admin_token)
-        limit, offset = _paging(request)
+        limit, offset = params.paging(request)
         failed = await self._container.list_failed_payments().execute(limit, offset)
         return JSONResponse({"success": True, "data": [failed_payment_view(f) for f in failed]})
 

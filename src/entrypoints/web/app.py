@@ -15,7 +15,7 @@ import structlog
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from entrypoints.container import Container, check_configuration, start, stop
@@ -25,6 +25,7 @@ from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.events import event_routes
 from entrypoints.web.metrics import metrics_routes
 from entrypoints.web.middleware import RequestContextMiddleware
+from entrypoints.web.openapi import openapi_document
 from entrypoints.web.pages import page_routes
 from entrypoints.web.rate_limits import RateLimited, handle_rate_limited
 from entrypoints.web.security_headers import SecurityHeadersMiddleware, security_headers
@@ -93,12 +94,18 @@ def create_app(container: Container) -> Starlette:
         finally:
             await stop(container)
 
+    description = bytes(JSONResponse(openapi_document()).body)
+
+    async def openapi(request: Request) -> Response:
+        return Response(description, media_type=JSONResponse.media_type)
+
     # Starlette tries routes in order and no two paths overlap: the busiest come first.
     routes: list[BaseRoute] = [
         *webhook_routes(container),
         Route("/health", health.check, methods=["GET"]),
         Route("/health/live", health.live, methods=["GET"]),
         Route("/health/ready", health.ready, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
         *api_routes(container),
         *event_routes(container),
         *page_routes(settings),

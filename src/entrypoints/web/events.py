@@ -13,7 +13,7 @@ stream also re-reads the store once per interval, so it never waits on a silent 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import structlog
@@ -26,15 +26,16 @@ from starlette.types import Receive, Scope, Send
 from application.errors import OrderNotFound
 from domain.order import Order
 from entrypoints.container import Container
+from entrypoints.web.params import is_printable_id
 from entrypoints.web.rate_limits import client_address
+from entrypoints.web.schemas import MAX_ORDER_ID
 from entrypoints.web.views import payment_status_view
 
 PING_SECONDS = 15
 RETRY_MILLISECONDS = 2000
-MAX_ORDER_ID = 64
 
 
-def _event(name: str, view: dict[str, Any]) -> ServerSentEvent:
+def _event(name: str, view: Mapping[str, object]) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(view), event=name, retry=RETRY_MILLISECONDS)
 
 
@@ -84,7 +85,7 @@ class OrderEvents:
 
     async def stream(self, request: Request) -> Response:
         order_id = request.path_params["order_id"]
-        if len(order_id) > MAX_ORDER_ID:
+        if not is_printable_id(order_id, 1, MAX_ORDER_ID):
             return JSONResponse({"success": False, "error": "Order not found"}, status_code=404)
         structlog.contextvars.bind_contextvars(order_id=order_id)
         try:

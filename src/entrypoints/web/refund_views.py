@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from application.use_cases.reconcile import Change, ReconcileRun
 from domain.refunds import Refund
+from entrypoints.web.schemas import ChangeView, ReconcileRunView, RefundView
 from entrypoints.web.views import number
 
 
-def refund_view(refund: Refund) -> dict[str, Any]:
+def refund_view(refund: Refund) -> RefundView:
     return {
         "refundId": refund.refund_id,
         "orderId": refund.order_id,
@@ -24,11 +23,11 @@ def refund_view(refund: Refund) -> dict[str, Any]:
     }
 
 
-def change_view(change: Change) -> dict[str, Any]:
+def change_view(change: Change) -> ChangeView:
     return {"kind": change.kind, "id": change.id, "before": change.before, "after": change.after}
 
 
-def reconcile_run_view(run: ReconcileRun | None) -> dict[str, Any] | None:
+def reconcile_run_view(run: ReconcileRun | None) -> ReconcileRunView | None:
     """The last run for the dashboard; None before the first run finished."""
     if run is None:
         return None

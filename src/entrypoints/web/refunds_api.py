@@ -21,17 +21,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from domain.refunds import RefundState
+from domain.refunds import REASON_MESSAGE, RefundState
 from entrypoints.container import Container
 from entrypoints.web.auth import is_admin, require_admin
 from entrypoints.web.body import read_json_object
 from entrypoints.web.customer_auth import CustomerAuth, ensure_owner
 from entrypoints.web.errors import HttpError
+from entrypoints.web.params import paging, path_order_id
 from entrypoints.web.refund_views import reconcile_run_view, refund_view
+from entrypoints.web.schemas import RefundRequest
 from entrypoints.web.views import order_view, payment_status_view
 
 log = structlog.get_logger(__name__)
-MAX_PAGE = 500
 # Cashfree's refund_id: 3 to 40 characters; letters, digits, '_' and '-' need no escaping.
 _REFUND_ID = re.compile(r"[A-Za-z0-9_-]{3,40}")
 REFUND_ID_RULE = "3 to 40 letters, digits, '_' or '-'"
@@ -41,24 +42,6 @@ def _field_error(field: str, message: str) -> HttpError:
     return HttpError(
         400, "Validation failed", details=[message], fields=[{"field": field, "message": message}]
     )
-
-
-def _order_id(request: Request) -> str:
-    value = str(request.path_params["order_id"])
-    if not 3 <= len(value) <= 64:
-        raise HttpError(400, "order_id must be 3 to 64 characters")
-    return value
-
-
-def _paging(request: Request) -> tuple[int, int]:
-    try:
-        limit = int(request.query_params.get("limit", "100"))
-        offset = int(request.query_params.get("offset", "0"))
-    except ValueError:
-        raise HttpError(400, "limit and offset must be integers") from None
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise HttpError(400, f"limit must be 1 to {MAX_PAGE} and offset at least 0")
-    return limit, offset
 
 
 def _state(request: Request) -> RefundState | None:
@@ -83,21 +66,21 @@ class RefundsApi:
     async def refund(self, request: Request) -> JSONResponse:
         """201 for a new refund, 200 when `refund_id` repeats the same request."""
         require_admin(request, self._settings.admin_token)
-        order_id = _order_id(request)
+        order_id = path_order_id(request)
         structlog.contextvars.bind_contextvars(order_id=order_id)
-        body = await read_json_object(request)
-        refund_id: Any = body.get("refund_id", body.get("refundId"))
+        body = RefundRequest.model_validate(await read_json_object(request))
+        refund_id: Any = body.any_refund_id
         if refund_id is None:
             refund_id = self._container.ids().new_id("refund")
         elif not isinstance(refund_id, str) or _REFUND_ID.fullmatch(refund_id) is None:
-            raise _field_error("refund_id", f"refund_id must be {REFUND_ID_RULE}")
-        reason: Any = body.get("reason")
+            raise _field_error("refund_id", f"Use {REFUND_ID_RULE}.")
+        reason: Any = body.reason
         if not isinstance(reason, str):
-            raise _field_error("reason", "reason is required: 3 to 100 characters")
+            raise _field_error("reason", REASON_MESSAGE)
         known = await self._container.list_refunds().execute(order_id)
         repeated = any(r.refund_id == refund_id for r in known)
         refund = await self._container.refund_order().execute(
-            order_id, refund_id, body.get("amount"), reason
+            order_id, refund_id, body.amount, reason
         )
         log.info("refund requested", refund_id=refund.refund_id, state=refund.state.value)
         return JSONResponse(
@@ -106,21 +89,21 @@ class RefundsApi:
 
     async def order_refunds(self, request: Request) -> JSONResponse:
         require_admin(request, self._settings.admin_token)
-        order_id = _order_id(request)
+        order_id = path_order_id(request)
         refunds = await self._container.list_refunds().execute(order_id)
         return JSONResponse({"success": True, "data": [refund_view(r) for r in refunds]})
 
     async def recent_refunds(self, request: Request) -> JSONResponse:
         """Every order's refunds, newest first, optionally of one state (the dashboard)."""
         require_admin(request, self._settings.admin_token)
-        limit, offset = _paging(request)
+        limit, offset = paging(request)
         state = _state(request)
         refunds = await self._container.reports().recent_refunds(limit, offset, state)
         return JSONResponse({"success": True, "data": [refund_view(r) for r in refunds]})
 
     async def cancel(self, request: Request) -> JSONResponse:
         """Terminates an open order: the operator's, or the customer's own (jwt mode)."""
-        order_id = _order_id(request)
+        order_id = path_order_id(request)
         structlog.contextvars.bind_contextvars(order_id=order_id)
         admin = is_admin(request, self._settings.admin_token)
         if not admin:

@@ -9,7 +9,6 @@ trip for every amount the service handles).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from application.ports import FailedAttempt
 from application.use_cases.queries import CheckedStatus, CreditsReport, GatewayCheck, Statistics
@@ -17,6 +16,16 @@ from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
 from domain.plans import Purchase
+from entrypoints.web.schemas import (
+    AttemptView,
+    CreditsView,
+    CreditView,
+    FailedPaymentView,
+    OrderView,
+    PaymentStatusAnswer,
+    PurchaseView,
+    StatisticsView,
+)
 
 # Domain field -> the API's field, for validation errors; other names are the same in both.
 API_FIELDS = {
@@ -37,7 +46,7 @@ def number(value: Money | Decimal) -> float:
     return float(amount)
 
 
-def attempt_view(attempt: PaymentAttempt) -> dict[str, Any]:
+def attempt_view(attempt: PaymentAttempt) -> AttemptView:
     return {
         "payment_id": attempt.payment_id,
         "status": attempt.status.value,
@@ -50,7 +59,7 @@ def attempt_view(attempt: PaymentAttempt) -> dict[str, Any]:
     }
 
 
-def purchase_view(purchase: Purchase) -> dict[str, Any]:
+def purchase_view(purchase: Purchase) -> PurchaseView:
     return {
         "planId": purchase.plan_id,
         "credits": purchase.credits,
@@ -59,9 +68,9 @@ def purchase_view(purchase: Purchase) -> dict[str, Any]:
     }
 
 
-def payment_status_view(order: Order) -> dict[str, Any]:
+def payment_status_view(order: Order) -> PaymentStatusAnswer:
     """What the customer's page sees (its receipt too): no name, e-mail or phone."""
-    view: dict[str, Any] = {
+    view: PaymentStatusAnswer = {
         "success": True,
         "status": order.payment_status,
         "order_id": order.order_id,
@@ -80,16 +89,18 @@ def payment_status_view(order: Order) -> dict[str, Any]:
     return view
 
 
-def checked_status_view(checked: CheckedStatus) -> dict[str, Any]:
+def checked_status_view(checked: CheckedStatus) -> PaymentStatusAnswer:
     """The status view, plus `gatewayCheck` ("pending" or "unavailable") when the gateway's
     word is not in it yet."""
     view = payment_status_view(checked.order)
-    if checked.gateway_check in (GatewayCheck.PENDING, GatewayCheck.UNAVAILABLE):
-        view["gatewayCheck"] = checked.gateway_check.value
+    if checked.gateway_check is GatewayCheck.PENDING:
+        view["gatewayCheck"] = "pending"
+    elif checked.gateway_check is GatewayCheck.UNAVAILABLE:
+        view["gatewayCheck"] = "unavailable"
     return view
 
 
-def credit_view(entry: CreditEntry) -> dict[str, Any]:
+def credit_view(entry: CreditEntry) -> CreditView:
     return {
         "orderId": entry.order_id,
         "transactionId": entry.payment_id,
@@ -105,7 +116,7 @@ def credit_view(entry: CreditEntry) -> dict[str, Any]:
     }
 
 
-def failed_payment_view(failed: FailedAttempt) -> dict[str, Any]:
+def failed_payment_view(failed: FailedAttempt) -> FailedPaymentView:
     return {
         "orderId": failed.order_id,
         "transactionId": failed.attempt.payment_id,
@@ -118,7 +129,7 @@ def failed_payment_view(failed: FailedAttempt) -> dict[str, Any]:
     }
 
 
-def order_view(order: Order) -> dict[str, Any]:
+def order_view(order: Order) -> OrderView:
     """An order for the operator (admin only: it carries the customer's details)."""
     return {
         "orderId": order.order_id,
@@ -137,7 +148,7 @@ def order_view(order: Order) -> dict[str, Any]:
     }
 
 
-def credits_view(report: CreditsReport) -> dict[str, Any]:
+def credits_view(report: CreditsReport) -> CreditsView:
     return {
         "totalCredits": report.totals.credits,
         "totalAmount": number(report.totals.amount),
@@ -147,7 +158,7 @@ def credits_view(report: CreditsReport) -> dict[str, Any]:
     }
 
 
-def statistics_view(stats: Statistics) -> dict[str, Any]:
+def statistics_view(stats: Statistics) -> StatisticsView:
     return {
         "totalPayments": stats.total_payments,
         "totalFailures": stats.total_failures,

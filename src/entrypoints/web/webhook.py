@@ -3,10 +3,10 @@
 Verification and parsing sit behind the `PaymentNotifications` port (Cashfree's signature
 over the raw bytes, in every environment): a bad or missing signature is a 401 and nothing
 is written; an unreadable signed body is a 400. A payment notification is evidence
-ConfirmPayment applies, a refund notification ApplyRefundState; other types, and orders or
-refunds this service does not know, are logged and acknowledged so the gateway stops
-retrying. Each answer is counted by result: applied, duplicate (nothing new), refused
-(401/400) or ignored.
+ConfirmPayment applies, a refund notification ApplyRefundState; other types, orders or
+refunds this service does not know, and signed values no store can hold (a retry would
+carry them again) are logged and acknowledged so the gateway stops retrying. Each answer
+is counted by result: applied, duplicate (nothing new), refused (401/400) or ignored.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from application.errors import (
     NotificationUnauthentic,
     NotificationUnreadable,
+    NotificationUnstorable,
     OrderNotFound,
     RefundNotFound,
 )
@@ -59,6 +60,10 @@ class WebhookReceiver:
             log.warning("webhook refused: unreadable body", reason=str(exc))
             metrics.webhook("refused")
             return error_response(400, "Invalid webhook payload")
+        except NotificationUnstorable as exc:
+            log.error("webhook acknowledged but not applied: unstorable value", reason=str(exc))
+            metrics.webhook("ignored")
+            return _answer(IGNORED)
         if notification is None:
             log.info("webhook ignored: type not handled")
             metrics.webhook("ignored")

@@ -43,11 +43,9 @@ async def test_bad_amounts_are_refused(service: Service, amount: object) -> None
     response = await service.client.post(
         "/api/payment/create-order", json={"amount": amount, **CUSTOMER}
     )
-    if amount == "1e3":
-        assert response.status_code == 200  # a number written in exponent form is still 1000
-    else:
-        assert response.status_code == 400
-        assert response.json()["fields"][0]["field"] == "amount"
+    # "1e3" is not a plain decimal: Python reads it as 1000, a person may not.
+    assert response.status_code == 400
+    assert response.json()["fields"][0]["field"] == "amount"
 
 
 @pytest.mark.parametrize(

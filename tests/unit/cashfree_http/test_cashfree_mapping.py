@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from adapters.gateway.cashfree_mapping import (
     CashfreeResponseInvalid,
+    CashfreeValueUnstorable,
     decode,
     encode,
     gateway_order,
@@ -224,3 +225,61 @@ def test_pending_attempt_is_stamped_with_its_start(cashfree_json: Load) -> None:
     (attempt,) = payment_attempts([pending], NOW)
     assert attempt.status is AttemptStatus.PENDING
     assert attempt.at == datetime(2025, 1, 22, 11, 14, 6, tzinfo=UTC)
+
+
+def test_a_deeply_nested_body_is_refused_not_a_recursion_error() -> None:
+    with pytest.raises(CashfreeResponseInvalid):
+        decode(b"[" * 990 + b"]" * 990)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("cf_payment_id", "9" * 101),
+        ("cf_payment_id", 10**101),
+        ("cf_payment_id", "77\x00"),
+        ("payment_amount", 10**10),
+        ("payment_amount", Decimal("10000000000.00")),
+    ],
+    ids=["id-101-chars", "id-101-digits", "id-nul", "amount-int-1e10", "amount-1e10"],
+)
+def test_payment_values_no_store_can_hold_are_refused(
+    cashfree_json: Load, field: str, value: Any
+) -> None:
+    payment = cashfree_json("payments.json")[0] | {field: value}
+    with pytest.raises(CashfreeValueUnstorable):
+        payment_attempts([payment], NOW)
+
+
+def test_the_largest_storable_amount_is_accepted(cashfree_json: Load) -> None:
+    payment = cashfree_json("payments.json")[0] | {"payment_amount": Decimal("9999999999.99")}
+    assert payment_attempts([payment], NOW)[0].amount.amount == Decimal("9999999999.99")
+
+
+def test_a_long_payment_group_is_cut_to_its_column(cashfree_json: Load) -> None:
+    payment = cashfree_json("payments.json")[0] | {"payment_group": "g" * 150}
+    assert payment_attempts([payment], NOW)[0].method == "g" * 100
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+05:30", "9999-12-31T23:59:59-05:00", "1969-12-31T23:59:59Z"]
+)
+def test_times_outside_1970_to_2999_are_absent(cashfree_json: Load, moment: str) -> None:
+    payment = cashfree_json("payments.json")[0] | {
+        "payment_time": moment,
+        "payment_completion_time": moment,
+    }
+    assert payment_attempts([payment], NOW)[0].at == NOW
+    order = cashfree_json("order.json") | {"order_expiry_time": moment}
+    assert gateway_order(order).expires_at is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("cf_order_id", "1" * 101), ("order_id", "o\ud800"), ("payment_session_id", "s\x00")],
+)
+def test_order_ids_no_store_can_hold_are_refused(
+    cashfree_json: Load, field: str, value: Any
+) -> None:
+    with pytest.raises(CashfreeValueUnstorable):
+        gateway_order(cashfree_json("order.json") | {field: value})

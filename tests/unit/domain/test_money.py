@@ -70,3 +70,62 @@ def test_currencies_must_match_to_add() -> None:
     with pytest.raises(ValueError):
         Money.of("1.00") + Money.of("1.00", "USD")
     assert (Money.of("1.10") + Money.of("2.20")).amount == Decimal("3.30")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\uff11\uff10\uff10",
+        "\u0661\u0660",
+        "\u0967\u0966\u0966",
+        "1_000",
+        "1e2",
+        "1E2",
+        "0x10",
+        " 1 00",
+        "+100",
+        "100.",
+        ".50",
+        "1,000",
+    ],
+    ids=[
+        "full-width",
+        "arabic-indic",
+        "devanagari",
+        "underscore",
+        "exponent",
+        "exponent-upper",
+        "hex",
+        "inner-space",
+        "plus-sign",
+        "trailing-dot",
+        "leading-dot",
+        "thousands-comma",
+    ],
+)
+def test_amount_strings_must_be_plain_ascii_decimals(typed: str) -> None:
+    """Python's Decimal reads all of these; Cashfree and a person would not all agree."""
+    with pytest.raises(InvalidField) as info:
+        Money.parse(typed)
+    assert info.value.error.message == "Enter digits only, such as 499 or 499.50."
+
+
+@pytest.mark.parametrize("typed", ["100", " 100 ", "100.5", "100.50", "500000.00", "1"])
+def test_plain_decimal_strings_are_accepted(typed: str) -> None:
+    assert Money.parse(typed).amount == Decimal(typed.strip()).quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "Enter a sum between 1.00 and 500000.00."),
+        ("0.99", "Enter a sum between 1.00 and 500000.00."),
+        ("-5", "Enter a sum between 1.00 and 500000.00."),
+        (Decimal("1E+400"), "Enter a sum between 1.00 and 500000.00."),
+        ("10.555", "Use at most 2 decimal places, such as 499.50."),
+    ],
+)
+def test_amount_messages_say_what_to_do(value: object, message: str) -> None:
+    with pytest.raises(InvalidField) as info:
+        Money.parse(value)
+    assert info.value.error.message == message

@@ -73,6 +73,12 @@ def test_bad_amounts_are_refused(value: object) -> None:
         parse_refund_amount(value, PAID)
 
 
+@pytest.mark.parametrize("value", ["\uff11\uff10", "\u0661\u0660", "1_0", "1e1", "0x1"])
+def test_refund_amount_strings_must_be_plain_ascii_decimals(value: str) -> None:
+    with pytest.raises(InvalidField):
+        parse_refund_amount(value, PAID)
+
+
 def test_amounts_below_the_payment_minimum_are_allowed() -> None:
     assert parse_refund_amount("0.01", PAID) == Money.of("0.01")
     assert parse_refund_amount(Decimal("499"), PAID) == PAID

@@ -1,6 +1,7 @@
 // The checkout form's rules, mirroring the server's (domain Money and Customer), applied to
 // what Indian customers type: "₹1,000", "1,00,000.50", "+91 98765 43210", "09876543210".
-// The form sends the plain forms ("1000.00", "9876543210"); the server stays the authority.
+// The form sends the plain forms ("1000.00", "9876543210"); the server stays the authority,
+// and its limits are these (domain/customer.py: names 3 to 100 characters, e-mail up to 100).
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Western (1,000,000) or Indian (10,00,000) digit grouping, or none.
@@ -11,9 +12,9 @@ const PHONE_SEPARATORS = /[\s().-]/g;
 const PHONE = /^(?:\+91|0091|91|0)?([6-9]\d{9})$/;
 const MIN_PAISE = 100;
 const MAX_PAISE = 50000000;
-const NAME_MIN = 2;
+const NAME_MIN = 3;
 const NAME_MAX = 100;
-const EMAIL_MAX = 254;
+const EMAIL_MAX = 100;
 
 // Each message says what to do, starts with a capital and never repeats its field's label:
 // the form shows it under the label, and the summary puts the label before it.
