@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from application.seed_credits import SeedRecords, read_seed_credits
+from domain.customer import EMAIL_MESSAGE
 from domain.order import OrderStatus
 
 
@@ -113,7 +114,7 @@ def test_records_without_what_an_order_needs_are_skipped_with_the_reason() -> No
         "amount is not a number",
         "amount is not a positive number",
         "no orderId",
-        "customer details the service refuses (email: a valid e-mail address is required)",
+        f"customer details the service refuses (email: {EMAIL_MESSAGE})",
         "not an object",
     ]
 
