@@ -1,12 +1,12 @@
 """CPU time per durable webhook and per create-order, in process, by store (issue 10).
 
 Wall-clock rates on a shared machine move with everybody else's load; the CPU a request
-costs does much less. This drives our app as `checkout serve` builds it (the container, the
-Starlette app and its middleware, the app's lifespan with its background loops) straight
-through ASGI, with no socket and no HTTP parser, on uvloop, and divides the process's CPU
-time (every thread, so SQLite's and the JSON journal's commit threads count) by the number
-of requests. For PostgreSQL it adds the CPU of the database's own backend processes
-(read from /proc), since the two share the machine.
+costs does much less. This drives our app as `checkout serve` builds it (`app_from_settings`:
+the container, the Starlette app and its middleware, the app's lifespan with its background
+loops) straight through ASGI, with no socket and no HTTP parser, on uvloop, and divides
+the process's CPU time (every thread, so SQLite's and the JSON journal's commit threads
+count) by the number of requests. For PostgreSQL it adds the CPU of the database's own
+backend processes (read from /proc), since the two share the machine.
 
 - webhooks: signed PAYMENT_SUCCESS_WEBHOOK bodies, one distinct ACTIVE order each, sent by
   1 and by 16 concurrent callers, over a history of paid orders (seeded as
@@ -16,9 +16,13 @@ of requests. For PostgreSQL it adds the CPU of the database's own backend proces
   HTTP layer. Its wall time per request is printed too (the fsyncs are in it).
 
     .venv/bin/python bench/cpu_per_request.py [--stores memory,json,sqlite,postgresql]
-        [--history 1000] [--webhooks 3000] [--creates 500] [--rounds 3]
+        [--history 1000] [--webhooks 3000] [--creates 500] [--rounds 3] [--callgrind]
 
 Each figure is the lowest of `--rounds` rounds (the least disturbed by other processes).
+CPU time still moves with the load of a shared machine (caches, frequency); `--callgrind`
+runs the whole script under valgrind's callgrind and adds the instructions our process
+executed per request, which do not (about 50 times slower: use a few hundred webhooks
+and one round; the database's own work is not counted there).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import gc
 import json
 import os
 import secrets
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,10 +54,8 @@ from http_webhooks import PG_URL, SECRET, WEBHOOK_PATH, _pg, webhook_line
 from seeded_server import seed
 
 from application.ports import GatewayOrder, GatewayOrderRequest, GatewayOrderStatus
-from entrypoints.container import build_container
-from entrypoints.logs import configure_logging
 from entrypoints.settings import load_settings
-from entrypoints.web.app import create_app
+from entrypoints.web.asgi import app_from_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CREATE_BODY = json.dumps(
@@ -176,6 +180,41 @@ class GcClock:
 
 
 GC = GcClock()
+CALLGRIND_DIR = "BENCH_CALLGRIND_DIR"
+
+
+class Instructions:
+    """Instructions executed by this process between `start` and `stop`, when it runs
+    under callgrind (counters zeroed, then dumped, with `callgrind_control`); else 0."""
+
+    def __init__(self) -> None:
+        self.directory = os.environ.get(CALLGRIND_DIR)
+        self.dumps = 0
+
+    async def _control(self, *argv: str) -> None:
+        process = await asyncio.create_subprocess_exec(
+            "callgrind_control", *argv, str(os.getpid()), stdout=asyncio.subprocess.DEVNULL
+        )
+        await process.wait()
+
+    async def start(self) -> None:
+        if self.directory:
+            await self._control("-z")
+
+    async def stop(self) -> float:
+        if not self.directory:
+            return 0.0
+        await self._control("-d")
+        self.dumps += 1
+        dump = Path(self.directory) / f"cg.{os.getpid()}.{self.dumps}"
+        for line in dump.read_text().splitlines():
+            if line.startswith("totals:"):
+                dump.unlink()
+                return float(line.split()[1])
+        raise RuntimeError(f"no totals in {dump}")
+
+
+INSTRUCTIONS = Instructions()
 
 
 @dataclass(frozen=True)
@@ -184,26 +223,32 @@ class Used:
     database: float
     wall: float
     gc: float
+    instructions: float
 
     def row(self, kind: str, request: str, concurrency: int, count: int) -> str:
         us = 1e6 / count
+        counted = f"{self.instructions / count / 1000:,.0f}" if self.instructions else ""
         return (
             f"| {kind} | {request} | {concurrency} | {count} | {self.ours * us:,.0f} | "
             f"{self.gc * us:,.0f} | {self.database * us:,.0f} | "
-            f"{(self.ours + self.database) * us:,.0f} | {self.wall * us / 1000:.2f} |"
+            f"{(self.ours + self.database) * us:,.0f} | {self.wall * us / 1000:.2f} | "
+            f"{counted} |"
         )
 
 
 async def timed(work: Awaitable[None], database: DatabaseCpu) -> Used:
-    """CPU seconds (ours, the database's), wall and garbage-collection seconds of `work`."""
+    """CPU seconds (ours, the database's), wall and garbage-collection seconds of `work`,
+    and our instructions under callgrind."""
     db_before = await database.seconds()
+    await INSTRUCTIONS.start()
     cpu, wall, collecting = time.process_time(), time.perf_counter(), GC.seconds
     await work
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     collecting = GC.seconds - collecting
+    instructions = await INSTRUCTIONS.stop()
     db_after = await database.seconds()
     db = sum(after - db_before.get(pid, 0.0) for pid, after in db_after.items())
-    return Used(cpu, db, wall, collecting)
+    return Used(cpu, db, wall, collecting, instructions)
 
 
 async def webhooks(call: Call, requests: list[Request], concurrency: int) -> None:
@@ -244,7 +289,7 @@ async def store_url(kind: str, work: Path) -> AsyncIterator[tuple[str, str | Non
 
 
 def _total(used: Used) -> float:
-    return used.ours + used.database
+    return used.instructions or used.ours + used.database
 
 
 async def measure(kind: str, args: argparse.Namespace, work: Path) -> list[str]:
@@ -263,10 +308,9 @@ async def measure(kind: str, args: argparse.Namespace, work: Path) -> list[str]:
             db_auto_migrate=True,
             admin_token="bench-admin-token",
         )
-        configure_logging(settings.log_format, settings.log_level)
-        container = build_container(settings)
+        app = app_from_settings(settings)
+        container = app.state.container
         container.gateway.override(providers.Object(InstantGateway()))
-        app = create_app(container)
         call = asgi_caller(app)
         cpu = DatabaseCpu(database)
         prefix = f"c{secrets.token_hex(3)}_"
@@ -303,13 +347,13 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"# CPU per request, in process over ASGI ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"load average {os.getloadavg()[0]:.2f}, history {args.history:,}, "
-        f"lowest of {args.rounds} rounds)\n"
+        f"lowest of {args.rounds} rounds{', under callgrind' if INSTRUCTIONS.directory else ''})\n"
     )
     print(
         "| store | request | concurrency | requests | ours µs | of which GC µs | "
-        "database µs | total µs | wall ms |"
+        "database µs | total µs | wall ms | our instructions (thousands) |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind in args.stores:
         with tempfile.TemporaryDirectory(prefix="bench_cpu_") as tmp:
             for row in await measure(kind, args, Path(tmp)):
@@ -327,12 +371,37 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--creates", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--callgrind", action="store_true", help="count instructions")
     args = parser.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     return args
 
 
+def under_callgrind() -> int:
+    """Run this script again under callgrind, its dumps in a directory removed after."""
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian package `valgrind`)")
+        return 2
+    directory = tempfile.mkdtemp(prefix="bench_callgrind_")
+    try:
+        argv = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={directory}/cg.%p",
+            sys.executable,
+            __file__,
+            *sys.argv[1:],
+        ]
+        env = {**os.environ, CALLGRIND_DIR: directory}
+        return subprocess.run(argv, env=env, stderr=subprocess.DEVNULL).returncode
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 if __name__ == "__main__":
+    arguments = parse_args()
+    if arguments.callgrind and not INSTRUCTIONS.directory:
+        sys.exit(under_callgrind())
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main(parse_args()))
+        runner.run(main(arguments))

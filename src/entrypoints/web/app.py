@@ -81,9 +81,11 @@ def create_app(container: Container) -> Starlette:
     ]
     if settings.is_fake:
         routes.append(Mount(FAKE_MOUNT, app=container.simulator_app()))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestContextMiddleware, ids=container.ids())],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.state.container = container
+    return app
