@@ -1,4 +1,4 @@
-"""Customers, ledger adjustments, subscriptions and referrals in SQL.
+"""Ledger adjustments, subscriptions and referrals in SQL (customers: `customers`).
 
 As for orders and grants, the database enforces what must hold under concurrency: one
 referral per order (primary key), one period per order (primary key), one subscriptions
@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam, delete, func, select, update
 
 from adapters.store.sql.session import SqlSession, plain_insert
-from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, CUSTOMERS, PERIODS, REFERRALS
+from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, PERIODS, REFERRALS
 from adapters.store.sql.tables import SUBSCRIPTIONS as SUBS
 from application.errors import ConcurrencyConflict
-from domain.accounts import CustomerProfile
 from domain.errors import DuplicateEntry, DuplicateReferral
 from domain.ledger import EntryKind, LedgerAdjustment
 from domain.money import Money
@@ -26,17 +25,6 @@ from domain.subscriptions import Subscription, SubscriptionPeriod
 
 Row = Mapping[str, Any]
 _MICROSECOND = timedelta(microseconds=1)
-
-
-def customer_from_row(row: Row) -> CustomerProfile:
-    return CustomerProfile(
-        customer_id=row["customer_id"],
-        name=row["name"],
-        email=row["email"],
-        phone=row["phone"],
-        referral_agent=row["referral_agent"],
-        created_at=row["created_at"],
-    )
 
 
 def adjustment_values(entry: LedgerAdjustment) -> dict[str, Any]:
@@ -146,71 +134,6 @@ async def customer_balance(session: SqlSession, customer_id: str) -> int:
         select(func.sum(ADJUSTMENTS.c.credits)).where(ADJUSTMENTS.c.customer_id == customer_id)
     )
     return int(granted.scalar_one() or 0) + int(adjusted.scalar_one() or 0)
-
-
-_CUSTOMER = select(CUSTOMERS).where(CUSTOMERS.c.customer_id == bindparam("customer_id"))
-# keeps a known referral agent, so racing upserts cannot drop one
-_UPDATE_CUSTOMER = (
-    update(CUSTOMERS)
-    .where(CUSTOMERS.c.customer_id == bindparam("key_customer_id"))
-    .values(
-        name=bindparam("name"),
-        email=bindparam("email"),
-        phone=bindparam("phone"),
-        referral_agent=func.coalesce(
-            CUSTOMERS.c.referral_agent, bindparam("agent", type_=CUSTOMERS.c.referral_agent.type)
-        ),
-    )
-)
-
-
-async def load_customer(session: SqlSession, customer_id: str) -> CustomerProfile | None:
-    rows = await session.fetch(_CUSTOMER, {"customer_id": customer_id})
-    return customer_from_row(rows[0]) if rows else None
-
-
-class SqlCustomers:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
-
-    async def get(self, customer_id: str) -> CustomerProfile | None:
-        return await load_customer(self._session, customer_id)
-
-    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
-        """Insert; if the customer exists (or appears meanwhile), update in one statement
-        that keeps a known referral agent, so racing upserts cannot drop one."""
-        row = {
-            "customer_id": profile.customer_id,
-            "name": profile.name,
-            "email": profile.email,
-            "phone": profile.phone,
-            "referral_agent": profile.referral_agent,
-            "created_at": profile.created_at,
-        }
-        if not await self._session.insert_once(CUSTOMERS, row):
-            await self._session.write(
-                _UPDATE_CUSTOMER,
-                {
-                    "key_customer_id": profile.customer_id,
-                    "name": profile.name,
-                    "email": profile.email,
-                    "phone": profile.phone,
-                    "agent": profile.referral_agent,
-                },
-            )
-        stored = await self.get(profile.customer_id)
-        assert stored is not None, "a customer upserted in this transaction must exist"
-        return stored
-
-    async def set_referral_agent(
-        self, customer_id: str, agent_id: str | None
-    ) -> CustomerProfile | None:
-        await self._session.execute(
-            update(CUSTOMERS)
-            .where(CUSTOMERS.c.customer_id == customer_id)
-            .values(referral_agent=agent_id)
-        )
-        return await self.get(customer_id)
 
 
 class SqlAdjustments:

@@ -95,7 +95,8 @@ class Statements:
         assert isinstance(compiled, SQLCompiler)
         names = compiled.positiontup or []
         binds = tuple((name, _bind(compiled.binds[name].type, dialect)) for name in names)
-        selected = list(getattr(statement, "selected_columns", ()))
+        # a SELECT's columns, or what an INSERT or UPDATE returns
+        selected = list(getattr(statement, "exported_columns", ()))
         columns = tuple(str(column.name) for column in selected)
         results: tuple[Processor | None, ...] = ()
         if dialect.name == "sqlite":

@@ -25,6 +25,7 @@ from sqlalchemy.sql import ClauseElement, Executable
 from adapters.store.sql.driver import Driver
 from adapters.store.sql.prepared import Row
 from application.errors import ConcurrencyConflict
+from domain.accounts import CustomerProfile
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
 
@@ -94,6 +95,8 @@ class SqlSession:
         self.driver: Driver | None = None
         # order id -> (version, attempts) as last read or written, to update attempts in place
         self.loaded: dict[str, tuple[int, tuple[PaymentAttempt, ...]]] = {}
+        # customer id -> profile (None: no such customer) read with an order, see `customers`
+        self.customers: dict[str, CustomerProfile | None] = {}
         self.resume: Callable[[], Awaitable[None]] | None = None
         self.begin: Callable[[], Awaitable[None]] | None = None
 
@@ -119,12 +122,14 @@ class SqlSession:
                 return connection.execute(statement, rows)
             return await connection.execute(statement, rows)
 
-    async def fetch(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Row]:
-        """A compiled SELECT on the raw driver: its rows as dicts."""
-        await self._ready(writes=False)
+    async def fetch(
+        self, statement: ClauseElement, params: Mapping[str, Any], keys: Sequence[str] | None = None
+    ) -> list[Row]:
+        """A compiled SELECT (or a write with RETURNING) on the raw driver: rows as dicts."""
+        await self._ready(writes=not isinstance(statement, Select))
         assert self.driver is not None
         with conflicts():
-            return await self.driver.fetch(statement, params)
+            return await self.driver.fetch(statement, params, keys)
 
     async def write(
         self, statement: ClauseElement, params: Mapping[str, Any], keys: Sequence[str] | None = None
@@ -180,9 +185,14 @@ class SqlSession:
     def remember(self, order: Order) -> None:
         self.loaded[order.order_id] = (order.version, tuple(order.attempts))
 
+    def drop_loaded(self) -> None:
+        """What this unit read may be stale now (a rollback, or another unit's turn)."""
+        self.loaded.clear()
+        self.customers.clear()
+
     def forget(self) -> None:
-        """The unit's turn or connection ended: what it loaded may be stale now."""
+        """The unit's turn or connection ended."""
         self.connection = None
         self.driver = None
         self.begin = None
-        self.loaded.clear()
+        self.drop_loaded()

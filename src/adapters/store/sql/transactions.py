@@ -116,7 +116,7 @@ class PostgresTransaction:
 
     async def rollback(self, session: SqlSession) -> None:
         session.require()
-        session.loaded.clear()
+        session.drop_loaded()
         session.begin = self._begin
         if self._open:
             assert self._driver is not None
@@ -165,7 +165,7 @@ class PooledTransaction:
     async def rollback(self, session: SqlSession) -> None:
         connection = session.require()
         assert isinstance(connection, AsyncConnection)
-        session.loaded.clear()
+        session.drop_loaded()
         await connection.rollback()
 
     async def close(self, session: SqlSession, *, failed: bool) -> None:

@@ -17,12 +17,8 @@ from typing import Self
 
 from sqlalchemy import ColumnElement, bindparam, delete, select, update
 
-from adapters.store.sql.accounts import (
-    SqlAdjustments,
-    SqlCustomers,
-    SqlReferrals,
-    SqlSubscriptions,
-)
+from adapters.store.sql.accounts import SqlAdjustments, SqlReferrals, SqlSubscriptions
+from adapters.store.sql.customers import SqlCustomers, customer_from_row
 from adapters.store.sql.outbox import SqlOutbox
 from adapters.store.sql.refunds import SqlRefunds
 from adapters.store.sql.rows import (
@@ -34,7 +30,7 @@ from adapters.store.sql.rows import (
     order_values,
 )
 from adapters.store.sql.session import SqlSession, plain_insert
-from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
+from adapters.store.sql.tables import ATTEMPTS, CREDITS, CUSTOMERS, ORDERS
 from adapters.store.sql.transactions import Transaction
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import (
@@ -82,9 +78,17 @@ async def load_orders(
 
 
 _ATTEMPT_COLUMNS = [c.name for c in ATTEMPTS.c]
+_PROFILE_COLUMNS = [c.name for c in CUSTOMERS.c]
+# The order, its attempts (a row each) and its customer's profile, in one query.
 _ORDER_WITH_ATTEMPTS = (
-    select(ORDERS, *(ATTEMPTS.c[name].label(f"attempt_{name}") for name in _ATTEMPT_COLUMNS))
+    select(
+        ORDERS,
+        *(ATTEMPTS.c[name].label(f"attempt_{name}") for name in _ATTEMPT_COLUMNS),
+        *(CUSTOMERS.c[name].label(f"profile_{name}") for name in _PROFILE_COLUMNS),
+    )
+    .select_from(ORDERS)
     .outerjoin(ATTEMPTS, ATTEMPTS.c.order_id == ORDERS.c.order_id)
+    .outerjoin(CUSTOMERS, CUSTOMERS.c.customer_id == ORDERS.c.customer_id)
     .where(ORDERS.c.order_id == bindparam("order_id"))
     .order_by(ATTEMPTS.c.position)
 )
@@ -122,7 +126,8 @@ class SqlOrders:
         self._session.remember(order)
 
     async def get(self, order_id: str) -> Order | None:
-        """The order and its attempts in one query (the webhook's hot path)."""
+        """The order and its attempts in one query (the webhook's hot path), which also
+        reads its customer's profile for `SqlCustomers.get`."""
         rows = await self._session.fetch(_ORDER_WITH_ATTEMPTS, {"order_id": order_id})
         if not rows:
             return None
@@ -131,8 +136,14 @@ class SqlOrders:
             for row in rows
             if row["attempt_payment_id"] is not None
         ]
-        order = order_from_rows(rows[0], attempts)
+        head = rows[0]
+        order = order_from_rows(head, attempts)
         self._session.remember(order)
+        self._session.customers[order.customer_id] = (
+            None
+            if head["profile_customer_id"] is None
+            else customer_from_row({name: head[f"profile_{name}"] for name in _PROFILE_COLUMNS})
+        )
         return order
 
     async def save(self, order: Order) -> None:
