@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from entrypoints.container import Container, check_plans, start, stop
+from entrypoints.heap import long_lived_heap
 from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
@@ -67,7 +68,8 @@ def create_app(container: Container) -> Starlette:
             store=container.store().description,
         )
         try:
-            yield
+            with long_lived_heap():
+                yield
         finally:
             await stop(container)
 
