@@ -15,7 +15,7 @@ from collections import defaultdict
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import ColumnElement, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
 
 from adapters.store.sql.accounts import SqlAdjustments, SqlReferrals, SqlSubscriptions
 from adapters.store.sql.customers import SqlCustomers, customer_from_row
@@ -110,6 +110,24 @@ _SAVE_ATTEMPT = (
     )
     .values({name: bindparam(name) for name in _ATTEMPT_KEYS})
 )
+# PostgreSQL: the order saved and its one new attempt added in one statement (one round
+# trip); the attempt is inserted only if the update matched, so one row means both.
+_SAVED_ORDER = _SAVE_ORDER.returning(ORDERS.c.order_id).cte("saved_order")
+_SAVE_ORDER_AND_ATTEMPT = (
+    insert(ATTEMPTS)
+    .from_select(
+        list(_ATTEMPT_KEYS),
+        select(
+            _SAVED_ORDER.c.order_id,
+            *(
+                bindparam(f"attempt_{name}", type_=ATTEMPTS.c[name].type)
+                for name in _ATTEMPT_KEYS
+                if name != "order_id"
+            ),
+        ),
+    )
+    .add_cte(_SAVED_ORDER)
+)
 _DELETE_ATTEMPTS = delete(ATTEMPTS).where(ATTEMPTS.c.order_id == bindparam("order_id"))
 _CREDIT = select(CREDITS).where(CREDITS.c.order_id == bindparam("order_id"))
 
@@ -150,17 +168,28 @@ class SqlOrders:
         values = order_values(order)
         values.update(key_order_id=order.order_id, key_version=order.version)
         values["version"] = order.version + 1
-        if await self._session.write(_SAVE_ORDER, values) != 1:
-            raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
-        await self._sync_attempts(order)
+        old = self._loaded_attempts(order)
+        if self._session.dialect == "postgresql" and _one_appended(old, order.attempts):
+            position = len(order.attempts) - 1
+            added = attempt_values(order.order_id, position, order.attempts[position])
+            values.update({f"attempt_{name}": value for name, value in added.items()})
+            if await self._session.write(_SAVE_ORDER_AND_ATTEMPT, values) != 1:
+                raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
+        else:
+            if await self._session.write(_SAVE_ORDER, values) != 1:
+                raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
+            await self._sync_attempts(order, old)
         order.version += 1
         self._session.remember(order)
 
-    async def _sync_attempts(self, order: Order) -> None:
-        """Write only the attempts that changed since load; rewrite all if unknown."""
+    def _loaded_attempts(self, order: Order) -> tuple[PaymentAttempt, ...] | None:
+        """The attempts as this unit of work loaded them, if it loaded this version."""
         loaded = self._session.loaded.get(order.order_id)
+        return loaded[1] if loaded is not None and loaded[0] == order.version else None
+
+    async def _sync_attempts(self, order: Order, old: tuple[PaymentAttempt, ...] | None) -> None:
+        """Write only the attempts that changed since load; rewrite all if unknown."""
         new = order.attempts
-        old = loaded[1] if loaded is not None and loaded[0] == order.version else None
         if (
             old is None
             or len(old) > len(new)
@@ -182,6 +211,11 @@ class SqlOrders:
         if attempts:
             rows = [attempt_values(order_id, first + i, a) for i, a in enumerate(attempts)]
             await self._session.write_many(plain_insert(ATTEMPTS), rows, _ATTEMPT_KEYS)
+
+
+def _one_appended(old: tuple[PaymentAttempt, ...] | None, new: list[PaymentAttempt]) -> bool:
+    """`new` is `old` with one attempt added at the end (a webhook's usual change)."""
+    return old is not None and len(new) == len(old) + 1 and tuple(new[:-1]) == old
 
 
 class SqlLedger(SqlAdjustments):
