@@ -1,9 +1,9 @@
 """Bench-only launcher: our app, exactly as `checkout serve` builds it, after seeding.
 
-`bench/http_webhooks.py` starts this as the server process. It builds the container from
-the environment (load_settings, build_container, create_app, as src/entrypoints/cli.py
-serve() does), writes BENCH_HISTORY paid-and-credited orders and BENCH_ACTIVE active orders
-(ids BENCH_PREFIX + "h"/"a" + number) through the store's own API (SQL stores: the same
+`bench/http_webhooks.py` starts this as the server process. It builds the app from the
+environment with `app_from_settings`, as `checkout serve` does, writes BENCH_HISTORY
+paid-and-credited orders and BENCH_ACTIVE active orders (ids BENCH_PREFIX + "h"/"a" +
+number) through the store's own API (SQL stores: the same
 rows in bulk, see `seed`), then serves the app with uvicorn in the same event loop (uvloop
 and httptools when installed, as `uvicorn.run` picks them; no access log, log level
 warning). The memory store lives in this process, which is why seeding happens here. With
@@ -35,10 +35,8 @@ from domain.customer import Customer, customer_id_for_email
 from domain.ledger import credit_for
 from domain.money import Money
 from domain.order import AttemptStatus, Order, PaymentAttempt
-from entrypoints.container import build_container, check_plans
-from entrypoints.logs import configure_logging
 from entrypoints.settings import load_settings
-from entrypoints.web.app import create_app
+from entrypoints.web.asgi import app_from_settings
 
 CHUNK = 1_000
 CUSTOMERS = 1_000
@@ -153,10 +151,8 @@ def _grants_route(store: Any) -> Route:
 
 async def main() -> None:
     settings = load_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    container = build_container(settings)
-    check_plans(container)
-    store = container.store()
+    app = app_from_settings(settings)
+    store = app.state.container.store()
     prefix = os.environ.get("BENCH_PREFIX", "bench_")
     history = int(os.environ.get("BENCH_HISTORY", "0"))
     active = int(os.environ.get("BENCH_ACTIVE", "0"))
@@ -174,7 +170,6 @@ async def main() -> None:
         finally:
             await store.close()
         return
-    app = create_app(container)
     app.router.routes.append(_grants_route(store))
     opened = app.router.lifespan_context
 

@@ -34,8 +34,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def serve(host: str | None, port: int | None, workers: int = 1) -> None:
-    from entrypoints.container import build_container, check_configuration
-    from entrypoints.web.app import create_app
+    from entrypoints.web.asgi import app_from_settings
 
     overrides: dict[str, object] = {}
     if host:
@@ -43,10 +42,8 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     if port:
         overrides["port"] = port
     settings = _settings(**overrides)
-    configure_logging(settings.log_format, settings.log_level)
-    container = build_container(settings)
     try:
-        check_configuration(container)
+        app = app_from_settings(settings)
         if workers > 1:
             _check_shareable(settings)
     except ConfigurationError as exc:
@@ -60,14 +57,10 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
         print("Admin token: from ADMIN_TOKEN", flush=True)
     if workers == 1:
         uvicorn.run(
-            create_app(container),
-            host=settings.host,
-            port=settings.port,
-            access_log=False,
-            log_level="warning",
+            app, host=settings.host, port=settings.port, access_log=False, log_level="warning"
         )
         return
-    # Every worker builds its own container from the environment: hand it what was generated.
+    # Every worker builds its own app from the environment: hand it what was generated.
     os.environ.update(
         ADMIN_TOKEN=settings.admin_token.get_secret_value(),
         HOST=settings.host,

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from entrypoints.container import Container, check_configuration, start, stop
+from entrypoints.heap import long_lived_heap
 from entrypoints.settings import FAKE_MOUNT
 from entrypoints.web.api import api_routes
 from entrypoints.web.errors import EXCEPTION_HANDLERS
@@ -90,7 +91,8 @@ def create_app(container: Container) -> Starlette:
             store=container.store().description,
         )
         try:
-            yield
+            with long_lived_heap():
+                yield
         finally:
             await stop(container)
 
@@ -113,7 +115,7 @@ def create_app(container: Container) -> Starlette:
     ]
     if settings.is_fake:
         routes.append(Mount(FAKE_MOUNT, app=container.simulator_app()))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[
             Middleware(RequestContextMiddleware, ids=container.ids()),
@@ -122,3 +124,5 @@ def create_app(container: Container) -> Starlette:
         exception_handlers={**EXCEPTION_HANDLERS, RateLimited: handle_rate_limited},
         lifespan=lifespan,
     )
+    app.state.container = container
+    return app

@@ -13,9 +13,9 @@ import pytest
 
 from adapters.store import json_journal
 from adapters.store.json_journal import JsonJournalStore
-from domain.order import AttemptStatus
 
-from .builders import active_order, attempt
+from .builders import active_order
+from .group_units import add_order, ids_on_disk, pay, stored_ids
 
 Sync = Callable[[int], None]
 
@@ -42,23 +42,9 @@ def syncs(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return ended
 
 
-async def add_order(store: JsonJournalStore, order_id: str) -> None:
-    async with store.unit_of_work() as uow:
-        await uow.orders.add(active_order(order_id))
-        await uow.commit()
-
-
-async def in_memory(store: JsonJournalStore) -> set[str]:
-    return {o.order_id for o in await store.reports().recent_orders(1000)}
-
-
 async def in_files(path: Path) -> set[str]:
     """What a fresh process would find."""
-    fresh = JsonJournalStore(path)
-    try:
-        return await in_memory(fresh)
-    finally:
-        await fresh.close()
+    return await ids_on_disk(JsonJournalStore(path))
 
 
 async def test_concurrent_units_share_syncs_and_all_land(
@@ -109,22 +95,14 @@ async def test_a_failed_flush_fails_its_whole_group_and_memory_matches_the_files
 
     monkeypatch.setattr(json_journal, "_sync", refuse_once)
 
-    async def pay_before() -> None:
-        async with store.unit_of_work() as uow:
-            order = await uow.orders.get("ORDER_BEFORE")
-            assert order is not None
-            order.record_attempt(attempt("pay_1", AttemptStatus.SUCCESS), order.created_at)
-            await uow.orders.save(order)
-            await uow.commit()
-
     outcomes = await asyncio.gather(
-        pay_before(),
+        pay(store, "ORDER_BEFORE"),
         *(add_order(store, f"ORDER_{n}") for n in range(3)),
         return_exceptions=True,
     )
 
     assert all(isinstance(o, OSError) for o in outcomes), outcomes
-    assert await in_memory(store) == {"ORDER_BEFORE"} == await in_files(tmp_path / "credits.json")
+    assert await stored_ids(store) == {"ORDER_BEFORE"} == await in_files(tmp_path / "credits.json")
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_BEFORE") == before
     await add_order(store, "ORDER_AFTER")
@@ -146,14 +124,6 @@ async def test_a_reader_that_saw_an_unflushed_write_answers_after_its_sync(
     monkeypatch.setattr(json_journal, "_sync", slow)
     seen: list[str] = []
 
-    async def pay() -> None:
-        async with store.unit_of_work() as uow:
-            order = await uow.orders.get("ORDER_A")
-            assert order is not None
-            order.record_attempt(attempt("pay_1", AttemptStatus.SUCCESS), order.created_at)
-            await uow.orders.save(order)
-            await uow.commit()
-
     async def read() -> float:
         async with store.unit_of_work() as uow:
             order = await uow.orders.get("ORDER_A")
@@ -166,7 +136,7 @@ async def test_a_reader_that_saw_an_unflushed_write_answers_after_its_sync(
         seen.append(orders[0].status.value)
         return time.monotonic()
 
-    _, read_at, report_at = await asyncio.gather(pay(), read(), report())
+    _, read_at, report_at = await asyncio.gather(pay(store, "ORDER_A"), read(), report())
 
     assert seen == ["PAID", "PAID"]
     assert synced and read_at >= synced[0] and report_at >= synced[0]

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event
 
 from adapters.store.sql.store import SqlStore
-from domain.order import AttemptStatus
 
-from .builders import active_order, attempt
+from .builders import active_order
+from .group_units import add_order, ids_on_disk, pay
 
 
 @pytest.fixture
@@ -33,21 +33,9 @@ def count_commits(store: SqlStore) -> list[float]:
     return commits
 
 
-async def add_order(store: SqlStore, order_id: str) -> None:
-    async with store.unit_of_work() as uow:
-        await uow.orders.add(active_order(order_id))
-        await uow.commit()
-
-
 async def stored_ids(path: Path) -> set[str]:
     """What a fresh process would find in the file."""
-    fresh = SqlStore(f"sqlite:///{path}")
-    await fresh.open()
-    try:
-        orders = await fresh.reports().recent_orders(1000)
-        return {o.order_id for o in orders}
-    finally:
-        await fresh.close()
+    return await ids_on_disk(SqlStore(f"sqlite:///{path}"))
 
 
 async def test_concurrent_units_share_commits_and_all_land(
@@ -115,14 +103,6 @@ async def test_a_reader_that_saw_an_unflushed_write_answers_after_the_commit(
     event.listen(sqlite_store._sync_engine, "commit", lambda _conn: time.sleep(0.2))
     seen: list[tuple[str, float]] = []
 
-    async def pay() -> None:
-        async with sqlite_store.unit_of_work() as uow:
-            order = await uow.orders.get("ORDER_A")
-            assert order is not None
-            order.record_attempt(attempt("pay_1", AttemptStatus.SUCCESS), order.created_at)
-            await uow.orders.save(order)
-            await uow.commit()
-
     async def read() -> None:
         async with sqlite_store.unit_of_work() as uow:
             order = await uow.orders.get("ORDER_A")
@@ -130,7 +110,7 @@ async def test_a_reader_that_saw_an_unflushed_write_answers_after_the_commit(
             seen.append((order.status.value, 0.0))
         seen[-1] = (seen[-1][0], time.monotonic())
 
-    await asyncio.gather(pay(), read())
+    await asyncio.gather(pay(sqlite_store, "ORDER_A"), read())
 
     status, answered_at = seen[0]
     assert status == "PAID"

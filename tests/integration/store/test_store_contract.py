@@ -470,6 +470,31 @@ async def test_customers_upsert_keeps_the_first_agent_and_can_be_set(store: Stor
     assert await store.reports().customer("cus_none") is None
 
 
+async def test_a_customer_read_with_their_order_follows_changes_in_the_same_unit(
+    store: Store,
+) -> None:
+    order = Order.create("ORDER_C", Money.of("10.00"), customer(), at(0), customer_id="cus_a")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.orders.get("ORDER_C") is not None
+        assert await uow.customers.get("cus_a") is None
+        await uow.customers.upsert(_profile(agent="agent_1"))
+        assert await uow.customers.get("cus_a") == _profile(agent="agent_1")
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.orders.get("ORDER_C") is not None
+        assert await uow.customers.get("cus_a") == _profile(agent="agent_1")
+        await uow.customers.set_referral_agent("cus_a", "agent_2")
+        found = await uow.customers.get("cus_a")
+        assert found is not None and found.referral_agent == "agent_2"
+        await uow.customers.upsert(replace(_profile(), name="Asha R"))
+        found = await uow.customers.get("cus_a")
+        assert found is not None and found.name == "Asha R"
+        assert found.referral_agent == "agent_2"
+
+
 async def test_adjustments_balance_and_statement(store: Store) -> None:
     order = paid_order("ORDER_A")
     reversal = LedgerAdjustment(

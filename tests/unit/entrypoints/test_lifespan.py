@@ -6,6 +6,7 @@ recorders, so the test sees exactly what the lifespan opened and closed, and in 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -163,3 +164,15 @@ async def test_a_failed_start_stops_what_had_started() -> None:
     resources = list(container.traverse(types=[providers.Resource]))
     assert resources
     assert not any(resource.initialized for resource in resources)
+
+
+async def test_what_was_allocated_to_start_is_kept_out_of_collections_while_serving() -> None:
+    container = _container("cashfree", [])
+    app = create_app(container)
+    frozen_while_serving: list[int] = []
+
+    async with app.router.lifespan_context(app):
+        frozen_while_serving.append(gc.get_freeze_count())
+
+    assert frozen_while_serving[0] > 0
+    assert gc.get_freeze_count() == 0, "stopping hands everything back to the collector"

@@ -8,12 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 
 from adapters.store.paging import check_page
-from adapters.store.sql.accounts import (
-    adjustment_from_row,
-    load_customer,
-    load_subscription,
-    referral_from_row,
-)
+from adapters.store.sql.accounts import adjustment_from_row, load_subscription, referral_from_row
+from adapters.store.sql.customers import load_customer
 from adapters.store.sql.rows import credit_from_row
 from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, ORDERS, PERIODS, REFERRALS
 from adapters.store.sql.tables import SUBSCRIPTIONS as SUBS

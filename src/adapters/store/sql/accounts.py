@@ -1,4 +1,4 @@
-"""Customers, ledger adjustments, subscriptions and referrals in SQL.
+"""Ledger adjustments, subscriptions and referrals in SQL (customers: `customers`).
 
 As for orders and grants, the database enforces what must hold under concurrency: one
 referral per order (primary key), one period per order (primary key), one subscriptions
@@ -9,48 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import BindParameter, bindparam, delete, func, select, update
 
-from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, CUSTOMERS, PERIODS, REFERRALS
+from adapters.store.sql.session import SqlSession, plain_insert
+from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, PERIODS, REFERRALS
 from adapters.store.sql.tables import SUBSCRIPTIONS as SUBS
 from application.errors import ConcurrencyConflict
-from domain.accounts import CustomerProfile
 from domain.errors import DuplicateEntry, DuplicateReferral
 from domain.ledger import EntryKind, LedgerAdjustment
 from domain.money import Money
 from domain.referrals import ReferralRecord, ReferralStatus
 from domain.subscriptions import Subscription, SubscriptionPeriod
 
-if TYPE_CHECKING:
-    from adapters.store.sql.unit_of_work import SqlSession
-
 Row = Mapping[str, Any]
 _MICROSECOND = timedelta(microseconds=1)
-
-
-def customer_from_row(row: Row) -> CustomerProfile:
-    return CustomerProfile(
-        customer_id=row["customer_id"],
-        name=row["name"],
-        email=row["email"],
-        phone=row["phone"],
-        referral_agent=row["referral_agent"],
-        created_at=row["created_at"],
-    )
-
-
-def customer_values(profile: CustomerProfile) -> dict[str, Any]:
-    return {
-        "customer_id": profile.customer_id,
-        "name": profile.name,
-        "email": profile.email,
-        "phone": profile.phone,
-        "referral_agent": profile.referral_agent,
-        "created_at": profile.created_at,
-    }
 
 
 def adjustment_values(entry: LedgerAdjustment) -> dict[str, Any]:
@@ -124,23 +98,47 @@ def period_values(subscription: Subscription) -> list[dict[str, Any]]:
     ]
 
 
+# A paid plan order's webhook reads and writes these: built once, run on the raw driver.
+_OWNER: dict[str, BindParameter[Any]] = {
+    "customer_id": bindparam("customer_id"),
+    "kind": bindparam("kind"),
+}
+_SUBSCRIPTION = select(SUBS.c.version).where(
+    SUBS.c.customer_id == _OWNER["customer_id"], SUBS.c.kind == _OWNER["kind"]
+)
+_PERIODS = (
+    select(PERIODS)
+    .where(PERIODS.c.customer_id == _OWNER["customer_id"], PERIODS.c.kind == _OWNER["kind"])
+    .order_by(PERIODS.c.position)
+)
+_ADVANCE_SUBSCRIPTION = (
+    update(SUBS)
+    .where(
+        SUBS.c.customer_id == bindparam("key_customer_id"),
+        SUBS.c.kind == bindparam("key_kind"),
+        SUBS.c.version == bindparam("key_version"),
+    )
+    .values(version=bindparam("version"))
+)
+_DELETE_PERIODS = delete(PERIODS).where(
+    PERIODS.c.customer_id == _OWNER["customer_id"], PERIODS.c.kind == _OWNER["kind"]
+)
+_PERIOD_KEYS = tuple(c.name for c in PERIODS.c)
+
+
 async def load_subscription(
     session: SqlSession, customer_id: str, kind: str
 ) -> Subscription | None:
-    key = (SUBS.c.customer_id == customer_id) & (SUBS.c.kind == kind)
-    head = (await session.execute(select(SUBS.c.version).where(key))).first()
-    if head is None:
+    owner = {"customer_id": customer_id, "kind": kind}
+    head = await session.fetch(_SUBSCRIPTION, owner)
+    if not head:
         return None
-    periods = await session.execute(
-        select(PERIODS)
-        .where(PERIODS.c.customer_id == customer_id, PERIODS.c.kind == kind)
-        .order_by(PERIODS.c.position)
-    )
+    periods = await session.fetch(_PERIODS, owner)
     return Subscription(
         customer_id,
         kind,
-        tuple(period_from_row(p) for p in periods.mappings()),
-        version=int(head[0]),
+        tuple(period_from_row(p) for p in periods),
+        version=int(head[0]["version"]),
     )
 
 
@@ -152,54 +150,6 @@ async def customer_balance(session: SqlSession, customer_id: str) -> int:
         select(func.sum(ADJUSTMENTS.c.credits)).where(ADJUSTMENTS.c.customer_id == customer_id)
     )
     return int(granted.scalar_one() or 0) + int(adjusted.scalar_one() or 0)
-
-
-_CUSTOMER = select(CUSTOMERS).where(CUSTOMERS.c.customer_id == bindparam("customer_id"))
-
-
-async def load_customer(session: SqlSession, customer_id: str) -> CustomerProfile | None:
-    result = await session.execute(_CUSTOMER, {"customer_id": customer_id})
-    row = result.mappings().first()
-    return None if row is None else customer_from_row(row)
-
-
-class SqlCustomers:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
-
-    async def get(self, customer_id: str) -> CustomerProfile | None:
-        return await load_customer(self._session, customer_id)
-
-    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
-        """Insert; if the customer exists (or appears meanwhile), update in one statement
-        that keeps a known referral agent, so racing upserts cannot drop one."""
-        if not await self._session.insert_once(CUSTOMERS, customer_values(profile)):
-            agent: ColumnElement[Any] = func.coalesce(
-                CUSTOMERS.c.referral_agent, profile.referral_agent
-            )
-            await self._session.execute(
-                update(CUSTOMERS)
-                .where(CUSTOMERS.c.customer_id == profile.customer_id)
-                .values(
-                    name=profile.name,
-                    email=profile.email,
-                    phone=profile.phone,
-                    referral_agent=agent,
-                )
-            )
-        stored = await self.get(profile.customer_id)
-        assert stored is not None, "a customer upserted in this transaction must exist"
-        return stored
-
-    async def set_referral_agent(
-        self, customer_id: str, agent_id: str | None
-    ) -> CustomerProfile | None:
-        await self._session.execute(
-            update(CUSTOMERS)
-            .where(CUSTOMERS.c.customer_id == customer_id)
-            .values(referral_agent=agent_id)
-        )
-        return await self.get(customer_id)
 
 
 class SqlAdjustments:
@@ -228,26 +178,24 @@ class SqlSubscriptions:
         loaded; either refused means another transaction saved first. Its periods are
         then rewritten, under the row's lock."""
         customer_id, kind = subscription.customer_id, subscription.kind
+        owner = {"customer_id": customer_id, "kind": kind}
         loaded = subscription.version
         if loaded == 0:
-            head = {"customer_id": customer_id, "kind": kind, "version": 1}
-            saved = await self._session.insert_once(SUBS, head)
+            saved = await self._session.insert_once(SUBS, {**owner, "version": 1})
         else:
-            result = await self._session.execute(
-                update(SUBS)
-                .where(SUBS.c.customer_id == customer_id, SUBS.c.kind == kind)
-                .where(SUBS.c.version == loaded)
-                .values(version=loaded + 1)
-            )
-            saved = result.rowcount == 1
+            advance = {
+                "key_customer_id": customer_id,
+                "key_kind": kind,
+                "key_version": loaded,
+                "version": loaded + 1,
+            }
+            saved = await self._session.write(_ADVANCE_SUBSCRIPTION, advance) == 1
         if not saved:
             raise ConcurrencyConflict(f"subscription {kind} of {customer_id} changed meanwhile")
-        await self._session.execute(
-            PERIODS.delete().where(PERIODS.c.customer_id == customer_id, PERIODS.c.kind == kind)
-        )
+        await self._session.write(_DELETE_PERIODS, owner)
         rows = period_values(subscription)
         if rows:
-            await self._session.execute(insert(PERIODS), rows)
+            await self._session.write_many(plain_insert(PERIODS), rows, _PERIOD_KEYS)
         subscription.version = loaded + 1
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -79,6 +80,12 @@ class GroupCommit:
             await self._join_group_quietly()
             raise
         return connection
+
+    def driver(self) -> sqlite3.Connection:
+        """The stdlib connection under the writer's, for statements run on it directly."""
+        assert self._connection is not None, "only between enter() and leave()"
+        driver: sqlite3.Connection = _driver(self._connection)
+        return driver
 
     async def _join_group_quietly(self) -> None:
         """Hand the gate on after a failed entry; the group commits (or fails) without

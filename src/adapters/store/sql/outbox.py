@@ -19,7 +19,8 @@ from adapters.store.sql.tables import OUTBOX
 from domain.notifications import InboxNotification, OutboxMessage, RecipientKind
 
 if TYPE_CHECKING:
-    from adapters.store.sql.unit_of_work import SqlSession, SqlUnitOfWork
+    from adapters.store.sql.session import SqlSession
+    from adapters.store.sql.unit_of_work import SqlUnitOfWork
 
 Row = Mapping[str, Any]
 _ERROR_MAX = 500

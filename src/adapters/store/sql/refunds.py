@@ -14,7 +14,7 @@ from domain.money import Money
 from domain.refunds import Refund, RefundState
 
 if TYPE_CHECKING:
-    from adapters.store.sql.unit_of_work import SqlSession
+    from adapters.store.sql.session import SqlSession
 
 
 def refund_values(refund: Refund) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.store.sql.group_commit import GroupCommit
 from adapters.store.sql.leases import AdvisoryLockLease, RowLease, advisory_key
+from adapters.store.sql.prepared import Statements
 from adapters.store.sql.reports import SqlReports
 from adapters.store.sql.schema import Migrations
 from adapters.store.sql.tables import (
@@ -31,6 +32,12 @@ from adapters.store.sql.tables import (
     ORDERS,
     OUTBOX,
     REFUNDS,
+)
+from adapters.store.sql.transactions import (
+    GroupedTransaction,
+    PooledTransaction,
+    PostgresTransaction,
+    Transaction,
 )
 from adapters.store.sql.transfer import SqlTransfer
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
@@ -111,6 +118,7 @@ class SqlStore:
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
             self._group = GroupCommit(self._sync_engine)
+            self._statements = Statements(self._sync_engine.dialect, None)
             self.migrations = Migrations(self._sync_engine, None, Path(str(self.url.database)))
             return
         options: dict[str, Any] = {
@@ -125,10 +133,25 @@ class SqlStore:
         if schema is not None:
             engine = engine.execution_options(schema_translate_map={None: schema})
         self._engine = engine
+        self._statements = Statements(engine.dialect, schema)
+        # units of work on PostgreSQL begin and end their transactions themselves
+        self._units_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else engine
+        )
         self.migrations = Migrations(engine, schema, None)
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, self.dialect, self._group)
+        return SqlUnitOfWork(self._transaction(), self.dialect)
+
+    def _transaction(self) -> Transaction:
+        if self._group is not None:
+            return GroupedTransaction(self._group, self._statements)
+        if self.dialect == "postgresql":
+            return PostgresTransaction(self._units_engine, self._statements)
+        assert self._engine is not None
+        return PooledTransaction(self._engine)
 
     def reports(self) -> SqlReports:
         return SqlReports(self.unit_of_work)

@@ -26,13 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from adapters.store.sql.accounts import (
     adjustment_from_row,
     adjustment_values,
-    customer_from_row,
-    customer_values,
     period_from_row,
     period_values,
     referral_from_row,
     referral_values,
 )
+from adapters.store.sql.customers import customer_from_row, customer_values
 from adapters.store.sql.outbox import outbox_from_row, outbox_values
 from adapters.store.sql.refunds import refund_from_row, refund_values
 from adapters.store.sql.rows import (
@@ -43,6 +42,7 @@ from adapters.store.sql.rows import (
     order_from_rows,
     order_values,
 )
+from adapters.store.sql.session import SqlSession
 from adapters.store.sql.tables import (
     ADJUSTMENTS,
     ATTEMPTS,
@@ -55,7 +55,7 @@ from adapters.store.sql.tables import (
     REFUNDS,
     SUBSCRIPTIONS,
 )
-from adapters.store.sql.unit_of_work import SqlSession, SqlUnitOfWork
+from adapters.store.sql.unit_of_work import SqlUnitOfWork
 from application.store_transfer import (
     RECORD_TYPES,
     DuplicateRecord,

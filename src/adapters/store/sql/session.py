@@ -1,0 +1,198 @@
+"""What the SQL repositories of one unit of work share: its connection, its raw driver,
+what it has loaded, and the rule that turns database conflicts into ConcurrencyConflict.
+
+Two ways to run a statement, on the same connection and transaction: `execute` through
+SQLAlchemy (reports, accounts, refunds: everything not on the busy paths), and `fetch`,
+`write` and `write_many` on the raw driver with statements compiled once (`prepared`):
+the webhook's and create-order's statements.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, Select, Table, func, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement, Executable
+
+from adapters.store.sql.driver import Driver
+from adapters.store.sql.prepared import Row
+from application.errors import ConcurrencyConflict
+from domain.accounts import CustomerProfile
+from domain.money import Money
+from domain.order import Order, PaymentAttempt
+
+_ZERO = Decimal("0.00")
+# PostgreSQL serialization failure and deadlock; MariaDB deadlock and lock wait timeout.
+_PG_CONFLICTS = frozenset({"40001", "40P01"})
+_MYSQL_CONFLICTS = frozenset({1213, 1205})
+
+
+@functools.cache
+def insert_or_ignore(dialect: str, table: Table) -> Insert | None:
+    """`INSERT ... ON CONFLICT DO NOTHING` where the dialect has it, built once per table."""
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return None
+
+
+@functools.cache
+def plain_insert(table: Table) -> Insert:
+    return insert(table)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """A conflict, or an error raised while unwinding one: MariaDB rolls the whole
+    transaction back on a deadlock, so leaving the savepoint then fails with its own
+    error (1305, no such savepoint) whose context is the deadlock."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        original = seen.orig if isinstance(seen, DBAPIError) else seen
+        if getattr(original, "sqlstate", None) in _PG_CONFLICTS:
+            return True
+        args: tuple[Any, ...] = getattr(original, "args", ())
+        if bool(args) and args[0] in _MYSQL_CONFLICTS:
+            return True
+        seen = seen.__context__
+    return False
+
+
+@contextmanager
+def conflicts() -> Iterator[None]:
+    """Deadlocks and serialization failures are conflicts the caller may retry, whether
+    SQLAlchemy or the raw driver reports them."""
+    try:
+        yield
+    except Exception as exc:
+        if _is_conflict(exc):
+            raise ConcurrencyConflict("the database aborted a conflicting transaction") from exc
+        raise
+
+
+class SqlSession:
+    """The open connection of a unit of work and what it has loaded.
+
+    On SQLite the connection is the group writer's blocking one (statements run on the
+    event loop, see `group_commit`); elsewhere it is an async pooled connection.
+    `resume` (set while a grouped unit of work is open) takes a new turn after a commit;
+    `begin` (set while a PostgreSQL unit of work has not written yet) opens its
+    transaction before the first write: reads before it see what any statement of a READ
+    COMMITTED transaction would, and a unit that only reads never begins one.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.connection: AsyncConnection | Connection | None = None
+        self.driver: Driver | None = None
+        # order id -> (version, attempts) as last read or written, to update attempts in place
+        self.loaded: dict[str, tuple[int, tuple[PaymentAttempt, ...]]] = {}
+        # customer id -> profile (None: no such customer) read with an order, see `customers`
+        self.customers: dict[str, CustomerProfile | None] = {}
+        self.resume: Callable[[], Awaitable[None]] | None = None
+        self.begin: Callable[[], Awaitable[None]] | None = None
+
+    def require(self) -> AsyncConnection | Connection:
+        if self.connection is None:
+            raise RuntimeError("use the repositories inside `async with store.unit_of_work()`")
+        return self.connection
+
+    async def _ready(self, *, writes: bool) -> None:
+        if self.connection is None and self.resume is not None:
+            await self.resume()
+        self.require()
+        if writes and self.begin is not None:
+            begin, self.begin = self.begin, None
+            await begin()
+
+    async def execute(self, statement: Executable, rows: Any = None) -> Any:
+        """Through SQLAlchemy (everything off the busy paths)."""
+        await self._ready(writes=not isinstance(statement, Select))
+        connection = self.require()
+        with conflicts():
+            if isinstance(connection, Connection):
+                return connection.execute(statement, rows)
+            return await connection.execute(statement, rows)
+
+    async def fetch(
+        self, statement: ClauseElement, params: Mapping[str, Any], keys: Sequence[str] | None = None
+    ) -> list[Row]:
+        """A compiled SELECT (or a write with RETURNING) on the raw driver: rows as dicts."""
+        await self._ready(writes=not isinstance(statement, Select))
+        assert self.driver is not None
+        with conflicts():
+            return await self.driver.fetch(statement, params, keys)
+
+    async def write(
+        self, statement: ClauseElement, params: Mapping[str, Any], keys: Sequence[str] | None = None
+    ) -> int:
+        """A compiled INSERT, UPDATE or DELETE on the raw driver: the rows it changed."""
+        await self._ready(writes=True)
+        assert self.driver is not None
+        with conflicts():
+            return await self.driver.execute(statement, params, keys)
+
+    async def write_many(
+        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+    ) -> None:
+        await self._ready(writes=True)
+        assert self.driver is not None
+        with conflicts():
+            await self.driver.execute_many(statement, rows, keys)
+
+    async def insert_once(self, table: Table, row: dict[str, Any]) -> bool:
+        """Insert unless a uniqueness constraint refuses it; False when it did.
+
+        One `INSERT ... ON CONFLICT DO NOTHING` on SQLite and PostgreSQL. MariaDB's
+        `INSERT IGNORE` would also swallow truncation and foreign-key errors, so there the
+        insert runs in a savepoint instead.
+        """
+        statement = insert_or_ignore(self.dialect, table)
+        if statement is not None:
+            return await self.write(statement, row, tuple(row)) == 1
+        await self._ready(writes=True)
+        connection = self.require()
+        assert isinstance(connection, AsyncConnection)
+        try:
+            with conflicts():
+                async with connection.begin_nested():
+                    await connection.execute(plain_insert(table), row)
+        except IntegrityError:
+            return False
+        return True
+
+    def money_sum(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQLite keeps NUMERIC as binary floating point: sum whole paise there instead."""
+        if self.dialect == "sqlite":
+            return func.sum(func.round(column * 100))
+        return func.sum(column)
+
+    def money_total(self, value: Any) -> Decimal:
+        if value is None:
+            return _ZERO
+        if self.dialect == "sqlite":
+            return Money.quantize(Decimal(int(value)).scaleb(-2))
+        return Money.quantize(Decimal(value))
+
+    def remember(self, order: Order) -> None:
+        self.loaded[order.order_id] = (order.version, tuple(order.attempts))
+
+    def drop_loaded(self) -> None:
+        """What this unit read may be stale now (a rollback, or another unit's turn)."""
+        self.loaded.clear()
+        self.customers.clear()
+
+    def forget(self) -> None:
+        """The unit's turn or connection ended."""
+        self.connection = None
+        self.driver = None
+        self.begin = None
+        self.drop_loaded()
