@@ -8,6 +8,9 @@ assert on log events use `structlog.testing.capture_logs`, which works over this
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 import structlog
 
 
@@ -22,3 +25,14 @@ def pytest_configure() -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def session_logging() -> Iterator[None]:
+    """A test that runs `checkout serve` or `configure_logging` leaves the session's logging
+    as it found it: the service's own set-up caches loggers on first use, and a logger
+    cached under it would bypass every later test's log capture."""
+    before = structlog.get_config()
+    yield
+    if structlog.get_config() != before:
+        structlog.configure(**before)

@@ -195,6 +195,7 @@ class Container(containers.DeclarativeContainer):
         store_from_url,
         settings.provided.store_url,
         auto_migrate=settings.provided.db_auto_migrate,
+        pool_size=settings.provided.db_pool_size,
     )
 
     webhook_http_client = providers.Singleton(httpx.AsyncClient, timeout=10.0)
@@ -444,4 +445,6 @@ def store_at(settings: Settings, url: str, *, must_exist: bool = False) -> Store
     files = stored_files(url) if must_exist else []
     if files and not any(path.exists() for path in files):
         raise ValueError(f"{files[0]} does not exist")
-    return store_from_url(url, auto_migrate=settings.db_auto_migrate)
+    return store_from_url(
+        url, auto_migrate=settings.db_auto_migrate, pool_size=settings.db_pool_size
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from adapters.store.json_journal import JsonJournalStore
 from adapters.store.memory import MemoryStore
-from adapters.store.sql.store import SqlStore, engine_url
+from adapters.store.sql.store import DEFAULT_POOL_SIZE, SqlStore, engine_url
 from application.ports import Store
 
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
@@ -28,7 +28,9 @@ _HELP = (
 )
 
 
-def store_from_url(url: str, *, auto_migrate: bool | None = None) -> Store:
+def store_from_url(
+    url: str, *, auto_migrate: bool | None = None, pool_size: int = DEFAULT_POOL_SIZE
+) -> Store:
     """The store STORE_URL names; ValueError (naming STORE_URL, never echoing a password)."""
     scheme, separator, rest = url.partition("://")
     scheme = scheme.lower()
@@ -45,7 +47,7 @@ def store_from_url(url: str, *, auto_migrate: bool | None = None) -> Store:
     if scheme.split("+", 1)[0] in _SQL_SCHEMES:
         migrate = scheme.startswith("sqlite") if auto_migrate is None else auto_migrate
         try:
-            return SqlStore(url, migrate=migrate)
+            return SqlStore(url, migrate=migrate, pool_size=pool_size)
         except ValueError as exc:
             raise ValueError(f"STORE_URL: {exc}; {_HELP}") from None
     raise ValueError(f"STORE_URL scheme {scheme!r} is not supported; {_HELP}")

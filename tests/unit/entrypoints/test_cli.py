@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints import cli
+from entrypoints.web import asgi
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +19,7 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(cli.uvicorn, "run", refuse)
     monkeypatch.setattr(cli, "configure_logging", lambda *args: None)
+    monkeypatch.setattr(asgi, "configure_logging", lambda *args: None)
     monkeypatch.setenv("STORE_URL", "memory://")
     monkeypatch.delenv("AUTH_MODE", raising=False)
 

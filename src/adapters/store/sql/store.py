@@ -50,6 +50,8 @@ _DRIVERS = {
     "mariadb": "mysql+aiomysql",
 }
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Connections a PostgreSQL or MariaDB store keeps open per process (as many again under load).
+DEFAULT_POOL_SIZE = 10
 
 
 def engine_url(url: str) -> URL:
@@ -100,7 +102,7 @@ class SqlStore:
         url: str,
         *,
         schema: str | None = None,
-        pool_size: int = 10,
+        pool_size: int = DEFAULT_POOL_SIZE,
         migrate: bool = True,
     ) -> None:
         self.url = engine_url(url)
