@@ -91,6 +91,11 @@ class SqlStore:
 
     `migrate`: open() upgrades the schema to head; without it, open() refuses (SchemaError)
     a database that is not already at head (see `schema`).
+
+    PostgreSQL and MariaDB: at most `pool_size` connections, each kept open once opened (a
+    unit of work beyond that waits for one): a connection opened for a burst and closed
+    after it cost more than the statements it ran (a new asyncpg connection prepares every
+    statement again).
     """
 
     def __init__(
@@ -98,7 +103,7 @@ class SqlStore:
         url: str,
         *,
         schema: str | None = None,
-        pool_size: int = 10,
+        pool_size: int = 20,
         migrate: bool = True,
     ) -> None:
         self.url = engine_url(url)
@@ -117,7 +122,7 @@ class SqlStore:
             return
         options: dict[str, Any] = {
             "pool_size": pool_size,
-            "max_overflow": pool_size,
+            "max_overflow": 0,
         }
         if self.dialect == "mysql":
             options["isolation_level"] = "READ COMMITTED"
