@@ -94,7 +94,11 @@ class PostgresTransaction:
 
     async def _begin(self) -> None:
         assert self._driver is not None
-        await self._driver.command("BEGIN")
+        try:
+            await self._driver.command("BEGIN")
+        except BaseException:
+            self._doubtful = True
+            raise
         self._open = True
 
     async def commit(self, session: SqlSession) -> None:
