@@ -20,7 +20,9 @@ What it measures, in one run on this machine:
 
 History and the measured orders are written through the store directly (bench/seeded_server.py,
 which also serves our app exactly as `checkout serve` builds it); only the measured webhooks
-go through HTTP. Requires wrk (Debian package `wrk`) and, for PostgreSQL, a server at
+go through HTTP. Every store but memory is seeded by a process of its own before the server
+starts, so the server finds them stored as after a restart (the JSON journal loads them).
+Requires wrk (Debian package `wrk`) and, for PostgreSQL, a server at
 postgresql://postgres@127.0.0.1:5432/test (a throwaway database per run, dropped after).
 
     make bench
@@ -552,16 +554,21 @@ def start_server(bench: Bench, store: StoreRun, history: int, active: int, prefi
     log = f"server_{prefix}.log"
     seeder = [sys.executable, str(ROOT / "bench" / "seeded_server.py")]
     started = time.perf_counter()
-    if store.workers == 1:
+    if store.kind == "memory":  # its orders live in the serving process only
         proc = bench.spawn(seeder, env, log)
     else:
+        # Seeded by a process of its own, then served: the server finds the orders stored,
+        # as it would after a restart (the JSON journal loads them at start-up).
         seed = subprocess.run(
             seeder, env={**env, "BENCH_SEED_ONLY": "1"}, capture_output=True, timeout=START_TIMEOUT
         )
         if seed.returncode:
             raise RuntimeError(f"seeding failed: {seed.stdout.decode()}{seed.stderr.decode()}")
-        serve = [str(BIN / "checkout"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        proc = bench.spawn([*serve, "--workers", str(store.workers)], env, log)
+        if store.workers == 1:
+            proc = bench.spawn(seeder, {**env, "BENCH_HISTORY": "0", "BENCH_ACTIVE": "0"}, log)
+        else:
+            serve = [str(BIN / "checkout"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            proc = bench.spawn([*serve, "--workers", str(store.workers)], env, log)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/health", proc, START_TIMEOUT, bench.work / log)
     if store.workers > 1:  # every worker up: a few more answers

@@ -7,8 +7,9 @@ number) through the store's own API (SQL stores: the same
 rows in bulk, see `seed`), then serves the app with uvicorn in the same event loop (uvloop
 and httptools when installed, as `uvicorn.run` picks them; no access log, log level
 warning). The memory store lives in this process, which is why seeding happens here. With
-BENCH_SEED_ONLY=1 it seeds, closes the store and exits (PostgreSQL with several workers is
-then served by `checkout serve --workers N`).
+BENCH_SEED_ONLY=1 it seeds, closes the store and exits: the bench seeds every other store
+so, then serves it with this launcher (nothing more to seed) or, for several workers, with
+`checkout serve --workers N`.
 
 It adds one route, GET /_bench/grants, never hit while measuring: the order ids of every
 ledger grant the store reports (for the exactly-once check of the memory and JSON stores).

@@ -101,8 +101,8 @@ class Settings(BaseSettings):
     store_url: str = "sqlite:///data/checkout.db"
     # Unset: migrate at start-up on SQLite, not on PostgreSQL or MariaDB (see adapters.store.url).
     db_auto_migrate: bool | None = None
-    # PostgreSQL/MariaDB connections per process: this many kept, as many again under load.
-    db_pool_size: int = Field(10, ge=1, le=100)
+    # PostgreSQL/MariaDB: the most connections one process opens (each kept once opened).
+    db_pool_size: int = Field(20, ge=1, le=200)
     admin_token: SecretStr = SecretStr("")
     log_format: Literal["json", "console", ""] = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

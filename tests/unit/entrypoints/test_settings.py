@@ -216,13 +216,13 @@ def test_gateway_deadline_and_status_wait_out_of_range_stop_start_up(
 
 @pytest.mark.parametrize("url", ["postgresql://shop@127.0.0.1/db", "mysql://shop@127.0.0.1/db"])
 def test_db_pool_size_sizes_each_process_pool(url: str) -> None:
-    """DEPLOYMENT.md's connection arithmetic rests on it: DB_POOL_SIZE kept, as many again
-    under load (building the engine opens no connection)."""
+    """DEPLOYMENT.md's connection arithmetic rests on it: at most DB_POOL_SIZE, none beyond
+    (building the engine opens no connection)."""
     from entrypoints.container import build_container
 
     store = build_container(load_settings(store_url=url, db_pool_size=3)).store()
     pool = store._engine.sync_engine.pool  # type: ignore[attr-defined]
-    assert (pool.size(), pool._max_overflow) == (3, 3)
+    assert (pool.size(), pool._max_overflow) == (3, 0)
 
 
 def test_db_pool_size_must_be_positive() -> None:

@@ -110,8 +110,8 @@ class SqlSession:
             await self.resume()
         self.require()
         if writes and self.begin is not None:
-            begin, self.begin = self.begin, None
-            await begin()
+            await self.begin()
+            self.begin = None
 
     async def execute(self, statement: Executable, rows: Any = None) -> Any:
         """Through SQLAlchemy (everything off the busy paths)."""

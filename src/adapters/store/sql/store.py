@@ -50,8 +50,8 @@ _DRIVERS = {
     "mariadb": "mysql+aiomysql",
 }
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# Connections a PostgreSQL or MariaDB store keeps open per process (as many again under load).
-DEFAULT_POOL_SIZE = 10
+# Connections a PostgreSQL or MariaDB store opens at most per process, each kept once opened.
+DEFAULT_POOL_SIZE = 20
 
 
 def engine_url(url: str) -> URL:
@@ -95,6 +95,11 @@ class SqlStore:
 
     `migrate`: open() upgrades the schema to head; without it, open() refuses (SchemaError)
     a database that is not already at head (see `schema`).
+
+    PostgreSQL and MariaDB: at most `pool_size` connections, each kept open once opened (a
+    unit of work beyond that waits for one): a connection opened for a burst and closed
+    after it cost more than the statements it ran (a new asyncpg connection prepares every
+    statement again).
     """
 
     def __init__(
@@ -125,7 +130,7 @@ class SqlStore:
             return
         options: dict[str, Any] = {
             "pool_size": pool_size,
-            "max_overflow": pool_size,
+            "max_overflow": 0,
             # error messages must not quote customers' data (see entrypoints.logs)
             "hide_parameters": True,
         }

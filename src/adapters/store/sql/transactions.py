@@ -94,7 +94,11 @@ class PostgresTransaction:
 
     async def _begin(self) -> None:
         assert self._driver is not None
-        await self._driver.command("BEGIN")
+        try:
+            await self._driver.command("BEGIN")
+        except BaseException:
+            self._doubtful = True
+            raise
         self._open = True
 
     async def commit(self, session: SqlSession) -> None:
@@ -128,6 +132,8 @@ class PostgresTransaction:
                 raise
 
     async def close(self, session: SqlSession, *, failed: bool) -> None:
+        """Roll back what was not committed and give the connection back. A unit leaving
+        on an error (or cancelled) reports that, not a failed rollback's error."""
         connection = session.require()
         assert isinstance(connection, AsyncConnection)
         session.forget()
@@ -137,6 +143,10 @@ class PostgresTransaction:
             if self._open:
                 self._open = False
                 await driver.command("ROLLBACK")
+        except Exception:
+            self._doubtful = True
+            if not failed:
+                raise
         except BaseException:
             self._doubtful = True
             raise
