@@ -30,7 +30,9 @@ DEFAULT_DELIVERY_TIMEOUT = 10.0
 
 
 class OutboxRelay:
-    """`run_once` delivers one bounded batch; `start`/`aclose` run it every interval.
+    """`run_once` delivers one bounded batch; `start`/`aclose` run the loop, which takes
+    batch after batch while they come full and waits an interval once one does not, so the
+    backlog drains at the notifiers' pace, not at one batch per interval.
 
     Batches never overlap within a process (a lock), so the loop and a direct call do not
     deliver the same message twice at once. `sleep` is injectable for tests.
@@ -72,12 +74,18 @@ class OutboxRelay:
     async def run_once(self, now: datetime | None = None) -> int:
         """Deliver the messages due at `now` (default: the clock's now), one batch at most;
         returns how many were delivered."""
+        return (await self._run_batch(now))[1]
+
+    async def _run_batch(self, now: datetime | None) -> tuple[int, int]:
+        """One batch: how many messages were due in it, and how many were delivered. A
+        failed message waits for its next attempt, so a full batch of failures does not
+        come back at once."""
         async with self._lock:
             at = now if now is not None else self._clock.now()
             async with self._units() as uow:
                 due = await uow.outbox.due(at, self._batch)
             if not due:
-                return 0
+                return 0, 0
             errors = await asyncio.gather(*(self._deliver(m) for m in due))
             async with self._units() as uow:
                 for message, error in zip(due, errors, strict=True):
@@ -89,7 +97,7 @@ class OutboxRelay:
                 await uow.commit()
         delivered = sum(1 for error in errors if error is None)
         log.info("outbox batch", due=len(due), delivered=delivered, failed=len(due) - delivered)
-        return delivered
+        return len(due), delivered
 
     async def start(self) -> None:
         """Start the background loop (idempotent)."""
@@ -107,10 +115,12 @@ class OutboxRelay:
     async def _run(self) -> None:
         while True:
             try:
-                await self.run_once()
+                due, _ = await self._run_batch(None)
             except Exception:
                 log.exception("outbox relay batch failed; retrying next interval")
-            await self._sleep(self._interval)
+                due = 0
+            if due < self._batch:
+                await self._sleep(self._interval)
 
     async def _deliver(self, message: OutboxMessage) -> str | None:
         """None when every notifier took the message, else what went wrong (safe to keep)."""

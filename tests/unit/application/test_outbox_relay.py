@@ -135,6 +135,23 @@ async def test_a_batch_is_bounded(units: UnitOfWorkFactory) -> None:
     assert [await outbox.run_once(T0) for _ in range(4)] == [2, 2, 1, 0]
 
 
+async def test_the_loop_drains_a_backlog_before_it_waits(units: UnitOfWorkFactory) -> None:
+    """A backlog larger than a batch is not delivered one batch per interval."""
+    await put(units, *(paid(f"ORDER_{i}") for i in range(7)))
+    notifier = ScriptedNotifier()
+    slept = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        slept.set()
+        await asyncio.sleep(3600)
+
+    outbox = OutboxRelay(units, [notifier], FixedClock(), 1.0, batch_size=2, sleep=sleep)
+    await outbox.start()
+    await asyncio.wait_for(slept.wait(), 5)
+    await outbox.aclose()
+    assert len(notifier.delivered) == 7
+
+
 async def test_the_loop_survives_a_failing_store_and_stops_cleanly() -> None:
     class BrokenStore(MemoryStore):
         def unit_of_work(self) -> MemoryUnitOfWork:
