@@ -33,7 +33,14 @@ def fill_checkout(page: Page, **changes: str) -> None:
 def pay_in_modal(page: Page) -> FrameLocator:
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
     expect(page.locator("#payment-panel")).to_be_visible()
-    return page.frame_locator(FRAME)
+    return ready_checkout(page)
+
+
+def ready_checkout(page: Page) -> FrameLocator:
+    """The simulator's window once its script listens: its buttons show before they work."""
+    inner = page.frame_locator(FRAME)
+    expect(inner.locator("#checkout[data-ready='true']")).to_be_attached()
+    return inner
 
 
 def order_id_on(page: Page) -> str:
@@ -80,7 +87,7 @@ def test_fail_then_retry_the_same_order_and_succeed(page: Page, app: LiveServer)
     page.screenshot(path=str(_artifact("fail_then_retry_failure_shown")), full_page=True)
 
     page.get_by_role("button", name="Try again").click()
-    page.frame_locator(FRAME).get_by_role("button", name="Pay by card", exact=True).click()
+    ready_checkout(page).get_by_role("button", name="Pay by card", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/success\?order_id={order_id}$"))
     expect(page.get_by_role("heading", name="Payment successful")).to_be_visible()
     assert len(credits_for(app, order_id)) == 1
@@ -140,7 +147,7 @@ def test_redirect_failure_retries_in_one_click_with_the_reason_on_screen(
     assert parse_qs(urlsplit(returns[0]).query) == {"order_id": [order_id]}
 
     page.get_by_role("link", name="Try again").click()
-    frame = page.frame_locator(FRAME)
+    frame = ready_checkout(page)
     expect(frame.get_by_role("button", name="Pay by UPI", exact=True)).to_be_visible()
     expect(page.locator("#payment-result")).to_contain_text("Incorrect UPI PIN entered")
     expect(page.locator("#payment-actions")).to_be_hidden()

@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 
 from domain.calendar_math import add_months
 from domain.customer import customer_id_for_email
+from e2e.test_checkout_journeys import ready_checkout
 from integration.web_checkout.live_server import LiveServer, live_server
 
 PLANS_FILE = Path(__file__).resolve().parents[2] / "plans.toml"
-FRAME = "iframe[data-cashfree-checkout='frame']"
 CUSTOMER = {
     "customerName": "Meera Iyer",
     "customerEmail": "meera@example.com",
@@ -55,7 +55,7 @@ def test_buy_the_monthly_plan_and_see_it_on_the_customer_page(page: Page, app: L
     expect(page.locator("#payment-panel")).to_be_visible()
     expect(page.locator("#payment-amount")).to_have_text("₹299.00")
     order_id = page.locator("#payment-order").inner_text()
-    page.frame_locator(FRAME).get_by_role("button", name="Pay by UPI", exact=True).click()
+    ready_checkout(page).get_by_role("button", name="Pay by UPI", exact=True).click()
     expect(page).to_have_url(re.compile(r"/success\?order_id="))
 
     customer_id = customer_id_for_email(CUSTOMER["customerEmail"])

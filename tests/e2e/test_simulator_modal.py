@@ -9,7 +9,13 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from e2e.conftest import ARTIFACTS
-from e2e.test_checkout_journeys import CUSTOMER, FRAME, fill_checkout, pay_in_modal
+from e2e.test_checkout_journeys import (
+    CUSTOMER,
+    FRAME,
+    fill_checkout,
+    pay_in_modal,
+    ready_checkout,
+)
 from integration.web_checkout.live_server import LiveServer
 
 IN_DIALOG = """() => Boolean(
@@ -36,7 +42,7 @@ def open_modal_from(page: Page, app: LiveServer, control: str) -> None:
         session_id,
     )
     expect(page.get_by_role("button", name="Close checkout")).to_be_focused()
-    expect(page.frame_locator(FRAME).get_by_role("button", name="Drop out")).to_be_visible()
+    expect(ready_checkout(page).get_by_role("button", name="Drop out")).to_be_visible()
 
 
 def test_focus_stays_in_the_window_and_comes_back_on_close(page: Page, app: LiveServer) -> None:

@@ -123,4 +123,6 @@
       choose(event.currentTarget);
     });
   }
+  /* The buttons show before this script runs; tests and embedders wait for this mark. */
+  root.dataset.ready = "true";
 })();
