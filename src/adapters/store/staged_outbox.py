@@ -6,6 +6,7 @@ lock, held for the whole unit of work, keeps the insert-or-ignore check true unt
 
 from __future__ import annotations
 
+import heapq
 from collections import ChainMap
 from collections.abc import Sequence
 from datetime import datetime
@@ -38,12 +39,14 @@ class StagedOutbox:
     async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         if limit < 1:
             raise ValueError("limit must be at least 1")
+        messages = await self._messages()
+        candidates = self._staging.state.outbox.waiting.union(self._staging.changes.outbox)
         waiting = (
             m
-            for m in (await self._messages()).values()
+            for m in map(messages.__getitem__, candidates)
             if m.delivered_at is None and m.next_attempt_at <= now
         )
-        return sorted(waiting, key=_by_due)[:limit]
+        return heapq.nsmallest(limit, waiting, key=_by_due)
 
     async def mark_delivered(self, message_id: str, now: datetime) -> None:
         message = (await self._messages()).get(message_id)

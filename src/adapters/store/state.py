@@ -16,7 +16,7 @@ from typing import Any
 
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
-from adapters.store.state_outbox import StateOutboxReports
+from adapters.store.state_outbox import OutboxTable, StateOutboxReports
 from adapters.store.state_reconcile import StateReconcileReports
 from adapters.store.state_refunds import StateRefundReports
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
@@ -106,7 +106,7 @@ class StoreState:
     adjustments: dict[str, LedgerAdjustment] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     referrals: dict[str, ReferralRecord] = field(default_factory=dict)
-    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    outbox: OutboxTable = field(default_factory=OutboxTable)
     refunds: dict[str, Refund] = field(default_factory=dict)
 
     def apply(self, changes: Changes, undo: Undo | None = None) -> None:

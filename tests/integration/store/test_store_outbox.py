@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.store import json_journal
 from adapters.store.json_journal import JsonJournalStore
+from adapters.store.state_outbox import OutboxTable
 from application.ports import Store
 from application.unit_of_work import UnitOfWorkFactory
 from domain.notifications import (
@@ -226,3 +228,47 @@ async def test_the_json_outbox_survives_reopening(tmp_path: Path, compact_after:
         }
     finally:
         await reopened.close()
+
+
+async def test_a_delivery_whose_flush_failed_is_due_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The undelivered index is put back with the message when the disk refuses the write."""
+    store = JsonJournalStore(tmp_path / "credits.json")
+    first = message("ORDER_A")
+    await add(store, first)
+
+    def refuse(fd: int) -> None:
+        raise OSError("EIO")
+
+    real = json_journal._sync
+    monkeypatch.setattr(json_journal, "_sync", refuse)
+    with pytest.raises(OSError):
+        async with store.unit_of_work() as uow:
+            await uow.outbox.mark_delivered(first.message_id, at(1))
+            await uow.commit()
+    monkeypatch.setattr(json_journal, "_sync", real)
+    try:
+        assert await due(store, 1) == [first]
+        assert await store.reports().outbox_backlog() == 1
+    finally:
+        await store.close()
+
+
+def test_the_undelivered_index_follows_every_way_of_writing_the_table() -> None:
+    delivered = message("ORDER_D").delivered(at(1))
+    first, second, third = message("ORDER_A"), message("ORDER_B"), message("ORDER_C")
+    table = OutboxTable({first.message_id: first}, [(delivered.message_id, delivered)])
+    table[second.message_id] = second
+    table.setdefault(third.message_id, third)
+    assert table.waiting == {first.message_id, second.message_id, third.message_id}
+    table |= {second.message_id: second.delivered(at(2))}
+    table.pop(first.message_id)
+    del table[third.message_id]
+    assert table.waiting == set()
+    table.update(c=message("ORDER_E"))
+    assert table.waiting == {"c"}
+    table.popitem()
+    assert table.waiting == set() and len(table) == 2
+    table.clear()
+    assert table.waiting == set() and not table
