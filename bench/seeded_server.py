@@ -35,6 +35,7 @@ from starlette.routing import Route
 from domain.customer import Customer, customer_id_for_email
 from domain.ledger import credit_for
 from domain.money import Money
+from domain.notifications import OutboxMessage, notifications_for
 from domain.order import AttemptStatus, Order, PaymentAttempt
 from entrypoints.settings import load_settings
 from entrypoints.web.asgi import app_from_settings
@@ -66,6 +67,12 @@ def paid_order(order_id: str, number: int, now: datetime) -> Order:
     return order
 
 
+def delivered_notifications(order: Order, now: datetime) -> list[OutboxMessage]:
+    """What a paid order of a shop's history left in the outbox: its messages, sent."""
+    messages = notifications_for(order.events, {order.order_id: order.customer_id})
+    return [message.delivered(now) for message in messages]
+
+
 def _rows(prefix: str, kind: str, numbers: range, now: datetime) -> list[Order]:
     if kind == "h":
         return [paid_order(f"{prefix}h{n:07d}", n, now) for n in numbers]
@@ -73,7 +80,8 @@ def _rows(prefix: str, kind: str, numbers: range, now: datetime) -> list[Order]:
 
 
 async def seed(store: Any, store_url: str, prefix: str, history: int, active: int) -> None:
-    """History: paid orders with their grant; then active orders awaiting a webhook.
+    """History: paid orders with their grant and their notifications, delivered; then
+    active orders awaiting a webhook.
     Through the store's units of work, except SQL stores: there the same rows the store
     would write (its own row builders) go in with bulk Core inserts, 1,000 per transaction
     (the store API takes about 4 ms an order on SQLite, too slow for 100,000)."""
@@ -92,6 +100,8 @@ async def seed(store: Any, store_url: str, prefix: str, history: int, active: in
                         await uow.orders.add(order)
                         if kind == "h":
                             await uow.ledger.add(credit_for(order, now))
+                            for message in delivered_notifications(order, now):
+                                await uow.outbox.add(message)
                     await uow.commit()
     finally:
         if engine is not None:
@@ -117,13 +127,17 @@ def _bulk_engine(store_url: str) -> Any:
 async def _insert(engine: Any, orders: list[Order], now: datetime) -> None:
     from sqlalchemy import Engine, insert
 
+    from adapters.store.sql.outbox import outbox_values
     from adapters.store.sql.rows import attempt_values, credit_values, order_values
-    from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
+    from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS, OUTBOX
 
     order_rows = [{"order_id": o.order_id, "version": o.version, **order_values(o)} for o in orders]
     attempts = [attempt_values(o.order_id, i, a) for o in orders for i, a in enumerate(o.attempts)]
     credits = [credit_values(credit_for(o, now)) for o in orders if o.attempts]
-    batches = [(ORDERS, order_rows), (ATTEMPTS, attempts), (CREDITS, credits)]
+    sent = [
+        outbox_values(m) for o in orders if o.attempts for m in delivered_notifications(o, now)
+    ]
+    batches = [(ORDERS, order_rows), (ATTEMPTS, attempts), (CREDITS, credits), (OUTBOX, sent)]
 
     def write(connection: Any) -> None:
         for table, rows in batches:
