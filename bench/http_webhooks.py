@@ -6,7 +6,9 @@ What it measures, in one run on this machine:
    a plain `sqlite3` loop of durable commits (WAL, synchronous=FULL, one small insert per
    commit), each per second over ~2 s.
 2. The anchor: a bare Starlette app (one POST route that reads the body and answers a small
-   JSON) under uvicorn with our options, driven by wrk like our server.
+   JSON) under uvicorn with our options (uvloop, httptools), driven by wrk like our server;
+   and the same app on uvicorn's pure-Python stack (asyncio's loop, h11), the stack the
+   issue's anchor figures were measured on. Every cell shows its ratio to both.
 3. Our server as a real process (uvicorn on a free loopback port, the standalone Cashfree
    simulator as its gateway) per store (memory, json, sqlite, postgresql with 1 and with 2
    workers) and history (paid orders already stored): signed PAYMENT_SUCCESS_WEBHOOK bodies,
@@ -428,8 +430,10 @@ def issued_orders(order_ids: list[str], result: WrkResult) -> set[str]:
 # ---------------------------------------------------------------- the anchor
 
 
-def anchor_server(port: int) -> None:
-    """The bare Starlette app: one POST route that reads the body, a small JSON answer."""
+def anchor_server(port: int, stack: str) -> None:
+    """The bare Starlette app: one POST route that reads the body, a small JSON answer;
+    on uvicorn with uvloop and httptools (our server's stack) or with asyncio's loop and
+    h11 (uvicorn's pure-Python defaults, the stack the issue's anchor figures came from)."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -449,15 +453,25 @@ def anchor_server(port: int) -> None:
             Route("/health", health, methods=["GET"]),
         ]
     )
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+    loop, http = ("uvloop", "httptools") if stack == "ours" else ("asyncio", "h11")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        log_level="warning",
+        loop=loop,
+        http=http,
+    )
 
 
-def measure_anchor(bench: Bench, connections: list[int], seconds: float) -> dict[int, WrkResult]:
+def measure_anchor(
+    bench: Bench, connections: list[int], seconds: float, stack: str = "ours"
+) -> dict[int, WrkResult]:
     port = free_port()
     env = dict(bench.env)
-    proc = bench.spawn(
-        [sys.executable, str(Path(__file__)), "--anchor-server", str(port)], env, "anchor.log"
-    )
+    command = [sys.executable, str(Path(__file__)), "--anchor-server", str(port)]
+    proc = bench.spawn([*command, "--anchor-stack", stack], env, "anchor.log")
     try:
         wait_http(f"http://127.0.0.1:{port}/health", proc, 30, bench.work / "anchor.log")
         bodies = bench.work / "anchor_bodies.txt"
@@ -949,26 +963,33 @@ def rss_check(bench: Bench, name: str) -> str:
             drop_database(bench, store.database)
 
 
-def table(cells: list[Cell], anchor: dict[int, WrkResult]) -> str:
+def table(
+    cells: list[Cell], anchor: dict[int, WrkResult], h11_anchor: dict[int, WrkResult]
+) -> str:
     lines = [
         "| store | workers | history | connections | webhooks/s | p50 ms | p99 ms | "
-        "ratio to anchor | non-2xx | exactly-once | RSS MB | load 1m | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+        "ratio to anchor | ratio to h11 anchor | non-2xx | exactly-once | RSS MB | load 1m | "
+        "note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
+
+    def ratio(rate: float, anchors: dict[int, WrkResult], connections: int) -> str:
+        base = anchors.get(connections)
+        return f"{rate / base.rate:.3f}" if base and base.rate else "?"
+
     for c in cells:
         r = c.result
         if r is None:
             lines.append(
                 f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | "
-                f"n/a | | | | | | | | {c.note} |"
+                f"n/a | | | | | | | | | {c.note} |"
             )
             continue
-        base = anchor.get(c.connections)
-        ratio = f"{r.rate / base.rate:.3f}" if base and base.rate else "?"
         non2xx = r.bad + r.errors
         lines.append(
             f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | {r.rate:,.0f} | "
-            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {ratio} | {non2xx} | {c.check} | "
+            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {ratio(r.rate, anchor, c.connections)} | "
+            f"{ratio(r.rate, h11_anchor, c.connections)} | {non2xx} | {c.check} | "
             f"{c.rss:.0f} | {c.load:.1f} | {c.note} |"
         )
     return "\n".join(lines)
@@ -997,6 +1018,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rss-step", type=int, default=10_000, help="webhooks per RSS reading (2 readings)"
     )
     parser.add_argument("--anchor-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--anchor-stack", choices=["ours", "h11"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = set(args.stores) - set(EXPECTED_MAX_RATE)
     if unknown:
@@ -1011,7 +1033,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     if args.anchor_server:
-        anchor_server(args.anchor_server)
+        anchor_server(args.anchor_server, args.anchor_stack)
         return 0
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk (Debian package `wrk`)")
@@ -1060,6 +1082,7 @@ def run(bench: Bench, src: Path, began: float) -> int:
     wait_http(f"{bench.sim_url}/pg/orders/none", sim, 30, bench.work / "simulator.log")
 
     anchor = measure_anchor(bench, args.connections, args.seconds)
+    h11_anchor = measure_anchor(bench, args.connections, args.seconds, stack="h11")
     for c, r in anchor.items():
         print(f"  anchor {c} conn: {r.rate:,.0f}/s, p50 {r.p50_ms:.2f} ms", flush=True)
     workers_ok = supports_workers(bench)
@@ -1103,10 +1126,14 @@ def run(bench: Bench, src: Path, began: float) -> int:
     print("\n## Signed success webhooks over HTTP (wrk), distinct orders\n")
     print("| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|")
-    for c, r in anchor.items():
-        print(f"| uvicorn + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} |")
+    for stack, anchors in (("uvloop, httptools", anchor), ("asyncio, h11", h11_anchor)):
+        for c, r in anchors.items():
+            print(
+                f"| uvicorn ({stack}) + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | "
+                f"{r.p99_ms:.2f} |"
+            )
     print()
-    print(table(cells, anchor))
+    print(table(cells, anchor, h11_anchor))
     if creates:
         print(f"\n## create-order over HTTP, 1 connection, {CREATE_ORDERS} sequential requests\n")
         print(
