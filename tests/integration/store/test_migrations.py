@@ -6,12 +6,15 @@ migrations is stamped, and `checkout db upgrade|current` work."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TypeVar
 
 import pytest
@@ -32,7 +35,7 @@ from adapters.store.sql.schema import (
     head,
     revision,
 )
-from adapters.store.sql.store import SqlStore, engine_url
+from adapters.store.sql.store import SqlStore, _sqlite_connect, engine_url
 from adapters.store.sql.tables import ORDERS, TABLES
 from adapters.store.url import store_from_url
 from entrypoints import cli
@@ -224,6 +227,35 @@ async def test_concurrent_openers_of_a_fresh_database_migrate_it_once(
     assert befores == sorted(["none"] + [head()] * (OPENERS - 1))
     assert {upgrade.after for upgrade in upgrades} == {head()}
     assert await database.state() == (head(), [])
+
+
+class RefusedTwice:
+    """A connection's cursor whose WAL switch SQLite refuses twice, as it may (without its
+    busy handler) while other processes open the same fresh file."""
+
+    def __init__(self, path: Path) -> None:
+        self.real = sqlite3.connect(path).cursor()
+        self.refusals = 2
+
+    def execute(self, sql: str) -> sqlite3.Cursor:
+        if sql == "PRAGMA journal_mode=WAL" and self.refusals:
+            self.refusals -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self.real.execute(sql)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_an_opener_refused_the_wal_switch_asks_again(tmp_path: Path) -> None:
+    cursor = RefusedTwice(tmp_path / "fresh.db")
+    opened = SimpleNamespace(isolation_level="", cursor=lambda: cursor)
+
+    _sqlite_connect(opened, None)  # type: ignore[arg-type]
+
+    assert cursor.refusals == 0
+    with contextlib.closing(sqlite3.connect(tmp_path / "fresh.db")) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 async def test_a_database_made_before_migrations_is_stamped(database: Database) -> None:

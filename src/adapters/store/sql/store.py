@@ -11,6 +11,7 @@ locked".
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 
 from adapters.store.sql.group_commit import GroupCommit
 from adapters.store.sql.leases import AdvisoryLockLease, RowLease, advisory_key
@@ -71,18 +73,29 @@ def engine_url(url: str) -> URL:
     return parsed
 
 
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+# WAL is a property of the file, set by its first opener. Switching a fresh file to WAL
+# takes an exclusive lock that SQLite may refuse at once, without its busy handler, while
+# other processes open the same file: asked again, it waits for them.
+_switch_to_wal = Retrying(
+    retry=retry_if_exception(_locked),
+    stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+    wait=wait_random(0.005, 0.05),
+    reraise=True,
+).wraps(lambda cursor: cursor.execute("PRAGMA journal_mode=WAL"))
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # The driver's own transaction handling is turned off so `BEGIN IMMEDIATE` is ours.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # The busy timeout first: switching a fresh file to WAL needs its lock too.
-    for pragma in (
-        f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-        "journal_mode=WAL",
-        "foreign_keys=ON",
-        "synchronous=FULL",
-    ):
-        cursor.execute(f"PRAGMA {pragma}")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
