@@ -345,6 +345,11 @@ class Container(containers.DeclarativeContainer):
         settings.provided.rate_limit_create_order,
         error="Too many orders from this address; try again later",
     )
+    status_rate = providers.Singleton(
+        RequestRate,
+        settings.provided.rate_limit_status,
+        error="Too many status checks from this address; try again later",
+    )
     stream_slots = providers.Singleton(
         StreamSlots,
         per_client=settings.provided.rate_limit_streams_per_client,

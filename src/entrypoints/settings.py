@@ -125,11 +125,12 @@ class Settings(BaseSettings):
     allow_public_fake: bool = False
     # limits' notation ("30/minute", "5 per second"); empty turns the limit off.
     rate_limit_create_order: str = "30/minute"
+    rate_limit_status: str = "120/minute"
     rate_limit_streams_per_client: int = Field(10, ge=1)
     max_open_streams: int = Field(1000, ge=1)
     admin_token_generated: bool = Field(False, exclude=True)
 
-    @field_validator("rate_limit_create_order")
+    @field_validator("rate_limit_create_order", "rate_limit_status")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         if value.strip():

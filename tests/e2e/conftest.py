@@ -54,8 +54,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[LiveServer]:
-    # the tests make dozens of orders from one address (their own): no create-order limit
-    with live_server(tmp_path, watch_interval_seconds=0.5, rate_limit_create_order="") as running:
+    # the tests make dozens of orders and polls from one address (their own): no limits
+    with live_server(
+        tmp_path, watch_interval_seconds=0.5, rate_limit_create_order="", rate_limit_status=""
+    ) as running:
         yield running
 
 

@@ -172,8 +172,9 @@ def start_server(
         "PLANS_FILE": str(PLANS_FILE),
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "json",
-        # every order of these tests comes from one address: the test's own
+        # every order and poll of these tests comes from one address: the test's own
         "RATE_LIMIT_CREATE_ORDER": "",
+        "RATE_LIMIT_STATUS": "",
     }
     env = _environment(**{**variables, **settings})
     argv = [str(BIN / "checkout"), "serve", "--port", str(port)]

@@ -78,6 +78,7 @@ class PaymentApi:
         return JSONResponse(answer)
 
     async def payment_status(self, request: Request) -> JSONResponse:
+        await self._container.status_rate().hit(client_address(request))
         order_id = path_order_id(request)
         structlog.contextvars.bind_contextvars(order_id=order_id)
         checked = await self._container.get_payment_status().check(
@@ -88,6 +89,7 @@ class PaymentApi:
     async def verify(self, request: Request) -> JSONResponse:
         """The return page's check (academy seed): the gateway's truth through ConfirmPayment.
         It waits for the gateway's answer (one deadline per gateway call), unlike status."""
+        await self._container.status_rate().hit(client_address(request))
         identity = self._customers.identify(request)
         body = VerifyRequest.model_validate(await read_json_object(request))
         order_id = params.order_id(body.any_order_id)

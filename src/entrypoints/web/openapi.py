@@ -173,7 +173,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/payment/status/{order_id}",
         "An order's payment status (no personal data)",
         s.PaymentStatusAnswer,
-        errors=(400, *GATEWAY),
+        errors=(400, 429, *GATEWAY),
     ),
     Operation(
         "POST",
@@ -182,7 +182,7 @@ OPERATIONS: tuple[Operation, ...] = (
         s.VerifyAnswer,
         "maybe-customer",
         s.VerifyRequest,
-        errors=(400, 404, *GATEWAY),
+        errors=(400, 404, 429, *GATEWAY),
     ),
     Operation(
         "POST",
@@ -191,7 +191,7 @@ OPERATIONS: tuple[Operation, ...] = (
         s.VerifyAnswer,
         "maybe-customer",
         s.VerifyRequest,
-        errors=(400, 404, *GATEWAY),
+        errors=(400, 404, 429, *GATEWAY),
     ),
     Operation("GET", "/api/payment/plans", "The plans for sale", list[s.PlanView], data=True),
     Operation(

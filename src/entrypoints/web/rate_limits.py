@@ -1,7 +1,11 @@
-"""Per-client limits at the HTTP edge: order creation by rate, event streams by count.
+"""Per-client limits at the HTTP edge: order creation and status checks by rate, event
+streams by count.
 
 Order creation costs a store write and a gateway call, so each client address may create
-`RATE_LIMIT_CREATE_ORDER` orders (a moving window of the `limits` library). An open event
+`RATE_LIMIT_CREATE_ORDER` orders (a moving window of the `limits` library). A status poll
+or a verification of an open order asks the gateway, so one address may make
+`RATE_LIMIT_STATUS` of them together: without it anyone could turn requests to us into
+calls on the shop's Cashfree account, whose API is rate limited too. An open event
 stream holds a connection and keeps its order watched, so each address may hold
 `RATE_LIMIT_STREAMS_PER_CLIENT` streams at once and the process `MAX_OPEN_STREAMS`.
 A refusal is `RateLimited`, which the web layer answers with 429 and `Retry-After`.

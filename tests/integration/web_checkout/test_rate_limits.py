@@ -1,5 +1,5 @@
-"""429 with Retry-After: order creation per client address, event streams per address and
-in total (the streams against the live app, since they stay open)."""
+"""429 with Retry-After: order creation and status checks per client address, event
+streams per address and in total (the streams against the live app, since they stay open)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,34 @@ async def test_create_order_is_limited_per_client_address() -> None:
         }
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert (await second.post("/api/payment/create-order", json=CUSTOMER)).status_code == 200
+
+
+async def test_status_polls_and_verifications_share_one_limit_per_client_address() -> None:
+    settings = Settings(store_url="memory://", payment_gateway="fake", rate_limit_status="4/minute")
+    app, _ = build_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        asgi_client(app, "203.0.113.7") as first,
+        asgi_client(app, "203.0.113.8") as second,
+    ):
+        order_id = (await first.post("/api/payment/create-order", json=CUSTOMER)).json()["order_id"]
+        status = f"/api/payment/status/{order_id}"
+        verify = {"order_id": order_id}
+        assert (await first.get(status)).status_code == 200
+        assert (await first.post("/api/payment/verify", json=verify)).status_code == 200
+        assert (await first.get(status)).status_code == 200
+        assert (await first.post("/api/payment/verify-payment", json=verify)).status_code == 200
+        for refused in (
+            await first.get(status),
+            await first.post("/api/payment/verify", json=verify),
+        ):
+            assert refused.status_code == 429
+            assert refused.json() == {
+                "success": False,
+                "error": "Too many status checks from this address; try again later",
+            }
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert (await second.get(status)).status_code == 200
 
 
 @pytest.fixture

@@ -90,6 +90,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ({**LIVE, "admin_token": "x" * 31}, "ADMIN_TOKEN must be at least 32 characters"),
         ({"host": "0.0.0.0"}, "ALLOW_PUBLIC_FAKE=1"),
         ({"rate_limit_create_order": "lots"}, "RATE_LIMIT_CREATE_ORDER"),
+        ({"rate_limit_status": "often"}, "RATE_LIMIT_STATUS"),
         ({"rate_limit_streams_per_client": 0}, "RATE_LIMIT_STREAMS_PER_CLIENT"),
         ({"max_open_streams": 0}, "MAX_OPEN_STREAMS"),
     ],
@@ -114,9 +115,11 @@ def test_production_takes_a_long_admin_token_or_generates_one() -> None:
 def test_rate_limit_settings() -> None:
     settings = load_settings()
     assert settings.rate_limit_create_order == "30/minute"
+    assert settings.rate_limit_status == "120/minute"
     assert settings.rate_limit_streams_per_client == 10
     assert settings.max_open_streams == 1000
     assert load_settings(rate_limit_create_order=" ").rate_limit_create_order == ""
+    assert load_settings(rate_limit_status="").rate_limit_status == ""
     assert load_settings(host="0.0.0.0", allow_public_fake=True).host == "0.0.0.0"
     assert load_settings(host="0.0.0.0", **LIVE).host == "0.0.0.0"
 
