@@ -4,6 +4,7 @@ all-or-nothing, and nothing answers before the group it joined is on disk."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -140,3 +141,44 @@ async def test_a_cancelled_unit_neither_fails_nor_blocks_the_others(
     assert [o for n, o in enumerate(outcomes) if n != 3] == [None] * 5
     assert {f"ORDER_{n}" for n in (0, 1, 2, 4, 5)} <= await stored_ids(tmp_path / "group.db")
     await asyncio.wait_for(sqlite_store.close(), timeout=5)
+
+
+async def test_a_unit_waits_off_the_loop_while_another_process_writes(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    """The lock asked for at once is refused, so the group waits for it in a thread: the
+    loop goes on meanwhile, and the unit lands once the other writer lets go."""
+    other = sqlite3.connect(tmp_path / "group.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    unit = asyncio.create_task(add_order(sqlite_store, "ORDER_1"))
+    ticks = 0
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not unit.done()
+    other.execute("COMMIT")
+    other.close()
+
+    await asyncio.wait_for(unit, timeout=5)
+
+    assert ticks == 20
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_1"}
+
+
+async def test_an_uncontended_group_begins_on_the_loop(
+    sqlite_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hops: list[str] = []
+    real_to_thread = asyncio.to_thread
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(function, "__name__", repr(function)))
+        return await real_to_thread(function, *args, **kwargs)
+
+    await add_order(sqlite_store, "ORDER_1")  # the writer's connection is opened now
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+
+    await add_order(sqlite_store, "ORDER_2")
+
+    assert hops == ["commit"]
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_1", "ORDER_2"}

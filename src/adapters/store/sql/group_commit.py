@@ -9,9 +9,11 @@ COMMIT. That COMMIT is issued by a flusher queued on the gate behind the units t
 already waiting, so every unit that arrived while the disk was busy shares the next sync.
 
 Statements run on the event loop: against a transaction this process already holds, each
-is a few microseconds of work that never waits for a lock. What can wait, `BEGIN
-IMMEDIATE` (another process may hold the write lock) and `COMMIT` (the sync), runs in a
-thread: two thread hops per group, none per statement.
+is a few microseconds of work that never waits for a lock. What can wait runs in a
+thread: `COMMIT` (the sync) always, and `BEGIN IMMEDIATE` when another process holds the
+write lock. The group first asks for the lock on the loop without waiting (a busy timeout
+of zero); only when that is refused does it wait for the lock in a thread. So a group
+costs one thread hop, and two only while another process writes.
 
 A unit that only read also waits for the group: what it saw may be another unit's
 uncommitted write, and no answer may report what a crash could still lose.
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
 # Savepoints are the driver's own (SQLAlchemy does not track them): one unit at a time.
@@ -34,6 +37,11 @@ _SAVEPOINT = "unit_of_work"
 
 def _driver(connection: Connection) -> Any:
     return connection.connection.dbapi_connection
+
+
+def _locked(exc: OperationalError) -> bool:
+    """SQLite refused a lock another connection holds (SQLITE_BUSY)."""
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
 
 
 async def _settle(function: Callable[[], T]) -> T:
@@ -52,8 +60,9 @@ async def _settle(function: Callable[[], T]) -> T:
 class GroupCommit:
     """The writer connection, its gate, and the units waiting for the next COMMIT."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, busy_timeout_ms: int) -> None:
         self._engine = engine
+        self._busy_timeout_ms = busy_timeout_ms
         self._gate = asyncio.Lock()
         self._connection: Connection | None = None
         self._waiting: list[asyncio.Future[None]] = []
@@ -69,7 +78,7 @@ class GroupCommit:
                 self._connection = await _settle(self._engine.connect)
             connection = self._connection
             if not connection.in_transaction():
-                await _settle(connection.begin)
+                await self._begin(connection)
         except BaseException:
             await self._join_group_quietly()
             raise
@@ -80,6 +89,21 @@ class GroupCommit:
             await self._join_group_quietly()
             raise
         return connection
+
+    async def _begin(self, connection: Connection) -> None:
+        """BEGIN IMMEDIATE on the loop if the write lock is free, else in a thread that
+        waits for it as long as the busy timeout allows."""
+        driver = _driver(connection)
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            connection.begin()
+            return
+        except OperationalError as exc:
+            if not _locked(exc):
+                raise
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+        await _settle(connection.begin)
 
     def driver(self) -> sqlite3.Connection:
         """The stdlib connection under the writer's, for statements run on it directly."""

@@ -137,7 +137,7 @@ class SqlStore:
             )
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
-            self._group = GroupCommit(self._sync_engine)
+            self._group = GroupCommit(self._sync_engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
             self._statements = Statements(self._sync_engine.dialect, None)
             self.migrations = Migrations(self._sync_engine, None, Path(str(self.url.database)))
             return
