@@ -61,6 +61,16 @@ class _Staging:
         await self.ready()
         return ChainMap(self.changes.orders, self.state.orders)
 
+    async def rows_in(self, name: str, index: str, group: Any) -> list[Any]:
+        """The rows of table `name` in `group` of its `index`, staged writes included,
+        without reading the rest of the table."""
+        await self.ready()
+        changed: dict[Any, Any] = getattr(self.changes, name)
+        table = getattr(self.state, name)
+        rows = [table[key] for key in table.keys_in(index, group) if key not in changed]
+        rows.extend(row for row in changed.values() if table.group_of(index, row) == group)
+        return rows
+
     async def credits(self) -> ChainMap[str, CreditEntry]:
         await self.ready()
         return ChainMap(self.changes.credits, self.state.credits)

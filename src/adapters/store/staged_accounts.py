@@ -8,7 +8,6 @@ then.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,17 +20,6 @@ from domain.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from adapters.store.staged import _Staging
-
-
-def customer_balance(
-    credits: Mapping[str, CreditEntry],
-    adjustments: Mapping[str, LedgerAdjustment],
-    customer_id: str,
-) -> int:
-    """The sum of the customer's grants and adjustments in two mappings of entries."""
-    granted = sum(c.credits for c in credits.values() if c.customer_id == customer_id)
-    adjusted = sum(a.credits for a in adjustments.values() if a.customer_id == customer_id)
-    return granted + adjusted
 
 
 class StagedCustomers:
@@ -71,9 +59,12 @@ class StagedAdjustments:
         self._staging.changes.adjustments[entry.entry_id] = entry
 
     async def balance(self, customer_id: str) -> int:
-        return customer_balance(
-            await self._staging.credits(), await self._staging.view("adjustments"), customer_id
+        """The sum of the customer's grants and adjustments."""
+        grants: list[CreditEntry] = await self._staging.rows_in("credits", "customer", customer_id)
+        adjustments: list[LedgerAdjustment] = await self._staging.rows_in(
+            "adjustments", "customer", customer_id
         )
+        return sum(c.credits for c in grants) + sum(a.credits for a in adjustments)
 
 
 class StagedSubscriptions:

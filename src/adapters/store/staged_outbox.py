@@ -39,14 +39,9 @@ class StagedOutbox:
     async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        messages = await self._messages()
-        candidates = self._staging.state.outbox.waiting.union(self._staging.changes.outbox)
-        waiting = (
-            m
-            for m in map(messages.__getitem__, candidates)
-            if m.delivered_at is None and m.next_attempt_at <= now
-        )
-        return heapq.nsmallest(limit, waiting, key=_by_due)
+        undelivered = await self._staging.rows_in("outbox", "waiting", True)
+        due = (m for m in undelivered if m.next_attempt_at <= now)
+        return heapq.nsmallest(limit, due, key=_by_due)
 
     async def mark_delivered(self, message_id: str, now: datetime) -> None:
         message = (await self._messages()).get(message_id)

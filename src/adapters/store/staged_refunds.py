@@ -31,8 +31,8 @@ class StagedRefunds:
         return None if found is None else detached_refund(found)
 
     async def for_order(self, order_id: str) -> list[Refund]:
-        refunds = (await self._staging.view("refunds")).values()
-        mine = [detached_refund(r) for r in refunds if r.order_id == order_id]
+        refunds = await self._staging.rows_in("refunds", "order", order_id)
+        mine = [detached_refund(r) for r in refunds]
         return sorted(mine, key=lambda r: (r.created_at, r.refund_id))
 
     async def save(self, refund: Refund) -> None:

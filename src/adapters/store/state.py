@@ -14,15 +14,16 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from adapters.store.indexed_table import IndexedTable
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
-from adapters.store.state_outbox import OutboxTable, StateOutboxReports
-from adapters.store.state_reconcile import StateReconcileReports
+from adapters.store.state_outbox import StateOutboxReports
+from adapters.store.state_reconcile import StateReconcileReports, may_still_move
 from adapters.store.state_refunds import StateRefundReports
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
-from domain.notifications import OutboxMessage
+from domain.notifications import OutboxMessage, RecipientKind
 from domain.order import AttemptStatus, Order
 from domain.referrals import ReferralRecord
 from domain.refunds import Refund
@@ -96,18 +97,52 @@ class Undo:
         self._replaced.clear()
 
 
+def _orders() -> IndexedTable[str, Order]:
+    return IndexedTable(
+        customer=lambda o: o.customer_id, may_move=lambda o: True if may_still_move(o) else None
+    )
+
+
+def _by_customer() -> IndexedTable[str, Any]:
+    """Credits and adjustments: what a balance or a statement reads."""
+    return IndexedTable(customer=lambda entry: entry.customer_id)
+
+
+def _subscriptions() -> IndexedTable[tuple[str, str], Subscription]:
+    return IndexedTable(customer=lambda s: s.customer_id)
+
+
+def _referrals() -> IndexedTable[str, ReferralRecord]:
+    return IndexedTable(agent=lambda r: r.agent_id)
+
+
+def _outbox() -> IndexedTable[str, OutboxMessage]:
+    """`waiting`: undelivered (the relay's poll); `inbox`: a customer's messages."""
+    return IndexedTable(
+        waiting=lambda m: True if m.delivered_at is None else None,
+        inbox=lambda m: m.recipient_id if m.recipient_kind == RecipientKind.CUSTOMER else None,
+    )
+
+
+def _refunds() -> IndexedTable[str, Refund]:
+    return IndexedTable(order=lambda r: r.order_id, state=lambda r: r.state)
+
+
 @dataclass
 class StoreState:
-    """What has been committed, keyed by order id."""
+    """What has been committed, keyed by order id; the tables that queries read by some
+    other key keep an index of it (see `IndexedTable`)."""
 
-    orders: dict[str, Order] = field(default_factory=dict)
-    credits: dict[str, CreditEntry] = field(default_factory=dict)
+    orders: IndexedTable[str, Order] = field(default_factory=_orders)
+    credits: IndexedTable[str, CreditEntry] = field(default_factory=_by_customer)
     customers: dict[str, CustomerProfile] = field(default_factory=dict)
-    adjustments: dict[str, LedgerAdjustment] = field(default_factory=dict)
-    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
-    referrals: dict[str, ReferralRecord] = field(default_factory=dict)
-    outbox: OutboxTable = field(default_factory=OutboxTable)
-    refunds: dict[str, Refund] = field(default_factory=dict)
+    adjustments: IndexedTable[str, LedgerAdjustment] = field(default_factory=_by_customer)
+    subscriptions: IndexedTable[tuple[str, str], Subscription] = field(
+        default_factory=_subscriptions
+    )
+    referrals: IndexedTable[str, ReferralRecord] = field(default_factory=_referrals)
+    outbox: IndexedTable[str, OutboxMessage] = field(default_factory=_outbox)
+    refunds: IndexedTable[str, Refund] = field(default_factory=_refunds)
 
     def apply(self, changes: Changes, undo: Undo | None = None) -> None:
         """Make the changes visible; with `undo`, first remember what they replace."""

@@ -31,15 +31,13 @@ class StateAccountReports:
 
     async def statement(self, customer_id: str) -> list[StatementLine]:
         async with self._read() as state:
-            grants = [c for c in state.credits.values() if c.customer_id == customer_id]
-            adjustments = [a for a in state.adjustments.values() if a.customer_id == customer_id]
+            grants = state.credits.rows_in("customer", customer_id)
+            adjustments = state.adjustments.rows_in("customer", customer_id)
         return statement(grants, adjustments)
 
     async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         async with self._read() as state:
-            found = [
-                s.copy() for (owner, _), s in state.subscriptions.items() if owner == customer_id
-            ]
+            found = [s.copy() for s in state.subscriptions.rows_in("customer", customer_id)]
         return sorted(found, key=lambda s: s.kind)
 
     async def active_subscriptions(
@@ -57,11 +55,11 @@ class StateAccountReports:
     async def orders_of(self, customer_id: str, limit: int, offset: int = 0) -> list[Order]:
         check_page(limit, offset)
         async with self._read() as state:
-            mine = (o for o in state.orders.values() if o.customer_id == customer_id)
+            mine = state.orders.rows_in("customer", customer_id)
             top = heapq.nlargest(offset + limit, mine, key=lambda o: (o.created_at, o.order_id))
             return [replace(o, attempts=list(o.attempts), events=[]) for o in top[offset:]]
 
     async def referrals_of(self, agent_id: str) -> list[ReferralRecord]:
         async with self._read() as state:
-            found = [r for r in state.referrals.values() if r.agent_id == agent_id]
+            found = state.referrals.rows_in("agent", agent_id)
         return sorted(found, key=lambda r: r.order_id)

@@ -36,7 +36,7 @@ class StateReconcileReports:
         async with self._read() as state:
             oldest = heapq.nsmallest(
                 limit,
-                (o for o in state.orders.values() if may_still_move(o)),
+                state.orders.rows_in("may_move", True),
                 key=lambda o: (o.created_at, o.order_id),
             )
             return [replace(o, attempts=list(o.attempts), events=[]) for o in oldest]

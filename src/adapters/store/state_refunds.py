@@ -25,7 +25,7 @@ class StateRefundReports:
     async def refunds_of(self, order_id: str) -> list[Refund]:
         """The order's refunds, oldest first."""
         async with self._read() as state:
-            mine = [detached_refund(r) for r in state.refunds.values() if r.order_id == order_id]
+            mine = [detached_refund(r) for r in state.refunds.rows_in("order", order_id)]
         return sorted(mine, key=lambda r: (r.created_at, r.refund_id))
 
     async def recent_refunds(
@@ -34,9 +34,10 @@ class StateRefundReports:
         """Newest first by created_at, ties by refund id (descending)."""
         check_page(limit, offset)
         async with self._read() as committed:
+            refunds = committed.refunds
             top = heapq.nlargest(
                 offset + limit,
-                (r for r in committed.refunds.values() if state is None or r.state is state),
+                refunds.values() if state is None else refunds.rows_in("state", state),
                 key=lambda r: (r.created_at, r.refund_id),
             )
             return [detached_refund(r) for r in top[offset:]]
@@ -47,7 +48,7 @@ class StateRefundReports:
         async with self._read() as committed:
             oldest = heapq.nsmallest(
                 limit,
-                (r for r in committed.refunds.values() if r.state is RefundState.PENDING),
+                committed.refunds.rows_in("state", RefundState.PENDING),
                 key=lambda r: (r.created_at, r.refund_id),
             )
             return [detached_refund(r) for r in oldest]
@@ -55,5 +56,5 @@ class StateRefundReports:
     async def refund_totals(self) -> RefundTotals:
         """Count and amount of SUCCESS refunds."""
         async with self._read() as committed:
-            done = [r for r in committed.refunds.values() if r.state is RefundState.SUCCESS]
+            done = committed.refunds.rows_in("state", RefundState.SUCCESS)
         return RefundTotals(len(done), sum((r.amount.amount for r in done), Decimal("0.00")))

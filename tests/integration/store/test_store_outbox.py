@@ -10,7 +10,6 @@ import pytest
 
 from adapters.store import json_journal
 from adapters.store.json_journal import JsonJournalStore
-from adapters.store.state_outbox import OutboxTable
 from application.ports import Store
 from application.unit_of_work import UnitOfWorkFactory
 from domain.notifications import (
@@ -253,47 +252,3 @@ async def test_a_delivery_whose_flush_failed_is_due_again(
         assert await store.reports().outbox_backlog() == 1
     finally:
         await store.close()
-
-
-def test_the_undelivered_index_follows_every_way_of_writing_the_table() -> None:
-    delivered = message("ORDER_D").delivered(at(1))
-    first, second, third = message("ORDER_A"), message("ORDER_B"), message("ORDER_C")
-    table = OutboxTable({first.message_id: first}, [(delivered.message_id, delivered)])
-    table[second.message_id] = second
-    table.setdefault(third.message_id, third)
-    assert table.waiting == {first.message_id, second.message_id, third.message_id}
-    table |= {second.message_id: second.delivered(at(2))}
-    table.pop(first.message_id)
-    del table[third.message_id]
-    assert table.waiting == set()
-    table.update(c=message("ORDER_E"))
-    assert table.waiting == {"c"}
-    table.popitem()
-    assert table.waiting == set() and len(table) == 2
-    table.clear()
-    assert table.waiting == set() and not table
-
-
-def test_the_inbox_index_follows_every_way_of_writing_the_table() -> None:
-    mine, also_mine = message("ORDER_A"), message("ORDER_B")
-    theirs = message("ORDER_C", recipient="cus_other")
-    agents = message("ORDER_D", kind=RecipientKind.AGENT)
-    table = OutboxTable({mine.message_id: mine}, [(theirs.message_id, theirs)])
-    table.setdefault(also_mine.message_id, also_mine)
-    table[agents.message_id] = agents
-    assert sorted(m.message_id for m in table.inbox(CUSTOMER_ID)) == sorted(
-        [mine.message_id, also_mine.message_id]
-    )
-    table |= {mine.message_id: mine.delivered(at(2))}
-    assert table.inbox(CUSTOMER_ID).count(mine.delivered(at(2))) == 1
-    table[theirs.message_id] = replace(theirs, recipient_id=CUSTOMER_ID)
-    assert table.inbox("cus_other") == [] and "cus_other" not in table.inboxes
-    table.pop(mine.message_id)
-    del table[also_mine.message_id]
-    assert table.inbox(CUSTOMER_ID) == [replace(theirs, recipient_id=CUSTOMER_ID)]
-    while table:
-        table.popitem()
-    assert table.inboxes == {}
-    table.update(x=mine)
-    table.clear()
-    assert table.inboxes == {} and table.inbox(CUSTOMER_ID) == []

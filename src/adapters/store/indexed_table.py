@@ -1,0 +1,103 @@
+"""A committed table in process memory that keeps its rows grouped by named indexes.
+
+The memory and JSON stores answer every query under the store's lock, which each payment
+also waits for. A query that read the whole table (a customer's orders or balance, an
+order's refunds, the reconciler's open orders, the relay's undelivered messages) would
+cost more with every order the shop ever took, and so would the wait of every payment
+behind it. Each index here is kept by every write, so such a query reads one group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+Grouping = Callable[[Any], Hashable | None]
+
+
+class IndexedTable(dict[K, V]):
+    """Rows by key; for each index, a function of a row naming its group (None: in none).
+
+    Every way of writing a dict goes through `__setitem__` or `_forget`, so no write can
+    leave an index stale. Rows must not be changed in place: replace them.
+    """
+
+    def __init__(self, **indexes: Grouping) -> None:
+        super().__init__()
+        self._grouping = indexes
+        self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in indexes}
+
+    def group_of(self, index: str, row: V) -> Hashable | None:
+        """The group `row` would belong to in `index`."""
+        return self._grouping[index](row)
+
+    def keys_in(self, index: str, group: Hashable) -> Iterable[K]:
+        """The keys of the rows in `group` of `index`, oldest write first."""
+        return self._groups[index].get(group, {}).keys()
+
+    def rows_in(self, index: str, group: Hashable) -> list[V]:
+        return [self[key] for key in self.keys_in(index, group)]
+
+    def count_in(self, index: str, group: Hashable) -> int:
+        return len(self._groups[index].get(group, ()))
+
+    def __setitem__(self, key: K, row: V) -> None:
+        self._forget(key)
+        super().__setitem__(key, row)
+        for index, grouping in self._grouping.items():
+            group = grouping(row)
+            if group is not None:
+                self._groups[index].setdefault(group, {})[key] = None
+
+    def __delitem__(self, key: K) -> None:
+        self._forget(key)
+        super().__delitem__(key)
+
+    def _forget(self, key: K) -> None:
+        """Take `key` out of every index (its row is about to be replaced or removed)."""
+        old = super().get(key)
+        if old is None:
+            return
+        for index, grouping in self._grouping.items():
+            group = grouping(old)
+            members = self._groups[index].get(group) if group is not None else None
+            if members is not None:
+                members.pop(key, None)
+                if not members:
+                    del self._groups[index][group]
+
+    def pop(self, key: K, *default: Any) -> Any:
+        self._forget(key)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[K, V]:
+        if not self:
+            raise KeyError("popitem(): table is empty")
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def setdefault(self, key: K, row: V) -> V:
+        if key not in self:
+            self[key] = row
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: V) -> None:
+        pairs: Iterable[tuple[K, V]]
+        for source in args:
+            pairs = source.items() if isinstance(source, Mapping) else source
+            for key, row in pairs:
+                self[key] = row
+        for name, row in kwargs.items():
+            self[name] = row  # type: ignore[index]
+
+    def __ior__(self, other: Any) -> IndexedTable[K, V]:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        super().clear()
+        for groups in self._groups.values():
+            groups.clear()

@@ -1,0 +1,106 @@
+"""IndexedTable: whatever writes a table, each index names exactly the rows in each group."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.store.indexed_table import IndexedTable
+
+
+def table() -> IndexedTable[str, tuple[str, int]]:
+    """Rows (owner, amount): by owner, and the positive ones apart."""
+    return IndexedTable(owner=lambda row: row[0], positive=lambda row: True if row[1] > 0 else None)
+
+
+def recomputed(rows: IndexedTable[str, Any], index: str) -> dict[Hashable, set[str]]:
+    groups: dict[Hashable, set[str]] = {}
+    for key, row in rows.items():
+        group = rows.group_of(index, row)
+        if group is not None:
+            groups.setdefault(group, set()).add(key)
+    return groups
+
+
+def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
+    for index in ("owner", "positive"):
+        expected = recomputed(rows, index)
+        for group, keys in expected.items():
+            assert set(rows.keys_in(index, group)) == keys
+            assert rows.count_in(index, group) == len(keys)
+            assert sorted(rows.rows_in(index, group)) == sorted(rows[k] for k in keys)
+        # and no group emptied by a write is kept (it would grow with every key ever seen)
+        assert {g: set(keys) for g, keys in rows._groups[index].items()} == expected
+
+
+def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
+    rows = table()
+    rows["a"] = ("ann", 5)
+    rows.setdefault("b", ("bob", 0))
+    rows.setdefault("a", ("bob", 9))  # present: no write
+    rows.update({"c": ("ann", -1)}, [("d", ("cat", 2))], e=("bob", 3))
+    assert_indexes_true(rows)
+    assert set(rows.keys_in("owner", "ann")) == {"a", "c"}
+    assert set(rows.keys_in("positive", True)) == {"a", "d", "e"}
+
+    rows |= {"a": ("bob", -5)}  # a row that changes group leaves the old one
+    rows.pop("d")
+    rows.pop("missing", None)
+    del rows["e"]
+    assert_indexes_true(rows)
+    assert set(rows.keys_in("owner", "ann")) == {"c"}
+    assert rows.count_in("positive", True) == 0
+    assert list(rows.keys_in("owner", "cat")) == []
+
+    key, row = rows.popitem()
+    assert (key, row) == ("c", ("ann", -1))
+    assert_indexes_true(rows)
+    rows.clear()
+    assert not rows and rows.count_in("owner", "bob") == 0
+    assert_indexes_true(rows)
+
+
+_KEYS = st.sampled_from("abcdef")
+_ROWS = st.tuples(st.sampled_from(["ann", "bob", "cat"]), st.integers(-2, 2))
+_WRITES = st.one_of(
+    st.tuples(st.just("set"), _KEYS, _ROWS),
+    st.tuples(st.just("setdefault"), _KEYS, _ROWS),
+    st.tuples(st.just("update"), _KEYS, _ROWS),
+    st.tuples(st.just("or"), _KEYS, _ROWS),
+    st.tuples(st.just("pop"), _KEYS, st.none()),
+    st.tuples(st.just("del"), _KEYS, st.none()),
+    st.tuples(st.just("popitem"), st.none(), st.none()),
+    st.tuples(st.just("clear"), st.none(), st.none()),
+)
+
+
+@given(st.lists(_WRITES, max_size=40))
+def test_indexes_match_the_rows_after_any_writes(writes: list[tuple[str, Any, Any]]) -> None:
+    rows = table()
+    plain: dict[str, Any] = {}
+    for op, key, row in writes:
+        if op == "set":
+            rows[key] = plain[key] = row
+        elif op == "setdefault":
+            assert rows.setdefault(key, row) == plain.setdefault(key, row)
+        elif op == "update":
+            rows.update([(key, row)])
+            plain.update([(key, row)])
+        elif op == "or":
+            rows |= {key: row}
+            plain |= {key: row}
+        elif op == "pop":
+            assert rows.pop(key, None) == plain.pop(key, None)
+        elif op == "del" and key in plain:
+            del rows[key]
+            del plain[key]
+        elif op == "popitem" and plain:
+            assert rows.popitem() == plain.popitem()
+        elif op == "clear":
+            rows.clear()
+            plain.clear()
+        assert dict(rows) == plain
+        assert_indexes_true(rows)
