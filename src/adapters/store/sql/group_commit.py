@@ -11,9 +11,10 @@ already waiting, so every unit that arrived while the disk was busy shares the n
 Statements run on the event loop: against a transaction this process already holds, each
 is a few microseconds of work that never waits for a lock. What can wait runs in a
 thread: `COMMIT` (the sync) always, and `BEGIN IMMEDIATE` when another process holds the
-write lock. The group first asks for the lock on the loop without waiting (a busy timeout
-of zero); only when that is refused does it wait for the lock in a thread. So a group
-costs one thread hop, and two only while another process writes.
+write lock. A unit that arrives alone asks for the lock on the loop without waiting (a busy
+timeout of zero) and waits for it in a thread only when that is refused: one thread hop
+per group instead of two. When other units are already queued, `BEGIN` goes to the thread
+anyway, so the requests arriving meanwhile join the group.
 
 A unit that only read also waits for the group: what it saw may be another unit's
 uncommitted write, and no answer may report what a crash could still lose.
@@ -63,6 +64,7 @@ class GroupCommit:
     def __init__(self, engine: Engine, *, busy_timeout_ms: int) -> None:
         self._engine = engine
         self._busy_timeout_ms = busy_timeout_ms
+        self._queued = 0  # units waiting for the gate
         self._gate = asyncio.Lock()
         self._connection: Connection | None = None
         self._waiting: list[asyncio.Future[None]] = []
@@ -72,7 +74,11 @@ class GroupCommit:
     async def enter(self) -> Connection:
         """Take the gate and the shared transaction (beginning it if this unit is first),
         and open the unit's savepoint."""
-        await self._gate.acquire()
+        self._queued += 1
+        try:
+            await self._gate.acquire()
+        finally:
+            self._queued -= 1
         try:
             if self._connection is None:
                 self._connection = await _settle(self._engine.connect)
@@ -92,7 +98,13 @@ class GroupCommit:
 
     async def _begin(self, connection: Connection) -> None:
         """BEGIN IMMEDIATE on the loop if the write lock is free, else in a thread that
-        waits for it as long as the busy timeout allows."""
+        waits for it as long as the busy timeout allows. With other units already queued
+        for the gate the thread is taken anyway: its hop lets the requests arriving
+        meanwhile join this group (measured: 16 concurrent webhooks ran a third slower
+        with the BEGIN always on the loop, in smaller groups)."""
+        if self._queued:
+            await _settle(connection.begin)
+            return
         driver = _driver(connection)
         driver.execute("PRAGMA busy_timeout=0")
         try:
