@@ -29,6 +29,7 @@ class IndexedTable(dict[K, V]):
         super().__init__()
         self._grouping = indexes
         self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in indexes}
+        self._indexes = [(indexes[name], self._groups[name]) for name in indexes]
 
     def group_of(self, index: str, row: V) -> Hashable | None:
         """The group `row` would belong to in `index`."""
@@ -45,29 +46,32 @@ class IndexedTable(dict[K, V]):
         return len(self._groups[index].get(group, ()))
 
     def __setitem__(self, key: K, row: V) -> None:
-        self._forget(key)
+        old = super().get(key)
         super().__setitem__(key, row)
-        for index, grouping in self._grouping.items():
+        for grouping, groups in self._indexes:
             group = grouping(row)
+            if old is not None:
+                was = grouping(old)
+                if was == group:
+                    continue  # already there (a row rewritten in place of itself, mostly)
+                _leave(groups, was, key)
             if group is not None:
-                self._groups[index].setdefault(group, {})[key] = None
+                members = groups.get(group)
+                if members is None:
+                    groups[group] = {key: None}
+                else:
+                    members[key] = None
 
     def __delitem__(self, key: K) -> None:
         self._forget(key)
         super().__delitem__(key)
 
     def _forget(self, key: K) -> None:
-        """Take `key` out of every index (its row is about to be replaced or removed)."""
+        """Take `key` out of every index (its row is about to be removed)."""
         old = super().get(key)
-        if old is None:
-            return
-        for index, grouping in self._grouping.items():
-            group = grouping(old)
-            members = self._groups[index].get(group) if group is not None else None
-            if members is not None:
-                members.pop(key, None)
-                if not members:
-                    del self._groups[index][group]
+        if old is not None:
+            for grouping, groups in self._indexes:
+                _leave(groups, grouping(old), key)
 
     def pop(self, key: K, *default: Any) -> Any:
         self._forget(key)
@@ -101,3 +105,14 @@ class IndexedTable(dict[K, V]):
         super().clear()
         for groups in self._groups.values():
             groups.clear()
+
+
+def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key: Any) -> None:
+    """Take `key` out of `group`, and the group out of its index once empty."""
+    if group is None:
+        return
+    members = groups.get(group)
+    if members is not None:
+        members.pop(key, None)
+        if not members:
+            del groups[group]
