@@ -53,7 +53,9 @@ from http_webhooks import (
     SECRET,
     WARM_UP,
     _pg,
+    direct_create_orders,
     free_port,
+    gateway_order,
     wait_http,
 )
 
@@ -86,7 +88,8 @@ def serve() -> None:
     CreatePayment._save_new = timed("unit_1", CreatePayment._save_new)
     CreatePayment._finish = timed("unit_2", CreatePayment._finish)
     CashfreeHttpGateway.create_order = timed("gateway", CashfreeHttpGateway.create_order)
-    app = app_from_settings(load_settings())
+    settings = load_settings()
+    app = app_from_settings(settings)
 
     async def timed_app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/_bench/phases":
@@ -108,7 +111,6 @@ def serve() -> None:
 
         await app(scope, receive, timed_send)
 
-    settings = load_settings()
     uvicorn.run(
         timed_app,
         host=settings.host,
@@ -120,45 +122,6 @@ def serve() -> None:
     )
 
 
-def gateway_body(i: int) -> dict[str, Any]:
-    return {
-        "order_id": f"direct_{secrets.token_hex(6)}_{i}",
-        "order_amount": 100.0,
-        "order_currency": "INR",
-        "customer_details": {
-            "customer_id": "cus_direct",
-            "customer_name": "Bench Buyer",
-            "customer_email": "buyer@example.com",
-            "customer_phone": "9876543210",
-        },
-        "order_meta": {
-            "return_url": "http://127.0.0.1/return?order_id={order_id}",
-            "notify_url": "http://127.0.0.1/api/payment/webhook",
-        },
-    }
-
-
-HEADERS = {
-    "x-client-id": APP_ID,
-    "x-client-secret": SECRET,
-    "x-api-version": "2025-01-01",
-    "content-type": "application/json",
-    "accept": "application/json",
-}
-
-
-def direct_blocking(sim_url: str, count: int) -> float:
-    times = []
-    with httpx.Client(base_url=f"{sim_url}/pg", timeout=30) as client:
-        for i in range(count + WARM_UP):
-            body = gateway_body(i)
-            started = time.perf_counter()
-            headers = {**HEADERS, "x-request-id": str(i), "x-idempotency-key": body["order_id"]}
-            client.post("/orders", json=body, headers=headers).raise_for_status()
-            times.append(time.perf_counter() - started)
-    return statistics.median(times[WARM_UP:]) * 1000
-
-
 def direct_async(sim_url: str, count: int) -> float:
     import uvloop
 
@@ -166,8 +129,7 @@ def direct_async(sim_url: str, count: int) -> float:
         times = []
         async with httpx.AsyncClient(base_url=f"{sim_url}/pg", timeout=30) as client:
             for i in range(count + WARM_UP):
-                body = gateway_body(i)
-                headers = {**HEADERS, "x-request-id": str(i), "x-idempotency-key": body["order_id"]}
+                body, headers = gateway_order(i)
                 started = time.perf_counter()
                 response = await client.post("/orders", json=body, headers=headers)
                 times.append(time.perf_counter() - started)
@@ -220,7 +182,7 @@ def measure(store: str, store_url: str, sim_url: str, work: Path, count: int) ->
     finally:
         proc.terminate()
         proc.wait(30)
-    blocking = direct_blocking(sim_url, count)
+    blocking = statistics.median(direct_create_orders(sim_url, count))
     direct = direct_async(sim_url, count)
     whole = statistics.median(rounds[WARM_UP:]) * 1000
     cells = [whole, *(phases[p] for p in PHASES), blocking, direct]

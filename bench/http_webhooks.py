@@ -651,46 +651,58 @@ def exactly_once(server: Server, order_ids: list[str], before: set[str], result:
 def create_order_latency(server_url: str, sim_url: str, count: int) -> tuple[list[float], ...]:
     """Sequential create-orders, ours then the simulator's own; the first WARM_UP of each
     are not counted (connections, caches)."""
-    ours, gateway = [], []
+    ours = []
     with httpx.Client(base_url=server_url, timeout=30) as client:
         for _ in range(count + WARM_UP):
             started = time.perf_counter()
             response = client.post("/api/payment/create-order", json={"amount": "100", **CUSTOMER})
             ours.append((time.perf_counter() - started) * 1000)
             response.raise_for_status()
-    headers = {
-        "x-client-id": APP_ID,
-        "x-client-secret": SECRET,
-        "x-api-version": "2025-01-01",
-        "content-type": "application/json",
-        "accept": "application/json",
+    return ours[WARM_UP:], direct_create_orders(sim_url, count)
+
+
+GATEWAY_HEADERS = {
+    "x-client-id": APP_ID,
+    "x-client-secret": SECRET,
+    "x-api-version": "2025-01-01",
+    "content-type": "application/json",
+    "accept": "application/json",
+}
+
+
+def gateway_order(i: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and headers of a CreateOrder call made straight to the simulator."""
+    body = {
+        "order_id": f"direct_{secrets.token_hex(6)}_{i}",
+        "order_amount": 100.0,
+        "order_currency": "INR",
+        "customer_details": {
+            "customer_id": "cus_direct",
+            "customer_name": "Bench Buyer",
+            "customer_email": "buyer@example.com",
+            "customer_phone": "9876543210",
+        },
+        "order_meta": {
+            "return_url": "http://127.0.0.1/return?order_id={order_id}",
+            "notify_url": "http://127.0.0.1/api/payment/webhook",
+        },
     }
+    headers = {**GATEWAY_HEADERS, "x-request-id": str(i), "x-idempotency-key": body["order_id"]}
+    return body, headers
+
+
+def direct_create_orders(sim_url: str, count: int) -> list[float]:
+    """The simulator's own create-order time, ms, sequential, from a blocking client; the
+    first WARM_UP are not counted."""
+    times = []
     with httpx.Client(base_url=f"{sim_url}/pg", timeout=30) as client:
         for i in range(count + WARM_UP):
-            body = {
-                "order_id": f"direct_{secrets.token_hex(6)}_{i}",
-                "order_amount": 100.0,
-                "order_currency": "INR",
-                "customer_details": {
-                    "customer_id": "cus_direct",
-                    "customer_name": "Bench Buyer",
-                    "customer_email": "buyer@example.com",
-                    "customer_phone": "9876543210",
-                },
-                "order_meta": {
-                    "return_url": "http://127.0.0.1/return?order_id={order_id}",
-                    "notify_url": "http://127.0.0.1/api/payment/webhook",
-                },
-            }
+            body, headers = gateway_order(i)
             started = time.perf_counter()
-            response = client.post(
-                "/orders",
-                json=body,
-                headers={**headers, "x-request-id": str(i), "x-idempotency-key": body["order_id"]},
-            )
-            gateway.append((time.perf_counter() - started) * 1000)
+            response = client.post("/orders", json=body, headers=headers)
+            times.append((time.perf_counter() - started) * 1000)
             response.raise_for_status()
-    return ours[WARM_UP:], gateway[WARM_UP:]
+    return times[WARM_UP:]
 
 
 def create_order_row(bench: Bench, server: Server, name: str, relay: str) -> str:
