@@ -40,9 +40,11 @@ def _driver(connection: Connection) -> Any:
     return connection.connection.dbapi_connection
 
 
-def _locked(exc: OperationalError) -> bool:
-    """SQLite refused a lock another connection holds (SQLITE_BUSY)."""
-    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+def sqlite_locked(exc: BaseException) -> bool:
+    """SQLite refused a lock another connection holds (SQLITE_BUSY), whether the driver's
+    error reached us as it is or wrapped by SQLAlchemy."""
+    error = getattr(exc, "orig", exc)
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
 async def _settle(function: Callable[[], T]) -> T:
@@ -111,7 +113,7 @@ class GroupCommit:
             connection.begin()
             return
         except OperationalError as exc:
-            if not _locked(exc):
+            if not sqlite_locked(exc):
                 raise
         finally:
             driver.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")

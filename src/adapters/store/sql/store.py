@@ -11,7 +11,6 @@ locked".
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 
-from adapters.store.sql.group_commit import GroupCommit
+from adapters.store.sql.group_commit import GroupCommit, sqlite_locked
 from adapters.store.sql.leases import AdvisoryLockLease, RowLease, advisory_key
 from adapters.store.sql.prepared import Statements
 from adapters.store.sql.reports import SqlReports
@@ -73,15 +72,11 @@ def engine_url(url: str) -> URL:
     return parsed
 
 
-def _locked(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-
-
 # WAL is a property of the file, set by its first opener. Switching a fresh file to WAL
 # takes an exclusive lock that SQLite may refuse at once, without its busy handler, while
 # other processes open the same file: asked again, it waits for them.
 _switch_to_wal = Retrying(
-    retry=retry_if_exception(_locked),
+    retry=retry_if_exception(sqlite_locked),
     stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
     wait=wait_random(0.005, 0.05),
     reraise=True,
