@@ -36,25 +36,51 @@ their turn.
 
 Opening loads the snapshot and replays the journal lines of the same generation. A torn
 last line (a crash mid-write) is cut off; an unreadable line with valid lines after it is
-corruption and refuses to open with `JournalCorrupted`. When the journal passes
-`compact_after` transactions and has grown larger than the snapshot (so rewriting the
-snapshot costs each commit the same whatever the history), the state is written as
-snapshot G+1 (temp file, fsync, rename, fsync of the directory) and the journal restarts
-with header G+1. A crash between the rename and the restart leaves a journal of
-generation G, which is then known to be contained in the snapshot and ignored.
+corruption and refuses to open with `JournalCorrupted`.
+
+Compaction, off the lock. When the journal passes `compact_after` transactions and has
+grown larger than the snapshot (so rewriting the snapshot costs each commit the same
+whatever the history), the flush that notices it captures the committed state (the
+tables' values, which are never changed in place, and the journal offset they stand for)
+and a background task writes them as snapshot G+1 to `credits.json.tmp`, one record at a
+time, while payments go on: writing a large snapshot under the lock stalled every payment
+for as long as it took. Still outside the locks, `credits.json.journal.next` gets header
+G+1 and the lines appended since the capture (the tail), synced, and the snapshot and the
+journal get second names (`.old`, `.journal.old`) so that renaming over them frees no
+disk blocks under the locks. Then, under both locks, the switch:
+1. the lines appended meanwhile are added to `.next`, synced;
+2. the temp file is renamed over the snapshot, the directory synced;
+3. `.next` is renamed over the journal, the directory synced. Other processes notice the
+   new file at the journal's path (its inode) when they next take the file lock, and
+   reload.
+The second names are removed afterwards. A crash after 2 leaves a `.next` whose header
+names the snapshot's generation: opening renames it over the journal. A `.next` of any
+other generation is from before the snapshot's rename and is removed by whoever can take
+`credits.json.compact.lock`, which a compacting process holds from the capture to the
+end, so two processes never write the temp file at once. A crash between the snapshot's
+rename and a journal restart of the older kind (in place) leaves a journal of generation
+G, which is then known to be contained in the snapshot and ignored. A snapshot captured
+before another process reloaded this one (a version that compacts without the
+compaction lock) is thrown away at the switch. A failed compaction is logged
+(`json_compaction_failed`) and tried again after another `compact_after` transactions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+import structlog
 
 from adapters.store.file_lease import FileLease
 from adapters.store.outbox_records import outbox_from_record, outbox_record
@@ -89,8 +115,12 @@ FORMAT = 1
 DEFAULT_COMPACT_AFTER = 10_000
 _HEADER_PEEK = 128
 _PADDING = b"\x00\r\n\t "
+_SNAPSHOT_BUFFER = 1 << 20
+_YIELD_EVERY = 64
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 
 
 class JournalCorrupted(RuntimeError):
@@ -106,7 +136,34 @@ def _sync(fd: int) -> None:
 
 
 def _encode(document: Record) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(document).encode()
+
+
+def _sync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _header_of(journal: bytes) -> int | None:
+    """The generation a journal's first line names, or None when it names none."""
+    end = journal.find(b"\n")
+    if end < 0:
+        return None
+    try:
+        generation = json.loads(journal[:end])["generation"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return generation if isinstance(generation, int) else None
 
 
 def _ops(changes: Changes) -> list[Record]:
@@ -154,6 +211,32 @@ _DECODERS: dict[str, tuple[str, Callable[[Record], _Item]]] = {
 }
 
 
+_TABLES: tuple[tuple[str, Callable[[Any], Record]], ...] = (
+    ("orders", order_record),
+    ("credits", credit_record),
+    ("customers", customer_record),
+    ("adjustments", adjustment_record),
+    ("subscriptions", subscription_record),
+    ("referrals", referral_record),
+    ("outbox", outbox_record),
+    ("refunds", refund_record),
+)
+
+
+@dataclass(frozen=True)
+class _Capture:
+    """The committed state at `offset` bytes into the journal of `generation - 1`.
+
+    `tables` holds each table's values: stored values are replaced, never changed in
+    place, so these lists stay what was committed while the store goes on writing.
+    """
+
+    generation: int
+    offset: int
+    epoch: int
+    tables: dict[str, list[Any]]
+
+
 def _store(state: StoreState, item: _Item) -> None:
     if isinstance(item, Order):
         state.orders[item.order_id] = item
@@ -199,24 +282,40 @@ class _Journal:
         self.path = path
         self.journal_path = path.with_name(path.name + ".journal")
         self.lock_path = path.with_name(path.name + ".lock")
+        self.next_path = path.with_name(path.name + ".journal.next")
+        self.temp_path = path.with_name(path.name + ".tmp")
+        self.old_path = path.with_name(path.name + ".old")
+        self.old_journal = path.with_name(path.name + ".journal.old")
+        self.compact_lock_path = path.with_name(path.name + ".compact.lock")
         self.compact_after = compact_after
         self.generation: int | None = None
         self.offset = 0
         self.lines = 0
         self.snapshot_size = 0
+        self.epoch = 0
+        self._compact_from = 0
+        self._compacting = False
         self._fd = -1
         self._lock_fd = -1
+        self._compact_fd = -1
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        self._fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._open_journal()
+
+    def _open_journal(self) -> None:
+        """Open the file now at the journal's path (a compaction renames a new one there)."""
+        fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = fd
 
     def close(self) -> None:
-        for fd in (self._fd, self._lock_fd):
+        for fd in (self._fd, self._lock_fd, self._compact_fd):
             if fd >= 0:
                 os.close(fd)
-        self._fd = self._lock_fd = -1
+        self._fd = self._lock_fd = self._compact_fd = -1
         self.generation = None
 
     def try_lock(self) -> bool:
@@ -233,19 +332,30 @@ class _Journal:
         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def is_current(self) -> bool:
-        """Nothing to catch up with: two small syscalls, cheap enough for the event loop."""
+        """Nothing to catch up with: three small syscalls, cheap enough for the event loop."""
         try:
             return (
                 self.generation is not None
+                and not self._replaced()
                 and os.fstat(self._fd).st_size == self.offset
                 and self._header() == self.generation
             )
         except JournalCorrupted:
             return False
 
+    def _replaced(self) -> bool:
+        """Another process's compaction renamed a new journal over the one we hold."""
+        try:
+            return os.stat(self.journal_path).st_ino != os.fstat(self._fd).st_ino
+        except FileNotFoundError:
+            return True
+
     def catch_up(self, state: StoreState) -> None:
         """Bring `state` up to what is on disk: new lines, or everything after a compaction."""
         try:
+            if self._replaced():
+                self._open_journal()
+                self.generation = None
             size = os.fstat(self._fd).st_size
             if self.generation is None or size < self.offset or self._header() != self.generation:
                 self._reload(state)
@@ -260,7 +370,10 @@ class _Journal:
         """Write `count` whole transaction lines and sync them, or cut the journal back.
 
         If even the cut fails, forget the generation: the next catch-up reloads the files.
+        A forgotten generation refuses appends until then: the file may not be whole.
         """
+        if self.generation is None:
+            raise OSError(errno.EIO, f"{self.journal_path} must be reloaded before writing")
         view = memoryview(lines)
         try:
             while view:
@@ -275,56 +388,171 @@ class _Journal:
         self.offset += len(lines)
         self.lines += count
 
-    def compact(self, state: StoreState) -> None:
-        generation = (self.generation or 0) + 1
-        document = {
-            "format": FORMAT,
-            "generation": generation,
-            "orders": [order_record(o) for o in state.orders.values()],
-            "credits": [credit_record(c) for c in state.credits.values()],
-            "customers": [customer_record(c) for c in state.customers.values()],
-            "adjustments": [adjustment_record(a) for a in state.adjustments.values()],
-            "subscriptions": [subscription_record(s) for s in state.subscriptions.values()],
-            "referrals": [referral_record(r) for r in state.referrals.values()],
-            "outbox": [outbox_record(m) for m in state.outbox.values()],
-            "refunds": [refund_record(r) for r in state.refunds.values()],
-        }
-        encoded = _encode(document)
-        temp = self.path.with_name(self.path.name + ".tmp")
-        with open(temp, "wb") as file:
-            file.write(encoded)
+    def capture(self, state: StoreState) -> _Capture:
+        """What the next snapshot holds; the caller holds both locks, nothing queued."""
+        return _Capture(
+            generation=(self.generation or 0) + 1,
+            offset=self.offset,
+            epoch=self.epoch,
+            tables={name: list(getattr(state, name).values()) for name, _ in _TABLES},
+        )
+
+    def write_snapshot(self, capture: _Capture) -> int:
+        """Write the captured state to the temp file, synced; needs neither lock.
+
+        One record is encoded at a time, and every `_YIELD_EVERY` records the thread lets
+        the interpreter go (a thread that keeps it makes the event loop wait up to the
+        switch interval, 5 ms, for every step); no encoded copy of the whole state is held.
+        """
+        written = 0
+        try:
+            with open(self.temp_path, "wb", buffering=_SNAPSHOT_BUFFER) as file:
+                file.write(b'{"format":%d,"generation":%d' % (FORMAT, capture.generation))
+                for name, record in _TABLES:
+                    file.write(b',"%s":[' % name.encode())
+                    separator = b""
+                    for value in capture.tables[name]:
+                        file.write(separator)
+                        file.write(_encode(record(value)))
+                        separator = b","
+                        written += 1
+                        if written % _YIELD_EVERY == 0:
+                            time.sleep(0)
+                    file.write(b"]")
+                file.write(b"}")
+                file.flush()
+                os.fsync(file.fileno())
+                return file.tell()
+        except BaseException:
+            self.temp_path.unlink(missing_ok=True)
+            raise
+
+    def prepare_switch(self, capture: _Capture) -> bytes:
+        """Do outside the locks what the switch would otherwise do under them.
+
+        `.next` gets header G+1 and the tail synced so far (lines are only appended). The
+        snapshot and the journal get second names, so renaming over them frees no blocks
+        under the lock. Returns what `.next` holds; nothing when the journal was reloaded
+        since the capture (that voids the switch, which checks again under the locks).
+        """
+        offset = self.offset
+        if self.epoch != capture.epoch or offset < capture.offset:
+            return b""
+        tail = os.pread(self._fd, offset - capture.offset, capture.offset)
+        journal = _encode({"generation": capture.generation}) + b"\n" + tail
+        with open(self.next_path, "wb") as file:
+            file.write(journal)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
+        for path, second in ((self.path, self.old_path), (self.journal_path, self.old_journal)):
+            second.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.link(path, second)
+        return journal
+
+    def switch(self, capture: _Capture, size: int, prepared: bytes) -> bool:
+        """Make the written snapshot current and carry the journal's tail into its
+        generation (steps 1 to 3 of the module docstring); the caller holds both locks.
+
+        False, the temp file and `.next` removed, when the journal was reloaded or
+        restarted since the capture: the snapshot may be older than its files.
+        """
+        current = self.epoch == capture.epoch and self.generation == capture.generation - 1
+        if not (current and prepared and _size(self.next_path) == len(prepared)):
+            self.temp_path.unlink(missing_ok=True)
+            self.next_path.unlink(missing_ok=True)
+            return False
+        copied = capture.offset + len(prepared) - prepared.index(b"\n") - 1
+        rest = os.pread(self._fd, self.offset - copied, copied)
+        with open(self.next_path, "ab") as file:
+            file.write(rest)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(self.temp_path, self.path)
+        _sync_directory(self.path.parent)
+        self.snapshot_size = size
+        self.generation = None
+        self._adopt_next()
+        journal_lines = prepared.count(b"\n") + rest.count(b"\n") - 1
+        self.generation = capture.generation
+        self.offset, self.lines = len(prepared) + len(rest), journal_lines
+        self.epoch += 1
+        self._compact_from = 0
+        return True
+
+    def drop_old_files(self) -> None:
+        """Remove the second names `prepare_switch` gave; outside the locks."""
+        self.old_path.unlink(missing_ok=True)
+        self.old_journal.unlink(missing_ok=True)
+
+    def try_lock_compaction(self) -> bool:
+        if self._compact_fd < 0:
+            self._compact_fd = os.open(self.compact_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        self.snapshot_size = len(encoded)
-        self._restart(generation)
+            fcntl.flock(self._compact_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self._compacting = True
+        return True
+
+    def unlock_compaction(self) -> None:
+        self._compacting = False
+        fcntl.flock(self._compact_fd, fcntl.LOCK_UN)
+
+    def defer_compaction(self) -> None:
+        """After a failed compaction, wait for as many lines again before the next try."""
+        self._compact_from = self.lines + self.compact_after
 
     def wants_compaction(self) -> bool:
-        return self.lines >= self.compact_after and self.offset >= self.snapshot_size
+        return (
+            self.lines >= max(self.compact_after, self._compact_from)
+            and self.offset >= self.snapshot_size
+        )
 
     def _header(self) -> int | None:
         """The journal's generation, or None when it has no complete header line."""
         head = os.pread(self._fd, _HEADER_PEEK, 0)
-        end = head.find(b"\n")
-        if end < 0:
+        if head.find(b"\n") < 0:
             if len(head) >= _HEADER_PEEK:
                 raise JournalCorrupted(self.journal_path, "line 1 is not a journal header")
             return None
-        try:
-            generation = json.loads(head[:end])["generation"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise JournalCorrupted(self.journal_path, "line 1 is not a journal header") from exc
-        if not isinstance(generation, int):
+        generation = _header_of(head)
+        if generation is None:
             raise JournalCorrupted(self.journal_path, "line 1 is not a journal header")
         return generation
 
+    def _adopt_next(self) -> None:
+        """Rename `.next` over the journal and open it (other processes notice the new file
+        on their next catch-up)."""
+        os.replace(self.next_path, self.journal_path)
+        _sync_directory(self.path.parent)
+        self._open_journal()
+
+    def _recover_next(self, generation: int) -> None:
+        """Finish a switch a crash interrupted, or drop a `.next` from before its rename.
+
+        A `.next` of another generation may also be one a live compaction is preparing:
+        it is dropped only by whoever can take the compaction lock.
+        """
+        try:
+            with open(self.next_path, "rb") as file:
+                head = file.read(_HEADER_PEEK)
+        except FileNotFoundError:
+            return
+        if _header_of(head) == generation:
+            self._adopt_next()
+        elif not self._compacting and self.try_lock_compaction():
+            try:
+                self.next_path.unlink(missing_ok=True)
+                _sync_directory(self.path.parent)
+            finally:
+                self.unlock_compaction()
+
     def _reload(self, state: StoreState) -> None:
+        self.epoch += 1
+        self._compact_from = 0
         generation = self._load_snapshot(state)
+        self._recover_next(generation)
         header = self._header()
         if header is not None and header > generation:
             raise JournalCorrupted(
@@ -399,6 +627,8 @@ class _Journal:
         _sync(self._fd)
         self.generation = generation
         self.offset, self.lines = len(header), 0
+        self.epoch += 1
+        self._compact_from = 0
 
 
 async def _finish(task: asyncio.Future[T]) -> T:
@@ -462,6 +692,8 @@ class JsonJournalStore:
         self._undo = Undo()
         self._group: asyncio.Future[None] | None = None
         self._flushes: set[asyncio.Task[None]] = set()
+        self._compaction: asyncio.Task[None] | None = None
+        self._closing = False
 
     def unit_of_work(self) -> JsonJournalUnitOfWork:
         return JsonJournalUnitOfWork(self)
@@ -490,23 +722,74 @@ class JsonJournalStore:
             await self._leave()
 
     async def close(self) -> None:
-        async with self._gate:
-            if self._opened:
-                try:
-                    await self._flush_group()
-                finally:
-                    self._journal.close()
-                    self._state.clear()
-                    self._opened = self._file_locked = False
+        """Let a running compaction finish (none starts meanwhile), then flush and close."""
+        self._closing = True
+        try:
+            while (running := self._compaction) is not None:
+                await asyncio.wait([running])
+            async with self._gate:
+                if self._opened:
+                    try:
+                        await self._flush_group()
+                    finally:
+                        self._journal.close()
+                        self._state.clear()
+                        self._opened = self._file_locked = False
+        finally:
+            self._closing = False
 
     async def compact(self) -> None:
-        """Write a snapshot and restart the journal now (normally done every N commits)."""
+        """Write a snapshot and restart the journal now (normally done in the background).
+
+        Does nothing when another process is compacting the same files.
+        """
+        while (running := self._compaction) is not None:
+            await asyncio.wait([running])
         await self._acquire()
         try:
             await self._flush_settled()
-            await _finish(_in_thread(self._journal.compact, self._state))
+            compaction = self._compaction or self._start_compaction()
         finally:
             await self._leave()
+        await asyncio.shield(compaction)
+
+    def _start_compaction(self) -> asyncio.Task[None]:
+        """Capture the state and compact it in the background.
+
+        The caller holds the gate and the file lock with nothing queued, so the state is
+        exactly the journal up to its offset.
+        """
+        compaction = asyncio.create_task(self._compact(self._journal.capture(self._state)))
+        self._compaction = compaction
+        compaction.add_done_callback(self._compacted)
+        return compaction
+
+    async def _compact(self, capture: _Capture) -> None:
+        journal = self._journal
+        if not journal.try_lock_compaction():
+            return
+        try:
+            size = await _finish(_in_thread(journal.write_snapshot, capture))
+            prepared = await _finish(_in_thread(journal.prepare_switch, capture))
+            await self._acquire()
+            try:
+                await _finish(_in_thread(journal.switch, capture, size, prepared))
+            finally:
+                await self._leave()
+            await _finish(_in_thread(journal.drop_old_files))
+        finally:
+            journal.unlock_compaction()
+
+    def _compacted(self, compaction: asyncio.Task[None]) -> None:
+        self._compaction = None
+        if compaction.cancelled() or compaction.exception() is None:
+            return
+        self._journal.defer_compaction()
+        log.warning(
+            "json_compaction_failed",
+            store=self.description,
+            error=f"{type(compaction.exception()).__name__}: {compaction.exception()}",
+        )
 
     async def _acquire(self) -> None:
         """Take the gate, then (unless a queued group still holds it) the file lock, and
@@ -581,8 +864,8 @@ class JsonJournalStore:
                 undo.restore()
                 group.set_exception(failure)
                 group.exception()  # units that were cancelled no longer ask for it
-        if self._journal.wants_compaction():
-            await _finish(_in_thread(self._journal.compact, self._state))
+        if self._compaction is None and not self._closing and self._journal.wants_compaction():
+            self._start_compaction()
 
     async def _flush_settled(self) -> None:
         """Flush the queued group, then catch up: a failed flush may have left a torn tail."""

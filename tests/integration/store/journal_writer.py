@@ -1,10 +1,13 @@
 """A separate process writing to a JSON store, for the crash and two-process tests.
 
 Usage: python journal_writer.py PATH PREFIX COUNT [CREDIT_ORDER_ID] [--tasks=N]
+    [--compact-after=N]
 Adds orders PREFIX_0 .. PREFIX_{COUNT-1}, one commit each, and prints each order id on
 its own line only after its commit returned (the acknowledgement the tests rely on).
 With CREDIT_ORDER_ID it also credits that (paid) order after each add unless credited.
 With --tasks=N, N tasks add the orders concurrently (so their commits share syncs).
+With --compact-after=N the store compacts after every N lines (once they outgrow the
+snapshot), so kills and the other process meet compactions in progress.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from adapters.store.json_journal import JsonJournalStore
+from adapters.store.json_journal import DEFAULT_COMPACT_AFTER, JsonJournalStore
 from domain.customer import Customer
 from domain.errors import DuplicateCredit
 from domain.ledger import credit_for
@@ -24,8 +27,10 @@ from domain.order import Order
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-async def main(path: str, prefix: str, count: int, credit_order: str | None, tasks: int) -> None:
-    store = JsonJournalStore(path)
+async def main(
+    path: str, prefix: str, count: int, credit_order: str | None, tasks: int, compact_after: int
+) -> None:
+    store = JsonJournalStore(path, compact_after=compact_after)
     await store.open()
     numbers = iter(range(count))
     await asyncio.gather(*(write(store, prefix, numbers, credit_order) for _ in range(tasks)))
@@ -56,14 +61,15 @@ async def write(
 
 
 if __name__ == "__main__":
-    options = [a for a in sys.argv[1:] if a.startswith("--tasks=")]
-    args = [a for a in sys.argv[1:] if a not in options]
+    options = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     asyncio.run(
         main(
             args[0],
             args[1],
             int(args[2]),
             args[3] if len(args) > 3 else None,
-            int(options[0].removeprefix("--tasks=")) if options else 1,
+            int(options.get("tasks", "1")),
+            int(options.get("compact-after", str(DEFAULT_COMPACT_AFTER))),
         )
     )
