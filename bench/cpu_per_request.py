@@ -311,6 +311,7 @@ async def measure(kind: str, args: argparse.Namespace, work: Path) -> list[str]:
             outbox_interval_seconds=3600,
             db_auto_migrate=True,
             admin_token="bench-admin-token",
+            rate_limit_create_order="",
         )
         app = app_from_settings(settings)
         container = app.state.container

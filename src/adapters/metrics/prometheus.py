@@ -43,8 +43,9 @@ class PrometheusMetrics:
             ["result"],
             registry=registry,
         )
-        for result in WEBHOOK_RESULTS:
-            self._webhooks.labels(result)
+        self._webhook_results = {
+            result: self._webhooks.labels(result) for result in WEBHOOK_RESULTS
+        }
         self._gateway = Histogram(
             "checkout_gateway_call_seconds",
             "Calls to the payment gateway by endpoint and status (ok or the error's class).",
@@ -75,7 +76,9 @@ class PrometheusMetrics:
         self._failed.labels(reason).inc()
 
     def webhook(self, result: str) -> None:
-        self._webhooks.labels(result).inc()
+        """Counted on every webhook: the labelled child is looked up once, at start."""
+        counter = self._webhook_results.get(result) or self._webhooks.labels(result)
+        counter.inc()
 
     def gateway_call(self, endpoint: str, status: str, seconds: float) -> None:
         self._gateway.labels(endpoint, status).observe(seconds)
