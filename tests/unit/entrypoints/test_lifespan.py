@@ -176,3 +176,24 @@ async def test_what_was_allocated_to_start_is_kept_out_of_collections_while_serv
 
     assert frozen_while_serving[0] > 0
     assert gc.get_freeze_count() == 0, "stopping hands everything back to the collector"
+
+
+async def test_what_a_full_collection_leaves_while_serving_is_frozen_too() -> None:
+    """The next full collection walks only what was allocated since the last one."""
+    container = _container("cashfree", [])
+    app = create_app(container)
+    kept = [[n] for n in range(1000)]
+    callbacks = list(gc.callbacks)
+
+    async with app.router.lifespan_context(app):
+        before = gc.get_freeze_count()
+        kept.extend([n] for n in range(1000, 3000))
+        gc.collect()
+        after_full = gc.get_freeze_count()
+        gc.collect(1)
+        after_young = gc.get_freeze_count()
+
+    assert after_full >= before + 2000
+    assert after_young == after_full, "only a full collection freezes"
+    assert gc.get_freeze_count() == 0
+    assert gc.callbacks == callbacks, "stopping stops the freezing"
