@@ -2,11 +2,12 @@
 
 A compaction writes the whole state as a new snapshot. This seeds a JSON store with a
 history of paid orders (each with its grant and its delivered notifications, as
-bench/http_webhooks.py seeds them), freezes the heap as the server's lifespan does, then
-times rounds of 16 concurrent units of work (one new order each, a create-order's first
-unit): for 2 s on their own, then while `store.compact()` runs beside them. It prints
-per history: the compaction's wall time, the rounds it overlapped, their p50, p99 and
-longest round, and the process's RSS before and after.
+bench/http_webhooks.py seeds them), keeps the heap from the collector as the server's
+lifespan does (the tree's own `entrypoints.heap.long_lived_heap`), then times rounds of
+16 concurrent units of work (one new order each, a create-order's first unit): for 2 s on
+their own, then while `store.compact()` runs beside them. It prints per history: the
+compaction's wall time, the rounds it overlapped, their p50, p99 and longest round, and
+the process's RSS before and after.
 
     .venv/bin/python bench/json_compaction.py [--history 10000,100000] [--src PATH]
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import platform
 import statistics
@@ -34,6 +34,7 @@ from adapters.store.json_journal import JsonJournalStore
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order
+from entrypoints.heap import long_lived_heap
 
 CONCURRENCY = 16
 ALONE_SECONDS = 2.0
@@ -76,26 +77,24 @@ async def measure(history: int) -> dict[str, float]:
         path = Path(directory) / "credits.json"
         store = JsonJournalStore(path)
         await seed(store, f"json://{path}", "B", history, 0)
-        gc.collect()
-        gc.freeze()
-        number = 0
-        alone: list[float] = []
-        deadline = time.perf_counter() + ALONE_SECONDS
-        while time.perf_counter() < deadline:
-            alone.append(await one_round(store, number))
-            number += CONCURRENCY
-        before = rss_mb()
-        compaction = asyncio.create_task(store.compact())
-        started = time.perf_counter()
-        during: list[float] = []
-        while not compaction.done():
-            during.append(await one_round(store, number))
-            number += CONCURRENCY
-        await compaction
-        seconds = time.perf_counter() - started
-        after = rss_mb()
-        await store.close()
-        gc.unfreeze()
+        with long_lived_heap():
+            number = 0
+            alone: list[float] = []
+            deadline = time.perf_counter() + ALONE_SECONDS
+            while time.perf_counter() < deadline:
+                alone.append(await one_round(store, number))
+                number += CONCURRENCY
+            before = rss_mb()
+            compaction = asyncio.create_task(store.compact())
+            started = time.perf_counter()
+            during: list[float] = []
+            while not compaction.done():
+                during.append(await one_round(store, number))
+                number += CONCURRENCY
+            await compaction
+            seconds = time.perf_counter() - started
+            after = rss_mb()
+            await store.close()
     p50_alone, p99_alone, _ = summary(alone)
     p50, p99, longest = summary(during)
     return {
