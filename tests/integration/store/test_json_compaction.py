@@ -7,8 +7,6 @@ import errno
 import json
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +17,8 @@ from structlog.testing import capture_logs
 
 from adapters.store.json_journal import JsonJournalStore, _Journal
 
-from .builders import active_order, paid_order
-
-WRITER = Path(__file__).with_name("journal_writer.py")
+from .builders import paid_order
+from .journal_files import add_orders, start_writer, stored_ids
 
 
 class HeldSnapshot:
@@ -54,21 +51,6 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldSnapshot]:
     snapshot.release()
 
 
-async def _add(store: JsonJournalStore, *order_ids: str) -> None:
-    for order_id in order_ids:
-        async with store.unit_of_work() as uow:
-            await uow.orders.add(active_order(order_id))
-            await uow.commit()
-
-
-async def _ids(path: Path) -> set[str]:
-    store = JsonJournalStore(path)
-    try:
-        return {o.order_id for o in await store.reports().recent_orders(1_000_000)}
-    finally:
-        await store.close()
-
-
 async def _compacted(store: JsonJournalStore) -> None:
     """Wait for the background compaction the last commit started."""
     assert store._compaction is not None
@@ -98,10 +80,10 @@ async def test_payments_commit_while_the_snapshot_is_written(
 ) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path, compact_after=3)
-    await _add(store, "ORDER_1", "ORDER_2", "ORDER_3")
+    await add_orders(store, "ORDER_1", "ORDER_2", "ORDER_3")
     await held.wait_started()
 
-    await asyncio.wait_for(_add(store, "ORDER_4", "ORDER_5"), timeout=10)
+    await asyncio.wait_for(add_orders(store, "ORDER_4", "ORDER_5"), timeout=10)
     held.release()
     await store.close()
 
@@ -114,7 +96,7 @@ async def test_payments_commit_while_the_snapshot_is_written(
         "credits.json.journal",
         "credits.json.lock",
     ]
-    assert await _ids(path) == {f"ORDER_{i}" for i in range(1, 6)}
+    assert await stored_ids(path) == {f"ORDER_{i}" for i in range(1, 6)}
 
 
 async def test_the_lines_written_during_the_switch_wait_land_in_the_new_journal(
@@ -125,19 +107,19 @@ async def test_the_lines_written_during_the_switch_wait_land_in_the_new_journal(
     store = JsonJournalStore(path, compact_after=2)
     prepare = _Journal.prepare_switch
 
-    def prepare_then_write_more(journal: _Journal, capture: Any) -> bytes:
+    def prepare_then_write_more(journal: _Journal, capture: Any) -> Any:
         prepared = prepare(journal, capture)
-        asyncio.run_coroutine_threadsafe(_add(store, "ORDER_LATE"), loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(add_orders(store, "ORDER_LATE"), loop).result(timeout=10)
         return prepared
 
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(_Journal, "prepare_switch", prepare_then_write_more)
-    await _add(store, "ORDER_1", "ORDER_2")
+    await add_orders(store, "ORDER_1", "ORDER_2")
     await store.close()
 
     assert _generations(path) == (1, 1)
     assert _journal_orders(path) == ["ORDER_LATE"]
-    assert await _ids(path) == {"ORDER_1", "ORDER_2", "ORDER_LATE"}
+    assert await stored_ids(path) == {"ORDER_1", "ORDER_2", "ORDER_LATE"}
 
 
 async def test_a_crash_after_the_snapshot_rename_is_finished_on_opening(
@@ -154,14 +136,14 @@ async def test_a_crash_after_the_snapshot_rename_is_finished_on_opening(
 
     monkeypatch.setattr(_Journal, "_adopt_next", crash)
     with capture_logs() as logs:
-        await _add(store, "ORDER_1", "ORDER_2")
+        await add_orders(store, "ORDER_1", "ORDER_2")
         await store.close()
     monkeypatch.undo()
 
     copy = crashed / "credits.json"
     assert _generations(copy) == (1, 0)
     assert (crashed / "credits.json.journal.next").exists()
-    assert await _ids(copy) == {"ORDER_1", "ORDER_2"}
+    assert await stored_ids(copy) == {"ORDER_1", "ORDER_2"}
     assert _generations(copy) == (1, 1)
     assert not (crashed / "credits.json.journal.next").exists()
     assert [log["event"] for log in logs] == ["json_compaction_failed"]
@@ -183,26 +165,26 @@ async def test_the_process_whose_switch_failed_recovers_before_writing_again(
 
     monkeypatch.setattr(_Journal, "_adopt_next", fail_once)
     with capture_logs():
-        await _add(store, "ORDER_1", "ORDER_2")
+        await add_orders(store, "ORDER_1", "ORDER_2")
         await _compacted(store)
-        await _add(store, "ORDER_3")
+        await add_orders(store, "ORDER_3")
         await store.close()
 
     assert _generations(path) == (1, 1)
     assert _journal_orders(path) == ["ORDER_3"]
-    assert await _ids(path) == {"ORDER_1", "ORDER_2", "ORDER_3"}
+    assert await stored_ids(path) == {"ORDER_1", "ORDER_2", "ORDER_3"}
 
 
 async def test_a_next_journal_from_before_the_snapshot_rename_is_dropped(tmp_path: Path) -> None:
     """A crash while `.next` was written: the snapshot is still G, so `.next` means nothing."""
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
-    await _add(store, "ORDER_1", "ORDER_2")
+    await add_orders(store, "ORDER_1", "ORDER_2")
     await store.close()
     next_journal = path.with_name("credits.json.journal.next")
     next_journal.write_bytes(b'{"generation":1}\n{"ops":[{"op":"reset"}]}\n{"ops":[{"o')
 
-    assert await _ids(path) == {"ORDER_1", "ORDER_2"}
+    assert await stored_ids(path) == {"ORDER_1", "ORDER_2"}
     assert not next_journal.exists()
 
 
@@ -223,11 +205,11 @@ async def test_a_failed_compaction_is_logged_and_tried_again_later(
 
     monkeypatch.setattr(_Journal, "write_snapshot", disk_full_once)
     with capture_logs() as logs:
-        await _add(store, "ORDER_1", "ORDER_2")
+        await add_orders(store, "ORDER_1", "ORDER_2")
         await _compacted(store)
-        await _add(store, "ORDER_3")
+        await add_orders(store, "ORDER_3")
         assert calls == 1
-        await _add(store, "ORDER_4")
+        await add_orders(store, "ORDER_4")
         await store.close()
 
     assert calls == 2
@@ -237,7 +219,7 @@ async def test_a_failed_compaction_is_logged_and_tried_again_later(
     assert "No space left on device" in logs[0]["error"]
     assert _generations(path) == (1, 1)
     assert "credits.json.tmp" not in _files(path)
-    assert await _ids(path) == {f"ORDER_{i}" for i in range(1, 5)}
+    assert await stored_ids(path) == {f"ORDER_{i}" for i in range(1, 5)}
 
 
 async def test_another_process_sees_the_renamed_journal_and_writes_into_it(
@@ -246,13 +228,13 @@ async def test_another_process_sees_the_renamed_journal_and_writes_into_it(
     """Caught up with the old journal, it must still notice the new file at its path."""
     path = tmp_path / "credits.json"
     mine, theirs = JsonJournalStore(path), JsonJournalStore(path)
-    await _add(mine, "ORDER_MINE_1")
-    await _add(theirs, "ORDER_THEIRS_1")
+    await add_orders(mine, "ORDER_MINE_1")
+    await add_orders(theirs, "ORDER_THEIRS_1")
     assert len(await mine.reports().recent_orders(10)) == 2
     await theirs.compact()
-    await _add(theirs, "ORDER_THEIRS_2")
+    await add_orders(theirs, "ORDER_THEIRS_2")
 
-    await _add(mine, "ORDER_MINE_2")
+    await add_orders(mine, "ORDER_MINE_2")
     everything = {"ORDER_MINE_1", "ORDER_THEIRS_1", "ORDER_THEIRS_2", "ORDER_MINE_2"}
     assert {o.order_id for o in await mine.reports().recent_orders(10)} == everything
     await mine.close()
@@ -260,16 +242,16 @@ async def test_another_process_sees_the_renamed_journal_and_writes_into_it(
 
     assert _generations(path) == (1, 1)
     assert _journal_orders(path) == ["ORDER_THEIRS_2", "ORDER_MINE_2"]
-    assert await _ids(path) == everything
+    assert await stored_ids(path) == everything
 
 
 async def test_one_process_compacts_at_a_time(tmp_path: Path, held: HeldSnapshot) -> None:
     path = tmp_path / "credits.json"
     mine, theirs = JsonJournalStore(path, compact_after=1), JsonJournalStore(path)
-    await _add(mine, "ORDER_1")
+    await add_orders(mine, "ORDER_1")
     await held.wait_started()
 
-    await _add(theirs, "ORDER_2")
+    await add_orders(theirs, "ORDER_2")
     await theirs.compact()
     assert not path.exists()
     held.release()
@@ -277,7 +259,7 @@ async def test_one_process_compacts_at_a_time(tmp_path: Path, held: HeldSnapshot
     await theirs.close()
 
     assert _generations(path) == (1, 1)
-    assert await _ids(path) == {"ORDER_1", "ORDER_2"}
+    assert await stored_ids(path) == {"ORDER_1", "ORDER_2"}
 
 
 async def test_a_snapshot_overtaken_by_another_compaction_is_thrown_away(
@@ -286,7 +268,7 @@ async def test_a_snapshot_overtaken_by_another_compaction_is_thrown_away(
     """An older version compacts without the compaction lock: ours must not switch after it."""
     path = tmp_path / "credits.json"
     mine, theirs = JsonJournalStore(path, compact_after=1), JsonJournalStore(path)
-    await _add(mine, "ORDER_1")
+    await add_orders(mine, "ORDER_1")
     await held.wait_started()
     monkeypatch.setattr(theirs._journal, "try_lock_compaction", lambda: True)
     monkeypatch.setattr(theirs._journal, "unlock_compaction", lambda: None)
@@ -294,31 +276,23 @@ async def test_a_snapshot_overtaken_by_another_compaction_is_thrown_away(
         theirs._journal, "write_snapshot", lambda capture: held.write(theirs._journal, capture)
     )
 
-    await _add(theirs, "ORDER_2")
+    await add_orders(theirs, "ORDER_2")
     await theirs.compact()
     held.release()
-    await _add(mine, "ORDER_3")
+    await add_orders(mine, "ORDER_3")
     await mine.close()
     await theirs.close()
 
     assert _generations(path) == (1, 1)
-    assert await _ids(path) == {"ORDER_1", "ORDER_2", "ORDER_3"}
+    assert await stored_ids(path) == {"ORDER_1", "ORDER_2", "ORDER_3"}
     assert "credits.json.tmp" not in _files(path)
     assert "credits.json.journal.next" not in _files(path)
-
-
-def _writer(path: Path, prefix: str, count: int, *options: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), prefix, str(count), *options],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
 
 
 async def test_sigkill_while_compacting_keeps_every_acknowledged_write(tmp_path: Path) -> None:
     """Compacting every few dozen lines, a kill lands in or near a compaction."""
     path = tmp_path / "credits.json"
-    writer = _writer(path, "KILLED", 1_000_000, "--tasks=16", "--compact-after=25")
+    writer = start_writer(path, "KILLED", 1_000_000, "--tasks=16", "--compact-after=25")
     assert writer.stdout is not None
     acknowledged: list[str] = []
     while len(acknowledged) < 600:
@@ -330,7 +304,7 @@ async def test_sigkill_while_compacting_keeps_every_acknowledged_write(tmp_path:
     writer.wait(timeout=10)
     acknowledged += [line for line in rest.splitlines() if line.endswith(tuple("0123456789"))]
 
-    present = await _ids(path)
+    present = await stored_ids(path)
 
     assert json.loads(path.read_text())["generation"] >= 2
     assert set(acknowledged) <= present
@@ -346,7 +320,7 @@ async def test_two_processes_compacting_lose_nothing_and_credit_once(tmp_path: P
     await store.close()
 
     writers = [
-        _writer(path, prefix, 200, "ORDER_SHARED", "--tasks=4", "--compact-after=10")
+        start_writer(path, prefix, 200, "ORDER_SHARED", "--tasks=4", "--compact-after=10")
         for prefix in ("P1", "P2")
     ]
     outputs = [await asyncio.to_thread(w.communicate, timeout=120) for w in writers]
@@ -357,7 +331,7 @@ async def test_two_processes_compacting_lose_nothing_and_credit_once(tmp_path: P
     totals = await reopened.reports().ledger_totals()
     await reopened.close()
     expected = {f"{p}_{i}" for p in ("P1", "P2") for i in range(200)} | {"ORDER_SHARED"}
-    assert await _ids(path) == expected
+    assert await stored_ids(path) == expected
     assert totals.entries == 1
     assert json.loads(path.read_text())["generation"] >= 2
     assert not {"credits.json.tmp", "credits.json.journal.next"} & set(_files(path))

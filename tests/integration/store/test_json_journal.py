@@ -6,8 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,24 +14,9 @@ from adapters.store.json_journal import JournalCorrupted, JsonJournalStore
 from domain.order import AttemptStatus
 
 from .builders import active_order, at, attempt, credit, paid_order
+from .journal_files import add_orders, start_writer, stored_ids
 
-WRITER = Path(__file__).with_name("journal_writer.py")
 ACKS_BEFORE_KILL = 150
-
-
-async def _add(store: JsonJournalStore, *order_ids: str) -> None:
-    for order_id in order_ids:
-        async with store.unit_of_work() as uow:
-            await uow.orders.add(active_order(order_id))
-            await uow.commit()
-
-
-async def _ids(path: Path) -> set[str]:
-    store = JsonJournalStore(path)
-    try:
-        return {o.order_id for o in await store.reports().recent_orders(1_000_000)}
-    finally:
-        await store.close()
 
 
 def _append(path: Path, data: bytes) -> None:
@@ -42,21 +25,13 @@ def _append(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def _writer(path: Path, prefix: str, count: int, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), prefix, str(count), *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.mark.parametrize("tasks", [1, 16])
 async def test_sigkill_mid_stream_keeps_every_acknowledged_write(
     tmp_path: Path, tasks: int
 ) -> None:
     """With 16 tasks the commits share syncs: still, every acknowledged one survives."""
     path = tmp_path / "credits.json"
-    writer = _writer(path, "KILLED", 1_000_000, f"--tasks={tasks}")
+    writer = start_writer(path, "KILLED", 1_000_000, f"--tasks={tasks}")
     assert writer.stdout is not None
     acknowledged: list[str] = []
     while len(acknowledged) < ACKS_BEFORE_KILL:
@@ -69,7 +44,7 @@ async def test_sigkill_mid_stream_keeps_every_acknowledged_write(
     assert writer.returncode == -signal.SIGKILL
     acknowledged += [line for line in rest.splitlines() if line.endswith(tuple("0123456789"))]
 
-    present = await _ids(path)
+    present = await stored_ids(path)
 
     assert set(acknowledged) <= present
     assert len(present) - len(acknowledged) <= tasks
@@ -78,32 +53,32 @@ async def test_sigkill_mid_stream_keeps_every_acknowledged_write(
 async def test_a_torn_last_line_is_cut_and_writing_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
-    await _add(store, "ORDER_A", "ORDER_B")
+    await add_orders(store, "ORDER_A", "ORDER_B")
     await store.close()
     journal = path.with_name("credits.json.journal")
     _append(journal, b'{"ops":[{"op":"order","order":{"order_id":"ORDER_TORN"')
 
     reopened = JsonJournalStore(path)
-    await _add(reopened, "ORDER_C")
+    await add_orders(reopened, "ORDER_C")
     await reopened.close()
 
-    assert await _ids(path) == {"ORDER_A", "ORDER_B", "ORDER_C"}
+    assert await stored_ids(path) == {"ORDER_A", "ORDER_B", "ORDER_C"}
     assert all(json.loads(line) for line in journal.read_text().splitlines())
 
 
 async def test_trailing_zeros_from_a_power_loss_are_cut(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
-    await _add(store, "ORDER_A")
+    await add_orders(store, "ORDER_A")
     await store.close()
     _append(path.with_name("credits.json.journal"), b"\x00" * 512)
-    assert await _ids(path) == {"ORDER_A"}
+    assert await stored_ids(path) == {"ORDER_A"}
 
 
 async def test_corruption_before_the_last_line_refuses_to_open(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
-    await _add(store, "ORDER_A", "ORDER_B", "ORDER_C")
+    await add_orders(store, "ORDER_A", "ORDER_B", "ORDER_C")
     await store.close()
     journal = path.with_name("credits.json.journal")
     lines = journal.read_bytes().splitlines(keepends=True)
@@ -111,7 +86,7 @@ async def test_corruption_before_the_last_line_refuses_to_open(tmp_path: Path) -
     journal.write_bytes(b"".join(lines))
 
     with pytest.raises(JournalCorrupted, match="line 3"):
-        await _ids(path)
+        await stored_ids(path)
 
 
 async def test_two_processes_on_one_file_lose_nothing_and_credit_once(tmp_path: Path) -> None:
@@ -122,7 +97,7 @@ async def test_two_processes_on_one_file_lose_nothing_and_credit_once(tmp_path: 
         await uow.orders.add(paid)
         await uow.commit()
 
-    writers = [_writer(path, prefix, 150, "ORDER_SHARED") for prefix in ("P1", "P2")]
+    writers = [start_writer(path, prefix, 150, "ORDER_SHARED") for prefix in ("P1", "P2")]
     outputs = [await asyncio.to_thread(w.communicate, timeout=60) for w in writers]
 
     assert [w.returncode for w in writers] == [0, 0]
@@ -138,8 +113,8 @@ async def test_two_processes_on_one_file_lose_nothing_and_credit_once(tmp_path: 
 async def test_another_writer_is_seen_on_entering_a_unit_of_work(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     mine, theirs = JsonJournalStore(path), JsonJournalStore(path, compact_after=2)
-    await _add(mine, "ORDER_A")
-    await _add(theirs, "ORDER_B", "ORDER_C", "ORDER_D")
+    await add_orders(mine, "ORDER_A")
+    await add_orders(theirs, "ORDER_B", "ORDER_C", "ORDER_D")
     async with mine.unit_of_work() as uow:
         for order_id in ("ORDER_A", "ORDER_C", "ORDER_D"):
             assert await uow.orders.get(order_id) is not None
@@ -168,7 +143,7 @@ async def test_compaction_writes_a_snapshot_and_restarts_the_journal(tmp_path: P
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path, compact_after=4)
     order_ids = [f"ORDER_{i}" for i in range(10)]
-    await _add(store, *order_ids)
+    await add_orders(store, *order_ids)
     await store.close()
 
     snapshot = json.loads(path.read_text())
@@ -176,7 +151,7 @@ async def test_compaction_writes_a_snapshot_and_restarts_the_journal(tmp_path: P
     assert snapshot["generation"] >= 1
     assert json.loads(journal[0]) == {"generation": snapshot["generation"]}
     assert len(snapshot["orders"]) + len(journal) - 1 == len(order_ids)
-    assert await _ids(path) == set(order_ids)
+    assert await stored_ids(path) == set(order_ids)
 
 
 async def test_compaction_waits_until_the_journal_outgrows_the_snapshot(tmp_path: Path) -> None:
@@ -187,7 +162,7 @@ async def test_compaction_waits_until_the_journal_outgrows_the_snapshot(tmp_path
         for i in range(50):
             await uow.orders.add(active_order(f"ORDER_OLD_{i}"))
         await uow.commit()
-    await _add(store, *(f"ORDER_NEW_{i}" for i in range(5)))
+    await add_orders(store, *(f"ORDER_NEW_{i}" for i in range(5)))
     await store.close()
 
     assert len(json.loads(path.read_text())["orders"]) == 50
@@ -199,23 +174,23 @@ async def test_a_crash_between_snapshot_and_journal_restart_replays_nothing_twic
 ) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
-    await _add(store, "ORDER_A", "ORDER_B")
+    await add_orders(store, "ORDER_A", "ORDER_B")
     await store.reset()
-    await _add(store, "ORDER_C")
+    await add_orders(store, "ORDER_C")
     journal = path.with_name("credits.json.journal")
     before = journal.read_bytes()
     await store.compact()
     await store.close()
     journal.write_bytes(before)
 
-    assert await _ids(path) == {"ORDER_C"}
+    assert await stored_ids(path) == {"ORDER_C"}
     assert json.loads(journal.read_text().splitlines()[0]) == {"generation": 1}
 
 
 async def test_parent_directories_are_created(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "credits.json"
     store = JsonJournalStore(path)
-    await _add(store, "ORDER_A")
+    await add_orders(store, "ORDER_A")
     await store.close()
     assert sorted(os.listdir(path.parent)) == [
         "credits.json.journal",
