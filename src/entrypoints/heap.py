@@ -11,11 +11,11 @@ The same holds for what the service keeps while it runs: the memory and JSON sto
 every order they are given. So each full collection, once it has freed the garbage, is
 followed by a freeze, and the next one walks only what was allocated since. Without it,
 full collections over the orders taken since start-up paused a memory store's webhooks
-for up to half a second, longer with uptime (in the HTTP bench, p99 98 ms at 1 connection
-and 183 ms at 16; with it, 2 and 13 ms). What this keeps from the collector is cyclic garbage made
-unreachable later by objects alive at a freeze: 162 objects more after 30,000 webhooks,
-in process. Stopping unfreezes everything, so a process that starts the app more than
-once (tests) collects what an earlier run left behind.
+for up to half a second, longer with uptime (in the HTTP bench, p99 98 ms at 1
+connection and 183 ms at 16; with it, 2 and 13 ms). What this keeps from the collector
+is cyclic garbage made unreachable later by objects alive at a freeze: 162 objects more
+after 30,000 webhooks, in process. Stopping unfreezes everything, so a process that
+starts the app more than once (tests) collects what an earlier run left behind.
 """
 
 from __future__ import annotations

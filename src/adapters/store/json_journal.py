@@ -515,11 +515,8 @@ class _Journal:
         self.snapshot_size = size
         self.generation = None
         self._adopt_next()
-        self.generation = capture.generation
-        self.offset = prepared.size + self.offset - prepared.copied_to
-        self.lines -= capture.lines
-        self.epoch += 1
-        self._compact_from = 0
+        offset = prepared.size + self.offset - prepared.copied_to
+        self._begin(capture.generation, offset, self.lines - capture.lines)
         return True
 
     def drop_old_files(self) -> None:
@@ -591,8 +588,7 @@ class _Journal:
                 self.unlock_compaction()
 
     def _reload(self, state: StoreState) -> None:
-        self.epoch += 1
-        self._compact_from = 0
+        self.epoch += 1  # before the state is cleared: a compaction preparing in a thread sees it
         generation = self._load_snapshot(state)
         self._recover_next(generation)
         header = self._header()
@@ -600,12 +596,11 @@ class _Journal:
             raise JournalCorrupted(
                 self.journal_path, f"journal generation {header} is newer than the snapshot's"
             )
-        self.generation = generation
         if header is None or header < generation:
             self._restart(generation)
             return
         start = os.pread(self._fd, _HEADER_PEEK, 0).find(b"\n") + 1
-        self.offset, self.lines = start, 0
+        self._begin(generation, start, 0)
         self._replay(state, start, os.fstat(self._fd).st_size)
 
     def _load_snapshot(self, state: StoreState) -> int:
@@ -667,8 +662,13 @@ class _Journal:
         header = _encode({"generation": generation}) + b"\n"
         os.write(self._fd, header)
         _sync(self._fd)
+        self._begin(generation, len(header), 0)
+
+    def _begin(self, generation: int, offset: int, lines: int) -> None:
+        """The journal now holds `generation`, `lines` of it up to `offset`; a capture
+        taken before is void (the epoch moves) and compaction starts counting afresh."""
         self.generation = generation
-        self.offset, self.lines = len(header), 0
+        self.offset, self.lines = offset, lines
         self.epoch += 1
         self._compact_from = 0
 
@@ -767,8 +767,7 @@ class JsonJournalStore:
         """Let a running compaction finish (none starts meanwhile), then flush and close."""
         self._closing = True
         try:
-            while (running := self._compaction) is not None:
-                await asyncio.wait([running])
+            await self._no_compaction_running()
             async with self._gate:
                 if self._opened:
                     try:
@@ -785,8 +784,7 @@ class JsonJournalStore:
 
         Does nothing when another process is compacting the same files.
         """
-        while (running := self._compaction) is not None:
-            await asyncio.wait([running])
+        await self._no_compaction_running()
         await self._acquire()
         try:
             await self._flush_settled()
@@ -794,6 +792,10 @@ class JsonJournalStore:
         finally:
             await self._leave()
         await asyncio.shield(compaction)
+
+    async def _no_compaction_running(self) -> None:
+        while (running := self._compaction) is not None:
+            await asyncio.wait([running])
 
     def _start_compaction(self) -> asyncio.Task[None]:
         """Capture the state and compact it in the background.
@@ -824,13 +826,14 @@ class JsonJournalStore:
 
     def _compacted(self, compaction: asyncio.Task[None]) -> None:
         self._compaction = None
-        if compaction.cancelled() or compaction.exception() is None:
+        failure = None if compaction.cancelled() else compaction.exception()
+        if failure is None:
             return
         self._journal.defer_compaction()
         log.warning(
             "json_compaction_failed",
             store=self.description,
-            error=f"{type(compaction.exception()).__name__}: {compaction.exception()}",
+            error=f"{type(failure).__name__}: {failure}",
         )
 
     async def _acquire(self) -> None:
