@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete
 
+from adapters.store.sql import group_commit
 from adapters.store.sql.store import SqlStore
+from adapters.store.sql.tables import ORDERS
 
 from .builders import active_order
 from .group_units import add_order, ids_on_disk, pay
@@ -27,10 +29,21 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     await store.close()
 
 
-def count_commits(store: SqlStore) -> list[float]:
+def on_commit(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None]) -> None:
+    """Run `before` ahead of each group's COMMIT (in the commit's thread)."""
+    real = group_commit.commit
+
+    def hooked(connection: Any) -> None:
+        before()
+        real(connection)
+
+    monkeypatch.setattr(group_commit, "commit", hooked)
+
+
+def count_commits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Monotonic times at which the store's connection committed."""
     commits: list[float] = []
-    event.listen(store._sync_engine, "commit", lambda _conn: commits.append(time.monotonic()))
+    on_commit(monkeypatch, lambda: commits.append(time.monotonic()))
     return commits
 
 
@@ -40,9 +53,9 @@ async def stored_ids(path: Path) -> set[str]:
 
 
 async def test_concurrent_units_share_commits_and_all_land(
-    sqlite_store: SqlStore, tmp_path: Path
+    sqlite_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    commits = count_commits(sqlite_store)
+    commits = count_commits(monkeypatch)
     ids = [f"ORDER_{n}" for n in range(40)]
 
     await asyncio.gather(*(add_order(sqlite_store, order_id) for order_id in ids))
@@ -52,9 +65,9 @@ async def test_concurrent_units_share_commits_and_all_land(
 
 
 async def test_a_failing_unit_does_not_fail_its_group(
-    sqlite_store: SqlStore, tmp_path: Path
+    sqlite_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    commits = count_commits(sqlite_store)
+    commits = count_commits(monkeypatch)
 
     async def failing() -> None:
         async with sqlite_store.unit_of_work() as uow:
@@ -75,16 +88,16 @@ async def test_a_failing_unit_does_not_fail_its_group(
 
 
 async def test_a_failed_commit_fails_every_unit_of_the_group_and_keeps_none(
-    sqlite_store: SqlStore, tmp_path: Path
+    sqlite_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await add_order(sqlite_store, "ORDER_BEFORE")
     failures = [True]
 
-    def refuse_once(_conn: Any) -> None:
+    def refuse_once() -> None:
         if failures and failures.pop():
             raise OSError("disk I/O error")
 
-    event.listen(sqlite_store._sync_engine, "commit", refuse_once)
+    on_commit(monkeypatch, refuse_once)
 
     outcomes = await asyncio.gather(
         *(add_order(sqlite_store, f"ORDER_{n}") for n in range(3)), return_exceptions=True
@@ -97,11 +110,11 @@ async def test_a_failed_commit_fails_every_unit_of_the_group_and_keeps_none(
 
 
 async def test_a_reader_that_saw_an_unflushed_write_answers_after_the_commit(
-    sqlite_store: SqlStore,
+    sqlite_store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await add_order(sqlite_store, "ORDER_A")
-    commits = count_commits(sqlite_store)
-    event.listen(sqlite_store._sync_engine, "commit", lambda _conn: time.sleep(0.2))
+    commits = count_commits(monkeypatch)
+    on_commit(monkeypatch, lambda: time.sleep(0.2))
     seen: list[tuple[str, float]] = []
 
     async def read() -> None:
@@ -182,3 +195,20 @@ async def test_an_uncontended_group_begins_on_the_loop(
 
     assert hops == ["commit"]
     assert await stored_ids(tmp_path / "group.db") == {"ORDER_1", "ORDER_2"}
+
+
+async def test_a_core_statement_joins_the_transaction_the_writer_began(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    """The writer begins on the driver; a Core statement in the same group begins no
+    second transaction, and the COMMIT leaves SQLAlchemy tracking none."""
+    async with sqlite_store.unit_of_work() as uow:
+        await uow.orders.add(active_order("ORDER_1"))
+        await uow.session.execute(delete(ORDERS).where(ORDERS.c.order_id == "ORDER_1"))
+        await uow.orders.add(active_order("ORDER_2"))
+        await uow.commit()
+    await add_order(sqlite_store, "ORDER_3")
+
+    assert await stored_ids(tmp_path / "group.db") == {"ORDER_2", "ORDER_3"}
+    writer = sqlite_store._group._connection if sqlite_store._group else None
+    assert writer is not None and not writer.in_transaction()

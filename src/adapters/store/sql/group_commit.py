@@ -29,15 +29,31 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
 # Savepoints are the driver's own (SQLAlchemy does not track them): one unit at a time.
 _SAVEPOINT = "unit_of_work"
 
 
-def _driver(connection: Connection) -> Any:
+def sqlite_driver(connection: Connection) -> Any:
+    """The stdlib connection under a pooled SQLAlchemy one."""
     return connection.connection.dbapi_connection
+
+
+def begin_immediate(driver: sqlite3.Connection) -> None:
+    """Take the write lock, unless this connection's transaction already holds it (the
+    group writer began it on the driver, and SQLAlchemy now begins its own over it)."""
+    if not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
+
+
+def commit(connection: Connection) -> None:
+    """COMMIT the shared transaction, through SQLAlchemy if a Core statement made it
+    track one (so it forgets it), else on the driver."""
+    if connection.in_transaction():
+        connection.commit()
+    else:
+        sqlite_driver(connection).commit()
 
 
 def sqlite_locked(exc: BaseException) -> bool:
@@ -47,10 +63,10 @@ def sqlite_locked(exc: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
-async def _settle(function: Callable[[], T]) -> T:
+async def _settle(function: Callable[..., T], *args: Any) -> T:
     """Run `function` in a thread; if cancelled meanwhile, let it finish first, because it
     holds the connection the next unit of work will use."""
-    task = asyncio.ensure_future(asyncio.to_thread(function))
+    task = asyncio.ensure_future(asyncio.to_thread(function, *args))
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
@@ -85,13 +101,13 @@ class GroupCommit:
             if self._connection is None:
                 self._connection = await _settle(self._engine.connect)
             connection = self._connection
-            if not connection.in_transaction():
+            if not sqlite_driver(connection).in_transaction:
                 await self._begin(connection)
         except BaseException:
             await self._join_group_quietly()
             raise
         try:
-            _driver(connection).execute(f"SAVEPOINT {_SAVEPOINT}")
+            sqlite_driver(connection).execute(f"SAVEPOINT {_SAVEPOINT}")
         except Exception as exc:
             self.fail(exc)
             await self._join_group_quietly()
@@ -103,26 +119,31 @@ class GroupCommit:
         waits for it as long as the busy timeout allows. With other units already queued
         for the gate the thread is taken anyway: its hop lets the requests arriving
         meanwhile join this group (measured: 16 concurrent webhooks ran a third slower
-        with the BEGIN always on the loop, in smaller groups)."""
+        with the BEGIN always on the loop, in smaller groups).
+
+        The BEGIN goes to the driver, not through SQLAlchemy's `Connection.begin`, whose
+        transaction object and event dispatch cost as much as the statement itself; a
+        Core statement run later in the group finds SQLite in a transaction and begins
+        none (see `begin_immediate`)."""
+        driver = sqlite_driver(connection)
         if self._queued:
-            await _settle(connection.begin)
+            await _settle(begin_immediate, driver)
             return
-        driver = _driver(connection)
         driver.execute("PRAGMA busy_timeout=0")
         try:
-            connection.begin()
+            begin_immediate(driver)
             return
-        except OperationalError as exc:
+        except sqlite3.OperationalError as exc:
             if not sqlite_locked(exc):
                 raise
         finally:
             driver.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-        await _settle(connection.begin)
+        await _settle(begin_immediate, driver)
 
     def driver(self) -> sqlite3.Connection:
         """The stdlib connection under the writer's, for statements run on it directly."""
         assert self._connection is not None, "only between enter() and leave()"
-        driver: sqlite3.Connection = _driver(self._connection)
+        driver: sqlite3.Connection = sqlite_driver(self._connection)
         return driver
 
     async def _join_group_quietly(self) -> None:
@@ -142,7 +163,7 @@ class GroupCommit:
         Raises what the COMMIT raised: then nothing of the group is stored.
         """
         if self._connection is not None:
-            driver = _driver(self._connection)
+            driver = sqlite_driver(self._connection)
             try:
                 if not keep:
                     driver.execute(f"ROLLBACK TO {_SAVEPOINT}")
@@ -166,11 +187,11 @@ class GroupCommit:
             self._flusher = None
             connection = self._connection
             try:
-                if connection is None or not connection.in_transaction():
+                if connection is None or not sqlite_driver(connection).in_transaction:
                     raise RuntimeError("the shared SQLite transaction was lost")
                 if failure is not None:
                     raise failure
-                await _settle(connection.commit)
+                await _settle(commit, connection)
             except BaseException as exc:
                 if connection is not None:
                     await self._roll_back(connection)

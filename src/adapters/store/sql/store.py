@@ -21,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 
-from adapters.store.sql.group_commit import GroupCommit, sqlite_locked
+from adapters.store.sql.group_commit import (
+    GroupCommit,
+    begin_immediate,
+    sqlite_driver,
+    sqlite_locked,
+)
 from adapters.store.sql.leases import AdvisoryLockLease, RowLease, advisory_key
 from adapters.store.sql.prepared import Statements
 from adapters.store.sql.reports import SqlReports
@@ -95,7 +100,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    begin_immediate(sqlite_driver(connection))
 
 
 class SqlStore:
