@@ -24,10 +24,11 @@ Group commit. Units of work take turns through an in-process lock (the gate). A 
 commit encodes its line, applies its changes to the in-memory state at once (remembering
 what they replace), queues the line and gives the gate back, then waits: the units that
 commit while the disk is busy share one flush, one `write` of all their lines and one
-`fdatasync` in one thread hop. The flush is a task queued on the gate behind the units
-already waiting, so it writes everything they queue. Only then are they answered; if the
-flush fails, the journal is cut back to where the group began, the remembered values
-are put back (memory again equals the files) and every unit of the group gets the error.
+`fdatasync`, on the store's disk thread (see `disk_thread`). The flush is a task queued
+on the gate behind the units already waiting, so it writes everything they queue. Only
+then are they answered; if the flush fails, the journal is cut back to where the group
+began, the remembered values are put back (memory again equals the files) and every unit
+of the group gets the error.
 A unit that failed on its own queues nothing, so it never fails its neighbours. A unit or
 report that leaves while lines are queued (it may have read them) waits for their flush
 too: no answer reports what a crash could still lose. The file lock is held from the
@@ -78,10 +79,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 
+from adapters.store.disk_thread import DiskThread, finish, in_thread
 from adapters.store.file_lease import FileLease
 from adapters.store.outbox_records import outbox_from_record, outbox_record
 from adapters.store.records import (
@@ -120,7 +122,6 @@ _BATCH = 64
 _PAUSE_PER_WORK = 2.0
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 
@@ -673,25 +674,6 @@ class _Journal:
         self._compact_from = 0
 
 
-async def _finish(task: asyncio.Future[T]) -> T:
-    """Await work running in a thread; if cancelled, let it end before cancelling.
-
-    The thread holds the file lock's protection and may be writing: releasing the lock
-    before it is done would let another writer interleave.
-    """
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        while not task.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(task)
-        raise
-
-
-def _in_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-    return asyncio.ensure_future(asyncio.to_thread(function, *args))
-
-
 def _line(changes: Changes) -> bytes:
     return _encode({"ops": _ops(changes)}) + b"\n"
 
@@ -728,6 +710,7 @@ class JsonJournalStore:
         self._journal = _Journal(self.path, compact_after)
         self._state = StoreState()
         self._gate = asyncio.Lock()
+        self._disk = DiskThread("json-journal-sync")
         self._opened = False
         self._file_locked = False
         self._queued: list[bytes] = []
@@ -758,7 +741,7 @@ class JsonJournalStore:
         try:
             await self._flush_settled()
             line = _encode({"ops": [{"op": "reset"}]}) + b"\n"
-            await _finish(_in_thread(self._journal.append, line, 1))
+            await finish(self._disk.submit(self._journal.append, line, 1))
             self._state.clear()
         finally:
             await self._leave()
@@ -776,6 +759,7 @@ class JsonJournalStore:
                         self._journal.close()
                         self._state.clear()
                         self._opened = self._file_locked = False
+                        self._disk.close()
         finally:
             self._closing = False
 
@@ -813,14 +797,14 @@ class JsonJournalStore:
         if not journal.try_lock_compaction():
             return
         try:
-            size = await _finish(_in_thread(journal.write_snapshot, capture))
-            prepared = await _finish(_in_thread(journal.prepare_switch, capture))
+            size = await finish(in_thread(journal.write_snapshot, capture))
+            prepared = await finish(in_thread(journal.prepare_switch, capture))
             await self._acquire()
             try:
-                await _finish(_in_thread(journal.switch, capture, size, prepared))
+                await finish(in_thread(journal.switch, capture, size, prepared))
             finally:
                 await self._leave()
-            await _finish(_in_thread(journal.drop_old_files))
+            await finish(in_thread(journal.drop_old_files))
         finally:
             journal.unlock_compaction()
 
@@ -842,14 +826,14 @@ class JsonJournalStore:
         await self._gate.acquire()
         try:
             if not self._opened:
-                await _finish(_in_thread(self._journal.open))
+                await finish(in_thread(self._journal.open))
                 self._opened = True
             if not self._file_locked:
                 if not self._journal.try_lock():
-                    await _finish(_in_thread(self._journal.lock))
+                    await finish(in_thread(self._journal.lock))
                 self._file_locked = True
                 if not self._journal.is_current():
-                    await _finish(_in_thread(self._journal.catch_up, self._state))
+                    await finish(in_thread(self._journal.catch_up, self._state))
         except BaseException:
             self._release()
             raise
@@ -898,9 +882,9 @@ class JsonJournalStore:
         if group is None:
             return
         self._group, self._queued, self._undo = None, [], Undo()
-        written = _in_thread(self._journal.append, b"".join(queued), len(queued))
+        written = self._disk.submit(self._journal.append, b"".join(queued), len(queued))
         try:
-            await _finish(written)
+            await finish(written)
         finally:
             failure = written.exception()
             if failure is None:
@@ -915,7 +899,7 @@ class JsonJournalStore:
     async def _flush_settled(self) -> None:
         """Flush the queued group, then catch up: a failed flush may have left a torn tail."""
         await self._flush_group()
-        await _finish(_in_thread(self._journal.catch_up, self._state))
+        await finish(in_thread(self._journal.catch_up, self._state))
 
     @asynccontextmanager
     async def _committed(self) -> AsyncIterator[StoreState]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -178,7 +179,7 @@ async def test_a_unit_waits_off_the_loop_while_another_process_writes(
     assert await stored_ids(tmp_path / "group.db") == {"ORDER_1"}
 
 
-async def test_an_uncontended_group_begins_on_the_loop(
+async def test_an_uncontended_group_begins_on_the_loop_and_commits_on_the_disk_thread(
     sqlite_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hops: list[str] = []
@@ -190,10 +191,13 @@ async def test_an_uncontended_group_begins_on_the_loop(
 
     await add_order(sqlite_store, "ORDER_1")  # the writer's connection is opened now
     monkeypatch.setattr(asyncio, "to_thread", counted)
+    committed_on: list[str] = []
+    on_commit(monkeypatch, lambda: committed_on.append(threading.current_thread().name))
 
     await add_order(sqlite_store, "ORDER_2")
 
-    assert hops == ["commit"]
+    assert hops == []
+    assert committed_on == ["sqlite-commit"]
     assert await stored_ids(tmp_path / "group.db") == {"ORDER_1", "ORDER_2"}
 
 

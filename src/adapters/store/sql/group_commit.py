@@ -10,11 +10,12 @@ already waiting, so every unit that arrived while the disk was busy shares the n
 
 Statements run on the event loop: against a transaction this process already holds, each
 is a few microseconds of work that never waits for a lock. What can wait runs in a
-thread: `COMMIT` (the sync) always, and `BEGIN IMMEDIATE` when another process holds the
-write lock. A unit that arrives alone asks for the lock on the loop without waiting (a busy
-timeout of zero) and waits for it in a thread only when that is refused: one thread hop
-per group instead of two. When other units are already queued, `BEGIN` goes to the thread
-anyway, so the requests arriving meanwhile join the group.
+thread: `COMMIT` (the sync) always, on the store's disk thread (see `disk_thread`), and
+`BEGIN IMMEDIATE` when another process holds the write lock. A unit that arrives alone
+asks for the lock on the loop without waiting (a busy timeout of zero) and waits for it
+in a thread only when that is refused: one thread hop per group instead of two. When
+other units are already queued, `BEGIN` goes to the thread anyway, so the requests
+arriving meanwhile join the group.
 
 A unit that only read also waits for the group: what it saw may be another unit's
 uncommitted write, and no answer may report what a crash could still lose.
@@ -25,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-T = TypeVar("T")
+from adapters.store.disk_thread import DiskThread, finish, in_thread
+
 # Savepoints are the driver's own (SQLAlchemy does not track them): one unit at a time.
 _SAVEPOINT = "unit_of_work"
 
@@ -63,19 +64,6 @@ def sqlite_locked(exc: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
-async def _settle(function: Callable[..., T], *args: Any) -> T:
-    """Run `function` in a thread; if cancelled meanwhile, let it finish first, because it
-    holds the connection the next unit of work will use."""
-    task = asyncio.ensure_future(asyncio.to_thread(function, *args))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        while not task.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(task)
-        raise
-
-
 class GroupCommit:
     """The writer connection, its gate, and the units waiting for the next COMMIT."""
 
@@ -88,6 +76,7 @@ class GroupCommit:
         self._waiting: list[asyncio.Future[None]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._failure: Exception | None = None
+        self._disk = DiskThread("sqlite-commit")
 
     async def enter(self) -> Connection:
         """Take the gate and the shared transaction (beginning it if this unit is first),
@@ -99,7 +88,7 @@ class GroupCommit:
             self._queued -= 1
         try:
             if self._connection is None:
-                self._connection = await _settle(self._engine.connect)
+                self._connection = await finish(in_thread(self._engine.connect))
             connection = self._connection
             if not sqlite_driver(connection).in_transaction:
                 await self._begin(connection)
@@ -127,7 +116,7 @@ class GroupCommit:
         none (see `begin_immediate`)."""
         driver = sqlite_driver(connection)
         if self._queued:
-            await _settle(begin_immediate, driver)
+            await finish(in_thread(begin_immediate, driver))
             return
         driver.execute("PRAGMA busy_timeout=0")
         try:
@@ -138,7 +127,7 @@ class GroupCommit:
                 raise
         finally:
             driver.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-        await _settle(begin_immediate, driver)
+        await finish(in_thread(begin_immediate, driver))
 
     def driver(self) -> sqlite3.Connection:
         """The stdlib connection under the writer's, for statements run on it directly."""
@@ -191,7 +180,7 @@ class GroupCommit:
                     raise RuntimeError("the shared SQLite transaction was lost")
                 if failure is not None:
                     raise failure
-                await _settle(commit, connection)
+                await finish(self._disk.submit(commit, connection))
             except BaseException as exc:
                 if connection is not None:
                     await self._roll_back(connection)
@@ -210,10 +199,11 @@ class GroupCommit:
         failed COMMIT left it in, and releases the write lock for other processes."""
         self._connection = None
         with contextlib.suppress(Exception):
-            await _settle(connection.invalidate)
+            await finish(in_thread(connection.invalidate))
 
     async def close(self) -> None:
         async with self._gate:
             if self._connection is not None:
-                await _settle(self._connection.close)
+                await finish(in_thread(self._connection.close))
                 self._connection = None
+            self._disk.close()
