@@ -14,7 +14,7 @@ text and integers); asyncpg hands back the Python types our columns declare.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
-Processor = Callable[[Any], Any]
+from adapters.store.sql.types import Processor
+
 Row = dict[str, Any]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+# a value converted on its way to or from the driver (see `prepared`)
 Processor = Callable[[Any], Any]
 
 
