@@ -9,7 +9,9 @@ behind it. Each index here is kept by every write, so such a query reads one gro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from bisect import bisect_left, insort
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -18,18 +20,41 @@ V = TypeVar("V")
 Grouping = Callable[[Any], Hashable | None]
 
 
+@dataclass(frozen=True)
+class Sorted:
+    """An index that keeps rows in the order of `place(row)`, then of their keys (None:
+    not in it): a query for the first few rows (the relay's earliest-due messages) reads
+    those, not every row that may qualify."""
+
+    place: Callable[[Any], Any | None]
+
+
 class IndexedTable(dict[K, V]):
-    """Rows by key; for each index, a function of a row naming its group (None: in none).
+    """Rows by key; for each index, a function of a row naming its group (None: in none),
+    or a `Sorted` one.
 
     Every way of writing a dict goes through `__setitem__` or `_forget`, so no write can
     leave an index stale. Rows must not be changed in place: replace them.
     """
 
-    def __init__(self, **indexes: Grouping) -> None:
+    def __init__(self, **indexes: Grouping | Sorted) -> None:
         super().__init__()
-        self._grouping = indexes
-        self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in indexes}
-        self._indexes = [(indexes[name], self._groups[name]) for name in indexes]
+        grouping = {name: f for name, f in indexes.items() if not isinstance(f, Sorted)}
+        self._grouping = grouping
+        self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in grouping}
+        self._indexes = [(grouping[name], self._groups[name]) for name in grouping]
+        self._placing = {n: f.place for n, f in indexes.items() if isinstance(f, Sorted)}
+        self._sorted: dict[str, list[tuple[Any, K]]] = {name: [] for name in self._placing}
+        self._orders = [(self._placing[name], self._sorted[name]) for name in self._placing]
+
+    def in_order(self, index: str) -> Iterator[tuple[Any, K]]:
+        """(place, key) of the rows in sorted `index`, first place first; do not write the
+        table while iterating."""
+        return iter(self._sorted[index])
+
+    def size_of(self, index: str) -> int:
+        """How many rows sorted `index` holds."""
+        return len(self._sorted[index])
 
     def group_of(self, index: str, row: V) -> Hashable | None:
         """The group `row` would belong to in `index`."""
@@ -48,6 +73,14 @@ class IndexedTable(dict[K, V]):
     def __setitem__(self, key: K, row: V) -> None:
         old = super().get(key)
         super().__setitem__(key, row)
+        for place, entries in self._orders:
+            now = place(row)
+            was = None if old is None else place(old)
+            if was != now:
+                if was is not None:
+                    _unplace(entries, (was, key))
+                if now is not None:
+                    insort(entries, (now, key))
         for grouping, groups in self._indexes:
             group = grouping(row)
             if old is not None:
@@ -72,6 +105,10 @@ class IndexedTable(dict[K, V]):
         if old is not None:
             for grouping, groups in self._indexes:
                 _leave(groups, grouping(old), key)
+            for place, entries in self._orders:
+                was = place(old)
+                if was is not None:
+                    _unplace(entries, (was, key))
 
     def pop(self, key: K, *default: Any) -> Any:
         self._forget(key)
@@ -105,6 +142,8 @@ class IndexedTable(dict[K, V]):
         super().clear()
         for groups in self._groups.values():
             groups.clear()
+        for entries in self._sorted.values():
+            entries.clear()
 
 
 def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key: Any) -> None:
@@ -116,3 +155,10 @@ def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key:
         members.pop(key, None)
         if not members:
             del groups[group]
+
+
+def _unplace(entries: list[tuple[Any, Any]], entry: tuple[Any, Any]) -> None:
+    """Take `entry` out of a sorted index."""
+    at = bisect_left(entries, entry)
+    if at < len(entries) and entries[at] == entry:
+        del entries[at]

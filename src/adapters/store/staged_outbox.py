@@ -39,9 +39,21 @@ class StagedOutbox:
     async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        undelivered = await self._staging.rows_in("outbox", "waiting", True)
-        due = (m for m in undelivered if m.next_attempt_at <= now)
-        return heapq.nsmallest(limit, due, key=_by_due)
+        await self._staging.ready()
+        staged = self._staging.changes.outbox
+        table = self._staging.state.outbox
+        # The committed rows come in due order, so the first `limit` not staged over are
+        # the only committed ones that can make the batch; every staged row competes.
+        first: list[OutboxMessage] = []
+        for at, message_id in table.in_order("due"):
+            if at > now or len(first) == limit:
+                break
+            if message_id not in staged:
+                first.append(table[message_id])
+        first.extend(
+            m for m in staged.values() if m.delivered_at is None and m.next_attempt_at <= now
+        )
+        return heapq.nsmallest(limit, first, key=_by_due)
 
     async def mark_delivered(self, message_id: str, now: datetime) -> None:
         message = (await self._messages()).get(message_id)

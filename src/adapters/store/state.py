@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from adapters.store.indexed_table import IndexedTable
+from adapters.store.indexed_table import IndexedTable, Sorted
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
@@ -117,9 +117,10 @@ def _referrals() -> IndexedTable[str, ReferralRecord]:
 
 
 def _outbox() -> IndexedTable[str, OutboxMessage]:
-    """`waiting`: undelivered (the relay's poll); `inbox`: a customer's messages."""
+    """`due`: the undelivered by next attempt (the relay's poll); `inbox`: a customer's
+    messages."""
     return IndexedTable(
-        waiting=lambda m: True if m.delivered_at is None else None,
+        due=Sorted(lambda m: m.next_attempt_at if m.delivered_at is None else None),
         inbox=lambda m: m.recipient_id if m.recipient_kind == RecipientKind.CUSTOMER else None,
     )
 

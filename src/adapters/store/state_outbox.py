@@ -31,4 +31,4 @@ class StateOutboxReports:
 
     async def outbox_backlog(self) -> int:
         async with self._read() as state:
-            return state.outbox.count_in("waiting", True)
+            return state.outbox.size_of("due")

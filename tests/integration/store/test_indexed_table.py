@@ -8,12 +8,17 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.store.indexed_table import IndexedTable
+from adapters.store.indexed_table import IndexedTable, Sorted
 
 
 def table() -> IndexedTable[str, tuple[str, int]]:
-    """Rows (owner, amount): by owner, and the positive ones apart."""
-    return IndexedTable(owner=lambda row: row[0], positive=lambda row: True if row[1] > 0 else None)
+    """Rows (owner, amount): by owner, the positive ones apart, and the non-zero ones by
+    amount."""
+    return IndexedTable(
+        owner=lambda row: row[0],
+        positive=lambda row: True if row[1] > 0 else None,
+        by_amount=Sorted(lambda row: row[1] if row[1] != 0 else None),
+    )
 
 
 def recomputed(rows: IndexedTable[str, Any], index: str) -> dict[Hashable, set[str]]:
@@ -34,6 +39,9 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
             assert sorted(rows.rows_in(index, group)) == sorted(rows[k] for k in keys)
         # and no group emptied by a write is kept (it would grow with every key ever seen)
         assert {g: set(keys) for g, keys in rows._groups[index].items()} == expected
+    ranked = sorted((row[1], key) for key, row in rows.items() if row[1] != 0)
+    assert list(rows.in_order("by_amount")) == ranked
+    assert rows.size_of("by_amount") == len(ranked)
 
 
 def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
@@ -45,6 +53,7 @@ def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
     assert_indexes_true(rows)
     assert set(rows.keys_in("owner", "ann")) == {"a", "c"}
     assert set(rows.keys_in("positive", True)) == {"a", "d", "e"}
+    assert list(rows.in_order("by_amount")) == [(-1, "c"), (2, "d"), (3, "e"), (5, "a")]
 
     rows |= {"a": ("bob", -5)}  # a row that changes group leaves the old one
     rows.pop("d")

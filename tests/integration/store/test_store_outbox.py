@@ -96,6 +96,25 @@ async def test_due_is_earliest_first_and_bounded(store: Store) -> None:
     assert await due(store, 0) == []
 
 
+async def test_due_in_a_unit_of_work_counts_its_own_writes(store: Store) -> None:
+    """The batch is the earliest due over the committed messages as this unit changed them:
+    one delivered drops out, one failed moves to its next attempt, one added competes."""
+    a, b, c, d = (message(f"ORDER_{n}", minutes + 1) for minutes, n in enumerate("ABCD"))
+    await add(store, a, b, c, d)
+    early = message("ORDER_E", 0)
+    async with store.unit_of_work() as uow:
+        await uow.outbox.mark_delivered(a.message_id, at(5))
+        await uow.outbox.mark_failed(b.message_id, "timeout", at(10))
+        await uow.outbox.add(early)
+        assert [m.order_id for m in await uow.outbox.due(at(5), 2)] == ["ORDER_E", "ORDER_C"]
+        assert [m.order_id for m in await uow.outbox.due(at(10), 10)] == [
+            "ORDER_E",
+            "ORDER_C",
+            "ORDER_D",
+            "ORDER_B",
+        ]
+
+
 async def test_a_failure_counts_and_waits_for_its_backoff(store: Store) -> None:
     first = message("ORDER_A")
     await add(store, first)
