@@ -2,9 +2,10 @@
 
 The memory and JSON stores answer every query under the store's lock, which each payment
 also waits for. A query that read the whole table (a customer's orders or balance, an
-order's refunds, the reconciler's open orders, the relay's undelivered messages) would
-cost more with every order the shop ever took, and so would the wait of every payment
-behind it. Each index here is kept by every write, so such a query reads one group.
+order's refunds, the reconciler's open orders, the relay's undelivered messages, the
+operator's newest orders and totals) would cost more with every order the shop ever took,
+and so would the wait of every payment behind it. Each index here is kept by every write,
+so such a query reads one group, the first or last few rows of an order, or one tally.
 """
 
 from __future__ import annotations
@@ -22,39 +23,65 @@ Grouping = Callable[[Any], Hashable | None]
 
 @dataclass(frozen=True)
 class Sorted:
-    """An index that keeps rows in the order of `place(row)`, then of their keys (None:
-    not in it): a query for the first few rows (the relay's earliest-due messages) reads
-    those, not every row that may qualify."""
+    """Rows in the order of their places, then of their keys. `places(row)` names a row's
+    places: none (not in the index), one, or several (an order once per failed attempt).
+    A query for the first or last few reads those, not every row that may qualify."""
 
-    place: Callable[[Any], Any | None]
+    places: Callable[[Any], tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Running sums over every row of `amounts(row)`, a tuple as long as `zero` (counts,
+    Decimal amounts), or None for a row that adds nothing: a total reads one tuple, not
+    the table."""
+
+    amounts: Callable[[Any], tuple[Any, ...] | None]
+    zero: tuple[Any, ...]
+
+
+Index = Grouping | Sorted | Tally
 
 
 class IndexedTable(dict[K, V]):
     """Rows by key; for each index, a function of a row naming its group (None: in none),
-    or a `Sorted` one.
+    a `Sorted` order or a `Tally`.
 
     Every way of writing a dict goes through `__setitem__` or `_forget`, so no write can
     leave an index stale. Rows must not be changed in place: replace them.
     """
 
-    def __init__(self, **indexes: Grouping | Sorted) -> None:
+    def __init__(self, **indexes: Index) -> None:
         super().__init__()
-        grouping = {name: f for name, f in indexes.items() if not isinstance(f, Sorted)}
+        grouping = {n: f for n, f in indexes.items() if not isinstance(f, (Sorted, Tally))}
         self._grouping = grouping
         self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in grouping}
         self._indexes = [(grouping[name], self._groups[name]) for name in grouping]
-        self._placing = {n: f.place for n, f in indexes.items() if isinstance(f, Sorted)}
-        self._sorted: dict[str, list[tuple[Any, K]]] = {name: [] for name in self._placing}
-        self._orders = [(self._placing[name], self._sorted[name]) for name in self._placing]
+        placing = {n: f.places for n, f in indexes.items() if isinstance(f, Sorted)}
+        self._sorted: dict[str, list[tuple[Any, K]]] = {name: [] for name in placing}
+        self._orders = [(placing[name], self._sorted[name]) for name in placing]
+        tallies = {n: f for n, f in indexes.items() if isinstance(f, Tally)}
+        self._zero = {name: f.zero for name, f in tallies.items()}
+        self._sums: dict[str, list[Any]] = {name: list(f.zero) for name, f in tallies.items()}
+        self._tallies = [(tallies[name].amounts, self._sums[name]) for name in tallies]
 
-    def in_order(self, index: str) -> Iterator[tuple[Any, K]]:
-        """(place, key) of the rows in sorted `index`, first place first; do not write the
-        table while iterating."""
-        return iter(self._sorted[index])
+    def in_order(self, index: str, *, reverse: bool = False) -> Iterator[tuple[Any, K]]:
+        """(place, key) of the rows in sorted `index`, first place first (last first with
+        `reverse`); do not write the table while iterating."""
+        entries = self._sorted[index]
+        return reversed(entries) if reverse else iter(entries)
 
     def size_of(self, index: str) -> int:
-        """How many rows sorted `index` holds."""
+        """How many places sorted `index` holds."""
         return len(self._sorted[index])
+
+    def total(self, index: str) -> tuple[Any, ...]:
+        """The sums of tally `index` over every row."""
+        return tuple(self._sums[index])
+
+    def group_sizes(self, index: str) -> dict[Hashable, int]:
+        """How many rows each group of `index` holds (no empty group)."""
+        return {group: len(members) for group, members in self._groups[index].items()}
 
     def group_of(self, index: str, row: V) -> Hashable | None:
         """The group `row` would belong to in `index`."""
@@ -73,14 +100,19 @@ class IndexedTable(dict[K, V]):
     def __setitem__(self, key: K, row: V) -> None:
         old = super().get(key)
         super().__setitem__(key, row)
-        for place, entries in self._orders:
-            now = place(row)
-            was = None if old is None else place(old)
-            if was != now:
-                if was is not None:
-                    _unplace(entries, (was, key))
-                if now is not None:
-                    insort(entries, (now, key))
+        for places, entries in self._orders:
+            placed = places(row)
+            placed_before = () if old is None else places(old)
+            if placed != placed_before:
+                for place in placed_before:
+                    _unplace(entries, (place, key))
+                for place in placed:
+                    insort(entries, (place, key))
+        for amounts, sums in self._tallies:
+            counted = amounts(row)
+            counted_before = None if old is None else amounts(old)
+            if counted != counted_before:
+                _count(sums, counted, counted_before)
         for grouping, groups in self._indexes:
             group = grouping(row)
             if old is not None:
@@ -105,10 +137,11 @@ class IndexedTable(dict[K, V]):
         if old is not None:
             for grouping, groups in self._indexes:
                 _leave(groups, grouping(old), key)
-            for place, entries in self._orders:
-                was = place(old)
-                if was is not None:
-                    _unplace(entries, (was, key))
+            for places, entries in self._orders:
+                for place in places(old):
+                    _unplace(entries, (place, key))
+            for amounts, sums in self._tallies:
+                _count(sums, None, amounts(old))
 
     def pop(self, key: K, *default: Any) -> Any:
         self._forget(key)
@@ -144,6 +177,8 @@ class IndexedTable(dict[K, V]):
             groups.clear()
         for entries in self._sorted.values():
             entries.clear()
+        for name, sums in self._sums.items():
+            sums[:] = self._zero[name]
 
 
 def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key: Any) -> None:
@@ -162,3 +197,11 @@ def _unplace(entries: list[tuple[Any, Any]], entry: tuple[Any, Any]) -> None:
     at = bisect_left(entries, entry)
     if at < len(entries) and entries[at] == entry:
         del entries[at]
+
+
+def _count(sums: list[Any], added: tuple[Any, ...] | None, removed: tuple[Any, ...] | None) -> None:
+    """Add one row's amounts to a tally and take another's out (None: nothing)."""
+    if added is not None:
+        sums[:] = [total + amount for total, amount in zip(sums, added, strict=True)]
+    if removed is not None:
+        sums[:] = [total - amount for total, amount in zip(sums, removed, strict=True)]

@@ -6,15 +6,15 @@ is made durable and in what reading the committed state takes.
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
-from adapters.store.indexed_table import IndexedTable, Sorted
+from adapters.store.indexed_table import IndexedTable, Sorted, Tally
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
@@ -101,14 +101,55 @@ class Undo:
         self._replaced.clear()
 
 
+def _failed_places(order: Order) -> tuple[tuple[datetime, str, str, int], ...]:
+    """Where each failed attempt of `order` stands among all: by time, order, payment id;
+    its position last, to find it again."""
+    if not order.attempts:
+        return ()
+    return tuple(
+        (attempt.at, order.order_id, attempt.payment_id, position)
+        for position, attempt in enumerate(order.attempts)
+        if attempt.status.is_failure
+    )
+
+
+def _failures(order: Order) -> tuple[int, Decimal, int] | None:
+    """What the statistics add up of an order's failed attempts: how many, their amount,
+    the drop-outs among them (None: no failed attempt)."""
+    failed = [a for a in order.attempts if a.status.is_failure]
+    if not failed:
+        return None
+    amount = sum((a.amount.amount for a in failed), ZERO)
+    return len(failed), amount, sum(a.status is AttemptStatus.USER_DROPPED for a in failed)
+
+
 def _orders() -> IndexedTable[str, Order]:
+    """By customer; the orders the reconciler may still see move; and for the operator:
+    by status, newest first, failed attempts, and the statistics' sums."""
     return IndexedTable(
-        customer=lambda o: o.customer_id, may_move=lambda o: True if may_still_move(o) else None
+        customer=lambda o: o.customer_id,
+        may_move=lambda o: True if may_still_move(o) else None,
+        status=lambda o: o.status,
+        attempted=lambda o: True if o.attempts else None,
+        paid_after_close=lambda o: True if o.paid_after_close else None,
+        created=Sorted(lambda o: (o.created_at,)),
+        failed=Sorted(_failed_places),
+        failures=Tally(_failures, (0, ZERO, 0)),
+    )
+
+
+def _credits() -> IndexedTable[str, CreditEntry]:
+    """By customer (a balance, a statement); by time of grant and the ledger's totals (the
+    operator's)."""
+    return IndexedTable(
+        customer=lambda entry: entry.customer_id,
+        granted=Sorted(lambda entry: (entry.at,)),
+        totals=Tally(lambda entry: (1, entry.credits, entry.amount.amount), (0, 0, ZERO)),
     )
 
 
 def _by_customer() -> IndexedTable[str, Any]:
-    """Credits and adjustments: what a balance or a statement reads."""
+    """Adjustments: what a balance or a statement reads."""
     return IndexedTable(customer=lambda entry: entry.customer_id)
 
 
@@ -124,7 +165,7 @@ def _outbox() -> IndexedTable[str, OutboxMessage]:
     """`due`: the undelivered by next attempt (the relay's poll); `inbox`: a customer's
     messages."""
     return IndexedTable(
-        due=Sorted(lambda m: m.next_attempt_at if m.delivered_at is None else None),
+        due=Sorted(lambda m: (m.next_attempt_at,) if m.delivered_at is None else ()),
         inbox=lambda m: m.recipient_id if m.recipient_kind == RecipientKind.CUSTOMER else None,
     )
 
@@ -139,7 +180,7 @@ class StoreState:
     other key keep an index of it (see `IndexedTable`)."""
 
     orders: IndexedTable[str, Order] = field(default_factory=_orders)
-    credits: IndexedTable[str, CreditEntry] = field(default_factory=_by_customer)
+    credits: IndexedTable[str, CreditEntry] = field(default_factory=_credits)
     customers: dict[str, CustomerProfile] = field(default_factory=dict)
     adjustments: IndexedTable[str, LedgerAdjustment] = field(default_factory=_by_customer)
     subscriptions: IndexedTable[tuple[str, str], Subscription] = field(
@@ -194,72 +235,44 @@ class StateReports(
         """Newest first by created_at, ties broken by order id (descending)."""
         check_page(limit, offset)
         async with self._read() as state:
-            top = heapq.nlargest(
-                offset + limit, state.orders.values(), key=lambda o: (o.created_at, o.order_id)
-            )
-            return [detached(o) for o in top[offset:]]
+            page = islice(state.orders.in_order("created", reverse=True), offset, offset + limit)
+            return [detached(state.orders[order_id]) for _, order_id in page]
 
     async def failed_attempts(self, limit: int, offset: int = 0) -> list[FailedAttempt]:
         """Newest attempt first; ties by order id then payment id (descending)."""
         check_page(limit, offset)
         async with self._read() as state:
-            failures = (
-                FailedAttempt(order.order_id, order.amount, attempt)
-                for order in state.orders.values()
-                for attempt in order.attempts
-                if attempt.status.is_failure
-            )
-            top = heapq.nlargest(
-                offset + limit,
-                failures,
-                key=lambda f: (f.attempt.at, f.order_id, f.attempt.payment_id),
-            )
-        return top[offset:]
+            page = islice(state.orders.in_order("failed", reverse=True), offset, offset + limit)
+            found = []
+            for (_, order_id, _, position), _ in page:
+                order = state.orders[order_id]
+                found.append(FailedAttempt(order_id, order.amount, order.attempts[position]))
+        return found
 
     async def order_statistics(self) -> OrderStatistics:
         """Orders per status; orders with any attempt; count and amount of failed attempts,
         and how many of those were drop-outs."""
-        by_status: Counter[str] = Counter()
-        attempted = 0
-        failures = 0
-        failed_amount = ZERO
-        paid_after_close = 0
-        dropped = 0
         async with self._read() as state:
-            for order in state.orders.values():
-                by_status[order.status.value] += 1
-                paid_after_close += order.paid_after_close
-                if order.attempts:
-                    attempted += 1
-                for attempt in order.attempts:
-                    if attempt.status.is_failure:
-                        failures += 1
-                        failed_amount += attempt.amount.amount
-                        if attempt.status is AttemptStatus.USER_DROPPED:
-                            dropped += 1
-        return OrderStatistics(
-            dict(by_status),
-            attempted,
-            failures,
-            failed_amount,
-            paid_after_close,
-            dropped_attempts=dropped,
-        )
+            orders = state.orders
+            by_status = {str(status): n for status, n in orders.group_sizes("status").items()}
+            failures, failed_amount, dropped = orders.total("failures")
+            return OrderStatistics(
+                by_status,
+                orders.count_in("attempted", True),
+                failures,
+                failed_amount,
+                orders.count_in("paid_after_close", True),
+                dropped_attempts=dropped,
+            )
 
     async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:
         """Newest first by time of grant, ties by order id (descending)."""
         check_page(limit, offset)
         async with self._read() as state:
-            top = heapq.nlargest(
-                offset + limit, state.credits.values(), key=lambda c: (c.at, c.order_id)
-            )
-        return top[offset:]
+            page = islice(state.credits.in_order("granted", reverse=True), offset, offset + limit)
+            return [state.credits[order_id] for _, order_id in page]
 
     async def ledger_totals(self) -> LedgerTotals:
         async with self._read() as state:
-            entries = state.credits.values()
-            return LedgerTotals(
-                entries=len(entries),
-                credits=sum(c.credits for c in entries),
-                amount=sum((c.amount.amount for c in entries), ZERO),
-            )
+            entries, credits, amount = state.credits.total("totals")
+        return LedgerTotals(entries=entries, credits=credits, amount=amount)

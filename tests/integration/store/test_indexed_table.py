@@ -8,16 +8,18 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.store.indexed_table import IndexedTable, Sorted
+from adapters.store.indexed_table import IndexedTable, Sorted, Tally
 
 
 def table() -> IndexedTable[str, tuple[str, int]]:
-    """Rows (owner, amount): by owner, the positive ones apart, and the non-zero ones by
-    amount."""
+    """Rows (owner, amount): by owner, the positive ones apart, the non-zero ones by amount,
+    each positive one once per unit of its amount, and the count and sum of the non-zero."""
     return IndexedTable(
         owner=lambda row: row[0],
         positive=lambda row: True if row[1] > 0 else None,
-        by_amount=Sorted(lambda row: row[1] if row[1] != 0 else None),
+        by_amount=Sorted(lambda row: (row[1],) if row[1] != 0 else ()),
+        units=Sorted(lambda row: tuple(range(row[1]))),
+        sums=Tally(lambda row: (1, row[1]) if row[1] else None, (0, 0)),
     )
 
 
@@ -41,7 +43,15 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
         assert {g: set(keys) for g, keys in rows._groups[index].items()} == expected
     ranked = sorted((row[1], key) for key, row in rows.items() if row[1] != 0)
     assert list(rows.in_order("by_amount")) == ranked
+    assert list(rows.in_order("by_amount", reverse=True)) == ranked[::-1]
     assert rows.size_of("by_amount") == len(ranked)
+    units = sorted((unit, key) for key, row in rows.items() for unit in range(row[1]))
+    assert list(rows.in_order("units")) == units
+    non_zero = [row[1] for row in rows.values() if row[1]]
+    assert rows.total("sums") == (len(non_zero), sum(non_zero))
+    assert rows.group_sizes("owner") == {
+        owner: len(keys) for owner, keys in recomputed(rows, "owner").items()
+    }
 
 
 def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:

@@ -324,6 +324,40 @@ async def test_statistics(store: Store) -> None:
     assert stats.failed_amount == Decimal("541.00")
 
 
+async def test_reports_follow_an_order_as_it_changes(store: Store) -> None:
+    """A later write replaces what the order counted for: its failures stay listed and
+    counted once, its status moves, its place among the newest does not."""
+    order = active_order("ORDER_A", amount="80.00")
+    order.record_attempt(attempt("a1", AttemptStatus.FAILED, "80.00", minutes=1), at(1))
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.orders.add(active_order("ORDER_B"))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        loaded = await uow.orders.get("ORDER_A")
+        assert loaded is not None
+        loaded.record_attempt(attempt("a2", AttemptStatus.USER_DROPPED, "80.00", 2), at(2))
+        loaded.record_attempt(attempt("a3", AttemptStatus.SUCCESS, "80.00", minutes=3), at(3))
+        await uow.orders.save(loaded)
+        await uow.ledger.add(credit(loaded))
+        await uow.commit()
+    reports = store.reports()
+    stats = await reports.order_statistics()
+    assert stats.orders_by_status == {"PAID": 1, "ACTIVE": 1}
+    assert (stats.attempted_orders, stats.failed_attempts, stats.dropped_attempts) == (1, 2, 1)
+    assert stats.failed_amount == Decimal("160.00")
+    failed = await reports.failed_attempts(10)
+    assert [(f.order_id, f.attempt.payment_id) for f in failed] == [
+        ("ORDER_A", "a2"),
+        ("ORDER_A", "a1"),
+    ]
+    assert failed[0].attempt == loaded.attempts[1]
+    assert [o.order_id for o in await reports.recent_orders(10)] == ["ORDER_B", "ORDER_A"]
+    totals = await reports.ledger_totals()
+    assert (totals.entries, totals.amount) == (1, Decimal("80.00"))
+    assert [c.order_id for c in await reports.credits(10)] == ["ORDER_A"]
+
+
 async def test_reports_see_only_what_was_committed(store: Store) -> None:
     order = paid_order("ORDER_A")
     async with store.unit_of_work() as uow:
