@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -26,7 +27,7 @@ from domain.ledger import CreditEntry, LedgerAdjustment
 from domain.notifications import OutboxMessage, RecipientKind
 from domain.order import AttemptStatus, Order
 from domain.referrals import ReferralRecord
-from domain.refunds import Refund
+from domain.refunds import Refund, RefundState
 from domain.subscriptions import Subscription
 
 ZERO = Decimal("0.00")
@@ -170,8 +171,24 @@ def _outbox() -> IndexedTable[str, OutboxMessage]:
     )
 
 
+def _created_in(state: RefundState, refund: Refund) -> tuple[datetime, ...]:
+    return (refund.created_at,) if refund.state is state else ()
+
+
+def _refunded(refund: Refund) -> tuple[int, Decimal] | None:
+    return (1, refund.amount.amount) if refund.state is RefundState.SUCCESS else None
+
+
 def _refunds() -> IndexedTable[str, Refund]:
-    return IndexedTable(order=lambda r: r.order_id, state=lambda r: r.state)
+    """By order; by creation, all and in each state (the refund pages, the reconciler's
+    pending ones); the successful ones' count and amount."""
+    in_state = {f"created_{s.value}": Sorted(partial(_created_in, s)) for s in RefundState}
+    return IndexedTable(
+        order=lambda r: r.order_id,
+        created=Sorted(lambda r: (r.created_at,)),
+        refunded=Tally(_refunded, (0, ZERO)),
+        **in_state,
+    )
 
 
 @dataclass

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from decimal import Decimal
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from adapters.store.paging import check_page
@@ -33,28 +32,23 @@ class StateRefundReports:
     ) -> list[Refund]:
         """Newest first by created_at, ties by refund id (descending)."""
         check_page(limit, offset)
+        index = "created" if state is None else f"created_{state.value}"
         async with self._read() as committed:
             refunds = committed.refunds
-            top = heapq.nlargest(
-                offset + limit,
-                refunds.values() if state is None else refunds.rows_in("state", state),
-                key=lambda r: (r.created_at, r.refund_id),
-            )
-            return [detached_refund(r) for r in top[offset:]]
+            page = islice(refunds.in_order(index, reverse=True), offset, offset + limit)
+            return [detached_refund(refunds[refund_id]) for _, refund_id in page]
 
     async def pending_refunds(self, limit: int) -> list[Refund]:
         """PENDING refunds, oldest first (the reconciler's work)."""
         check_page(limit, 0)
+        index = f"created_{RefundState.PENDING.value}"
         async with self._read() as committed:
-            oldest = heapq.nsmallest(
-                limit,
-                committed.refunds.rows_in("state", RefundState.PENDING),
-                key=lambda r: (r.created_at, r.refund_id),
-            )
-            return [detached_refund(r) for r in oldest]
+            refunds = committed.refunds
+            oldest = islice(refunds.in_order(index), limit)
+            return [detached_refund(refunds[refund_id]) for _, refund_id in oldest]
 
     async def refund_totals(self) -> RefundTotals:
         """Count and amount of SUCCESS refunds."""
         async with self._read() as committed:
-            done = committed.refunds.rows_in("state", RefundState.SUCCESS)
-        return RefundTotals(len(done), sum((r.amount.amount for r in done), Decimal("0.00")))
+            count, amount = committed.refunds.total("refunded")
+        return RefundTotals(count, amount)

@@ -111,6 +111,18 @@ async def test_refund_reports(store: Store) -> None:
     totals = await reports.refund_totals()
     assert (totals.count, totals.amount) == (2, Decimal("40.20"))
     assert recent[0].amount == Money.of("1.01")
+    async with store.unit_of_work() as uow:  # a settlement moves it between the reports
+        pending = await uow.refunds.get("refund_1")
+        assert pending is not None
+        pending.settle(RefundState.SUCCESS, at(40), "cf_9")
+        await uow.refunds.save(pending)
+        await uow.commit()
+    assert [r.refund_id for r in await reports.pending_refunds(10)] == ["refund_3"]
+    done = await reports.recent_refunds(10, 0, RefundState.SUCCESS)
+    assert [r.refund_id for r in done] == ["refund_2", "refund_1", "refund_0"]
+    assert [r.refund_id for r in await reports.recent_refunds(1, 1)] == ["refund_2"]
+    totals = await reports.refund_totals()
+    assert (totals.count, totals.amount) == (3, Decimal("60.30"))
 
 
 async def test_a_referral_record_is_read_and_marked_reversed(store: Store) -> None:
