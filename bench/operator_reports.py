@@ -1,0 +1,171 @@
+"""How long the operator's reports hold the memory and JSON stores, by size of history.
+
+Those stores answer every query under the lock each payment waits for, on the event loop
+that serves the payments, so a report's time is a stall of every payment behind it. This
+writes a history of paid orders through the store's own units of work (each failed once,
+then paid and credited; a refund for one order in a hundred, settled), then times each
+report the dashboard calls (the credits report's four, the statistics' three), the p50 of
+`--calls` calls, in process.
+
+    .venv/bin/python bench/operator_reports.py [--stores memory,json] [--history 100000]
+        [--calls 5] [--src /path/to/other/checkout]
+
+`--src PATH` runs the same measurement on another tree too (PYTHONPATH=PATH/src) and puts
+its column beside this tree's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUNK = 1_000
+REPORTS = (
+    "ledger_totals",
+    "credits",
+    "failed_attempts",
+    "recent_orders",
+    "order_statistics",
+    "refund_totals",
+    "recent_refunds",
+)
+
+
+def history_unit(number: int, now: datetime) -> tuple[Any, Any, Any | None]:
+    """One paid order (a failed attempt, then a success), its grant, and in one order of a
+    hundred a settled refund."""
+    from domain.customer import Customer, customer_id_for_email
+    from domain.ledger import credit_for
+    from domain.money import Money
+    from domain.order import AttemptStatus, Order, PaymentAttempt
+    from domain.refunds import Refund, RefundState
+
+    amount = Money.of("100")
+    email = f"buyer{number % 1_000}@example.com"
+    at = now + timedelta(seconds=number)
+    order = Order.create(
+        f"ORDER_{number:08d}",
+        amount,
+        Customer("Bench Buyer", email, "9876543210"),
+        at,
+        customer_id=customer_id_for_email(email),
+    )
+    order.activate(f"cf_{number}", f"session_{number}", at)
+    for payment, status in ((f"{number}_1", AttemptStatus.FAILED), (f"{number}_2", None)):
+        attempt = PaymentAttempt(
+            payment_id=payment,
+            status=status or AttemptStatus.SUCCESS,
+            amount=amount,
+            at=at,
+            message="declined" if status else "Transaction successful",
+            method="upi",
+        )
+        order.record_attempt(attempt, at)
+    refund = None
+    if number % 100 == 0:
+        refund = Refund.request(
+            f"refund_{number}",
+            order.order_id,
+            order.customer_id,
+            Money.of("10"),
+            "bench",
+            at,
+            paid=amount,
+        )
+        refund.settle(RefundState.SUCCESS, at, f"cf_refund_{number}")
+    return order, credit_for(order, at), refund
+
+
+async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]:
+    from adapters.store.json_journal import JsonJournalStore
+    from adapters.store.memory import MemoryStore
+
+    work = Path(tempfile.mkdtemp(prefix="bench_reports_"))
+    store: Any = MemoryStore() if store_kind == "memory" else JsonJournalStore(work / "c.json")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        for start in range(0, history, CHUNK):
+            async with store.unit_of_work() as uow:
+                for number in range(start, min(start + CHUNK, history)):
+                    order, grant, refund = history_unit(number, now)
+                    await uow.orders.add(order)
+                    await uow.ledger.add(grant)
+                    if refund is not None:
+                        await uow.refunds.add(refund)
+                await uow.commit()
+        reports = store.reports()
+        runs: dict[str, Callable[[], Awaitable[Any]]] = {
+            "ledger_totals": reports.ledger_totals,
+            "credits": lambda: reports.credits(50),
+            "failed_attempts": lambda: reports.failed_attempts(50),
+            "recent_orders": lambda: reports.recent_orders(50),
+            "order_statistics": reports.order_statistics,
+            "refund_totals": reports.refund_totals,
+            "recent_refunds": lambda: reports.recent_refunds(50),
+        }
+        times: dict[str, float] = {}
+        for name in REPORTS:
+            taken = []
+            for _ in range(calls):
+                started = time.perf_counter()
+                await runs[name]()
+                taken.append(time.perf_counter() - started)
+            times[name] = 1000 * statistics.median(taken)
+        return times
+    finally:
+        await store.close()
+
+
+def run_tree(src: Path, store_kind: str, history: int, calls: int) -> dict[str, float]:
+    """This script's measurement in a process of its own, on the tree at `src`."""
+    env = {**os.environ, "PYTHONPATH": f"{src / 'src'}"}
+    argv = [sys.executable, __file__, "--one", store_kind, str(history), str(calls)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, timeout=1800)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", default="memory,json")
+    parser.add_argument("--history", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=5)
+    parser.add_argument("--src", type=Path, help="another tree to measure beside this one")
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        kind, history, calls = args.one[0], int(args.one[1]), int(args.one[2])
+        print(json.dumps(asyncio.run(measure(kind, history, calls))))
+        return 0
+    trees = [("this tree", ROOT)] + ([(f"--src {args.src}", args.src)] if args.src else [])
+    print(
+        f"# The operator's reports, p50 of {args.calls} calls, ms, history "
+        f"{args.history:,} paid orders ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"load average {os.getloadavg()[0]:.2f})\n"
+    )
+    print("| store | report | " + " | ".join(name for name, _ in trees) + " |")
+    print("|---|---|" + "---:|" * len(trees))
+    for kind in args.stores.split(","):
+        results = [run_tree(src, kind, args.history, args.calls) for _, src in trees]
+        for report in REPORTS:
+            cells = " | ".join(f"{r[report]:.2f}" for r in results)
+            print(f"| {kind} | {report} | {cells} |")
+        totals = " | ".join(f"{sum(r.values()):.2f}" for r in results)
+        print(f"| {kind} | all seven (one dashboard refresh) | {totals} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
