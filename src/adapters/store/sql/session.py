@@ -10,9 +10,9 @@ the webhook's and create-order's statements.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, Select, Table, func, insert
@@ -66,16 +66,27 @@ def _is_conflict(exc: BaseException) -> bool:
     return False
 
 
-@contextmanager
-def conflicts() -> Iterator[None]:
+class _Conflicts:
     """Deadlocks and serialization failures are conflicts the caller may retry, whether
-    SQLAlchemy or the raw driver reports them."""
-    try:
-        yield
-    except Exception as exc:
-        if _is_conflict(exc):
+    SQLAlchemy or the raw driver reports them. A class, not `@contextmanager`: every
+    statement enters one, and a generator's set-up cost as much as a short statement."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _: TracebackType | None
+    ) -> None:
+        if isinstance(exc, Exception) and _is_conflict(exc):
             raise ConcurrencyConflict("the database aborted a conflicting transaction") from exc
-        raise
+
+
+_CONFLICTS = _Conflicts()
+
+
+def conflicts() -> _Conflicts:
+    """`with conflicts():` around a statement; the manager keeps no state, so one serves all."""
+    return _CONFLICTS
 
 
 class SqlSession:
