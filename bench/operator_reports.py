@@ -5,7 +5,8 @@ that serves the payments, so a report's time is a stall of every payment behind 
 writes a history of paid orders through the store's own units of work (each failed once,
 then paid and credited; a refund for one order in a hundred, settled), then times each
 report the dashboard calls (the credits report's four, the statistics' three), the p50 of
-`--calls` calls, in process.
+`--calls` calls, in process. It also prints what the history added to the process's RSS,
+per order: the memory a shop on these stores needs for its history.
 
     .venv/bin/python bench/operator_reports.py [--stores memory,json] [--history 100000]
         [--calls 5] [--src /path/to/other/checkout]
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -95,6 +97,8 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
     work = Path(tempfile.mkdtemp(prefix="bench_reports_"))
     store: Any = MemoryStore() if store_kind == "memory" else JsonJournalStore(work / "c.json")
     now = datetime(2026, 1, 1, tzinfo=UTC)
+    gc.collect()
+    rss_before = rss_kb()
     try:
         for start in range(0, history, CHUNK):
             async with store.unit_of_work() as uow:
@@ -105,6 +109,8 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
                     if refund is not None:
                         await uow.refunds.add(refund)
                 await uow.commit()
+        gc.collect()
+        kb_per_order = (rss_kb() - rss_before) / history
         reports = store.reports()
         runs: dict[str, Callable[[], Awaitable[Any]]] = {
             "ledger_totals": reports.ledger_totals,
@@ -123,9 +129,17 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
                 await runs[name]()
                 taken.append(time.perf_counter() - started)
             times[name] = 1000 * statistics.median(taken)
-        return times
+        return {**times, "kb_per_order": kb_per_order}
     finally:
         await store.close()
+
+
+def rss_kb() -> int:
+    """This process's resident set, in KB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def run_tree(src: Path, store_kind: str, history: int, calls: int) -> dict[str, float]:
@@ -162,8 +176,10 @@ def main() -> int:
         for report in REPORTS:
             cells = " | ".join(f"{r[report]:.2f}" for r in results)
             print(f"| {kind} | {report} | {cells} |")
-        totals = " | ".join(f"{sum(r.values()):.2f}" for r in results)
+        totals = " | ".join(f"{sum(r[report] for report in REPORTS):.2f}" for r in results)
         print(f"| {kind} | all seven (one dashboard refresh) | {totals} |")
+        memory = " | ".join(f"{r['kb_per_order']:.2f} KB" for r in results)
+        print(f"| {kind} | RSS the history added, per order | {memory} |")
     return 0
 
 

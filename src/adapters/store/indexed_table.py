@@ -40,12 +40,20 @@ class Tally:
     zero: tuple[Any, ...]
 
 
-Index = Grouping | Sorted | Tally
+@dataclass(frozen=True)
+class Counted:
+    """How many rows each group holds, by `group(row)` (None: in none), without their keys:
+    for a report that needs the counts only, no memory per row."""
+
+    group: Grouping
+
+
+Index = Grouping | Sorted | Tally | Counted
 
 
 class IndexedTable(dict[K, V]):
     """Rows by key; for each index, a function of a row naming its group (None: in none),
-    a `Sorted` order or a `Tally`.
+    a `Sorted` order, a `Tally` or `Counted` groups.
 
     Every way of writing a dict goes through `__setitem__` or `_forget`, so no write can
     leave an index stale. Rows must not be changed in place: replace them.
@@ -53,7 +61,8 @@ class IndexedTable(dict[K, V]):
 
     def __init__(self, **indexes: Index) -> None:
         super().__init__()
-        grouping = {n: f for n, f in indexes.items() if not isinstance(f, (Sorted, Tally))}
+        kinds = (Sorted, Tally, Counted)
+        grouping = {n: f for n, f in indexes.items() if not isinstance(f, kinds)}
         self._grouping = grouping
         self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in grouping}
         self._indexes = [(grouping[name], self._groups[name]) for name in grouping]
@@ -64,6 +73,9 @@ class IndexedTable(dict[K, V]):
         self._zero = {name: f.zero for name, f in tallies.items()}
         self._sums: dict[str, list[Any]] = {name: list(f.zero) for name, f in tallies.items()}
         self._tallies = [(tallies[name].amounts, self._sums[name]) for name in tallies]
+        counting = {n: f.group for n, f in indexes.items() if isinstance(f, Counted)}
+        self._counts: dict[str, dict[Hashable, int]] = {name: {} for name in counting}
+        self._counting = [(counting[name], self._counts[name]) for name in counting]
 
     def in_order(self, index: str, *, reverse: bool = False) -> Iterator[tuple[Any, K]]:
         """(place, key) of the rows in sorted `index`, first place first (last first with
@@ -79,9 +91,9 @@ class IndexedTable(dict[K, V]):
         """The sums of tally `index` over every row."""
         return tuple(self._sums[index])
 
-    def group_sizes(self, index: str) -> dict[Hashable, int]:
-        """How many rows each group of `index` holds (no empty group)."""
-        return {group: len(members) for group, members in self._groups[index].items()}
+    def counts(self, index: str) -> dict[Hashable, int]:
+        """How many rows each group of counted `index` holds (no empty group)."""
+        return dict(self._counts[index])
 
     def group_of(self, index: str, row: V) -> Hashable | None:
         """The group `row` would belong to in `index`."""
@@ -113,6 +125,12 @@ class IndexedTable(dict[K, V]):
             counted_before = None if old is None else amounts(old)
             if counted != counted_before:
                 _count(sums, counted, counted_before)
+        for group_of, counts in self._counting:
+            group = group_of(row)
+            group_before = None if old is None else group_of(old)
+            if group != group_before:
+                _tick(counts, group, 1)
+                _tick(counts, group_before, -1)
         for grouping, groups in self._indexes:
             group = grouping(row)
             if old is not None:
@@ -142,6 +160,8 @@ class IndexedTable(dict[K, V]):
                     _unplace(entries, (place, key))
             for amounts, sums in self._tallies:
                 _count(sums, None, amounts(old))
+            for group_of, counts in self._counting:
+                _tick(counts, group_of(old), -1)
 
     def pop(self, key: K, *default: Any) -> Any:
         self._forget(key)
@@ -179,6 +199,8 @@ class IndexedTable(dict[K, V]):
             entries.clear()
         for name, sums in self._sums.items():
             sums[:] = self._zero[name]
+        for counts in self._counts.values():
+            counts.clear()
 
 
 def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key: Any) -> None:
@@ -205,3 +227,14 @@ def _count(sums: list[Any], added: tuple[Any, ...] | None, removed: tuple[Any, .
         sums[:] = [total + amount for total, amount in zip(sums, added, strict=True)]
     if removed is not None:
         sums[:] = [total - amount for total, amount in zip(sums, removed, strict=True)]
+
+
+def _tick(counts: dict[Hashable, int], group: Hashable | None, by: int) -> None:
+    """Move a group's count by `by`; a group counted down to nothing leaves."""
+    if group is None:
+        return
+    count = counts.get(group, 0) + by
+    if count:
+        counts[group] = count
+    else:
+        del counts[group]

@@ -15,7 +15,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from adapters.store.indexed_table import IndexedTable, Sorted, Tally
+from adapters.store.indexed_table import Counted, IndexedTable, Sorted, Tally
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
@@ -126,13 +126,14 @@ def _failures(order: Order) -> tuple[int, Decimal, int] | None:
 
 def _orders() -> IndexedTable[str, Order]:
     """By customer; the orders the reconciler may still see move; and for the operator:
-    by status, newest first, failed attempts, and the statistics' sums."""
+    counts by status, of the attempted and of the paid after close, newest first, failed
+    attempts, and the failures' sums."""
     return IndexedTable(
         customer=lambda o: o.customer_id,
         may_move=lambda o: True if may_still_move(o) else None,
-        status=lambda o: o.status,
-        attempted=lambda o: True if o.attempts else None,
-        paid_after_close=lambda o: True if o.paid_after_close else None,
+        status=Counted(lambda o: o.status),
+        attempted=Counted(lambda o: True if o.attempts else None),
+        paid_after_close=Counted(lambda o: True if o.paid_after_close else None),
         created=Sorted(lambda o: (o.created_at,)),
         failed=Sorted(_failed_places),
         failures=Tally(_failures, (0, ZERO, 0)),
@@ -271,14 +272,14 @@ class StateReports(
         and how many of those were drop-outs."""
         async with self._read() as state:
             orders = state.orders
-            by_status = {str(status): n for status, n in orders.group_sizes("status").items()}
+            by_status = {str(status): n for status, n in orders.counts("status").items()}
             failures, failed_amount, dropped = orders.total("failures")
             return OrderStatistics(
                 by_status,
-                orders.count_in("attempted", True),
+                orders.counts("attempted").get(True, 0),
                 failures,
                 failed_amount,
-                orders.count_in("paid_after_close", True),
+                orders.counts("paid_after_close").get(True, 0),
                 dropped_attempts=dropped,
             )
 

@@ -8,18 +8,20 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.store.indexed_table import IndexedTable, Sorted, Tally
+from adapters.store.indexed_table import Counted, IndexedTable, Sorted, Tally
 
 
 def table() -> IndexedTable[str, tuple[str, int]]:
     """Rows (owner, amount): by owner, the positive ones apart, the non-zero ones by amount,
-    each positive one once per unit of its amount, and the count and sum of the non-zero."""
+    each positive one once per unit of its amount, the count and sum of the non-zero, and
+    how many are negative and how many positive."""
     return IndexedTable(
         owner=lambda row: row[0],
         positive=lambda row: True if row[1] > 0 else None,
         by_amount=Sorted(lambda row: (row[1],) if row[1] != 0 else ()),
         units=Sorted(lambda row: tuple(range(row[1]))),
         sums=Tally(lambda row: (1, row[1]) if row[1] else None, (0, 0)),
+        signs=Counted(lambda row: (row[1] > 0) - (row[1] < 0) or None),
     )
 
 
@@ -49,9 +51,8 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
     assert list(rows.in_order("units")) == units
     non_zero = [row[1] for row in rows.values() if row[1]]
     assert rows.total("sums") == (len(non_zero), sum(non_zero))
-    assert rows.group_sizes("owner") == {
-        owner: len(keys) for owner, keys in recomputed(rows, "owner").items()
-    }
+    signs = [(row[1] > 0) - (row[1] < 0) for row in rows.values()]
+    assert rows.counts("signs") == {s: signs.count(s) for s in (-1, 1) if s in signs}
 
 
 def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
