@@ -6,7 +6,8 @@ writes a history of paid orders through the store's own units of work (each fail
 then paid and credited; a refund for one order in a hundred, settled), then times each
 report the dashboard calls (the credits report's four, the statistics' three), the p50 of
 `--calls` calls, in process. It also prints what the history added to the process's RSS,
-per order: the memory a shop on these stores needs for its history.
+per order: the memory a shop on these stores needs for its history, and for the JSON
+journal the time opening it again takes (its start-up: reading the whole journal).
 
     .venv/bin/python bench/operator_reports.py [--stores memory,json] [--history 100000]
         [--calls 5] [--src /path/to/other/checkout]
@@ -129,7 +130,14 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
                 await runs[name]()
                 taken.append(time.perf_counter() - started)
             times[name] = 1000 * statistics.median(taken)
-        return {**times, "kb_per_order": kb_per_order}
+        result = {**times, "kb_per_order": kb_per_order}
+        if store_kind == "json":
+            await store.close()
+            started = time.perf_counter()
+            store = JsonJournalStore(work / "c.json")
+            await store.open()
+            result["open_seconds"] = time.perf_counter() - started
+        return result
     finally:
         await store.close()
 
@@ -180,6 +188,9 @@ def main() -> int:
         print(f"| {kind} | all seven (one dashboard refresh) | {totals} |")
         memory = " | ".join(f"{r['kb_per_order']:.2f} KB" for r in results)
         print(f"| {kind} | RSS the history added, per order | {memory} |")
+        if kind == "json":
+            opened = " | ".join(f"{r['open_seconds']:.2f} s" for r in results)
+            print(f"| {kind} | the store opened again (start-up) | {opened} |")
     return 0
 
 

@@ -224,9 +224,11 @@ def _unplace(entries: list[tuple[Any, Any]], entry: tuple[Any, Any]) -> None:
 def _count(sums: list[Any], added: tuple[Any, ...] | None, removed: tuple[Any, ...] | None) -> None:
     """Add one row's amounts to a tally and take another's out (None: nothing)."""
     if added is not None:
-        sums[:] = [total + amount for total, amount in zip(sums, added, strict=True)]
+        for at, amount in enumerate(added):
+            sums[at] += amount
     if removed is not None:
-        sums[:] = [total - amount for total, amount in zip(sums, removed, strict=True)]
+        for at, amount in enumerate(removed):
+            sums[at] -= amount
 
 
 def _tick(counts: dict[Hashable, int], group: Hashable | None, by: int) -> None:
