@@ -10,7 +10,7 @@ so such a query reads one group, the first or last few rows of an order, or one 
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -82,6 +82,13 @@ class IndexedTable(dict[K, V]):
         `reverse`); do not write the table while iterating."""
         entries = self._sorted[index]
         return reversed(entries) if reverse else iter(entries)
+
+    def after(self, index: str, place: Any) -> Iterator[tuple[Any, K]]:
+        """(place, key) of the rows of sorted `index` placed after `place`, first first;
+        do not write the table while iterating."""
+        entries = self._sorted[index]
+        start = bisect_right(entries, place, key=_place)
+        return (entries[at] for at in range(start, len(entries)))
 
     def size_of(self, index: str) -> int:
         """How many places sorted `index` holds."""
@@ -212,6 +219,10 @@ def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key:
         members.pop(key, None)
         if not members:
             del groups[group]
+
+
+def _place(entry: tuple[Any, Any]) -> Any:
+    return entry[0]
 
 
 def _unplace(entries: list[tuple[Any, Any]], entry: tuple[Any, Any]) -> None:

@@ -156,7 +156,11 @@ def _by_customer() -> IndexedTable[str, Any]:
 
 
 def _subscriptions() -> IndexedTable[tuple[str, str], Subscription]:
-    return IndexedTable(customer=lambda s: s.customer_id)
+    """By customer; by the end of their last period (the active ones' report)."""
+    return IndexedTable(
+        customer=lambda s: s.customer_id,
+        ending=Sorted(lambda s: () if s.ends_at is None else (s.ends_at,)),
+    )
 
 
 def _referrals() -> IndexedTable[str, ReferralRecord]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from adapters.store.paging import check_page
@@ -43,14 +44,14 @@ class StateAccountReports:
     async def active_subscriptions(
         self, now: datetime, limit: int, offset: int = 0
     ) -> list[Subscription]:
-        """Ending soonest first, ties by customer id then kind."""
+        """Ending soonest first, ties by customer id then kind. Only those ending after
+        `now` are read: an active one's period ends after it."""
         check_page(limit, offset)
         async with self._read() as state:
-            active = [s for s in state.subscriptions.values() if s.is_active(now)]
-            top = heapq.nsmallest(
-                offset + limit, active, key=lambda s: (s.ends_at or now, s.customer_id, s.kind)
-            )
-            return [s.copy() for s in top[offset:]]
+            table = state.subscriptions
+            ending = (table[key] for _, key in table.after("ending", now))
+            active = (s for s in ending if s.is_active(now))
+            return [s.copy() for s in islice(active, offset, offset + limit)]
 
     async def orders_of(self, customer_id: str, limit: int, offset: int = 0) -> list[Order]:
         check_page(limit, offset)

@@ -46,6 +46,8 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
     ranked = sorted((row[1], key) for key, row in rows.items() if row[1] != 0)
     assert list(rows.in_order("by_amount")) == ranked
     assert list(rows.in_order("by_amount", reverse=True)) == ranked[::-1]
+    for place in (-2, 0, 1, 2):
+        assert list(rows.after("by_amount", place)) == [e for e in ranked if e[0] > place]
     assert rows.size_of("by_amount") == len(ranked)
     units = sorted((unit, key) for key, row in rows.items() for unit in range(row[1]))
     assert list(rows.in_order("units")) == units

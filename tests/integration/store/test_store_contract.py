@@ -616,6 +616,18 @@ async def test_active_subscriptions_and_subscriptions_of(store: Store) -> None:
     assert _same(page[0], later)
     assert [s.kind for s in await reports.subscriptions_of("cus_a")] == ["basic", "premium"]
     assert await reports.subscriptions_of("cus_none") == []
+    async with store.unit_of_work() as uow:  # a renewal moves its end past cus_b's
+        renewed = await uow.subscriptions.get("cus_a", "premium")
+        assert renewed is not None
+        renewed.activate("O5", PREMIUM, at(20))
+        await uow.subscriptions.save(renewed)
+        await uow.commit()
+    active = await reports.active_subscriptions(at(20), 10)
+    assert [(s.customer_id, s.kind) for s in active] == [
+        ("cus_b", "premium"),
+        ("cus_a", "premium"),
+        ("cus_a", "basic"),
+    ]
 
 
 async def test_a_second_referral_for_an_order_is_refused(store: Store) -> None:
