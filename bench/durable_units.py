@@ -32,16 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from seeded_server import paid_order
+from seeded_server import add_order, paid_order
 
 from adapters.store.url import store_from_url
-from domain.customer import Customer
-from domain.money import Money
 from domain.notifications import OutboxMessage, notifications_for
-from domain.order import Order
 
 BATCH = 50
-CUSTOMER = Customer("Bench Buyer", "buyer@example.com", "9876543210")
 
 
 async def per_call(calls: int, call: Callable[[int], Awaitable[Any]]) -> str:
@@ -97,16 +93,7 @@ async def units(calls: int, directory: Path) -> None:
         await store.open()
 
         async def add(number: int, store: Any = store) -> None:
-            order = Order.create(
-                f"UNIT{number:08d}",
-                Money.of("100"),
-                CUSTOMER,
-                datetime.now(UTC),
-                customer_id="cus_bench",
-            )
-            async with store.unit_of_work() as uow:
-                await uow.orders.add(order)
-                await uow.commit()
+            await add_order(store, f"UNIT{number:08d}")
 
         try:
             await add(-1)  # the first opens files and connections

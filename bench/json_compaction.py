@@ -28,17 +28,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from seeded_server import seed
+from seeded_server import add_order, seed
 
 from adapters.store.json_journal import JsonJournalStore
-from domain.customer import Customer
-from domain.money import Money
-from domain.order import Order
 from entrypoints.heap import long_lived_heap
 
 CONCURRENCY = 16
 ALONE_SECONDS = 2.0
-CUSTOMER = Customer("Bench Buyer", "buyer@example.com", "9876543210")
 
 
 def rss_mb() -> float:
@@ -49,20 +45,8 @@ def rss_mb() -> float:
 
 
 async def one_round(store: JsonJournalStore, first: int) -> float:
-    async def commit(number: int) -> None:
-        order = Order.create(
-            f"NEW{number:08d}",
-            Money.of("100"),
-            CUSTOMER,
-            datetime.now(UTC),
-            customer_id="cus_bench",
-        )
-        async with store.unit_of_work() as uow:
-            await uow.orders.add(order)
-            await uow.commit()
-
     started = time.perf_counter()
-    await asyncio.gather(*(commit(first + i) for i in range(CONCURRENCY)))
+    await asyncio.gather(*(add_order(store, f"NEW{first + i:08d}") for i in range(CONCURRENCY)))
     return time.perf_counter() - started
 
 

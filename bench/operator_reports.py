@@ -92,6 +92,8 @@ def history_unit(number: int, now: datetime) -> tuple[Any, Any, Any | None]:
 
 
 async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]:
+    from json_compaction import rss_mb
+
     from adapters.store.json_journal import JsonJournalStore
     from adapters.store.memory import MemoryStore
 
@@ -99,7 +101,7 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
     store: Any = MemoryStore() if store_kind == "memory" else JsonJournalStore(work / "c.json")
     now = datetime(2026, 1, 1, tzinfo=UTC)
     gc.collect()
-    rss_before = rss_kb()
+    rss_before = rss_mb()
     try:
         for start in range(0, history, CHUNK):
             async with store.unit_of_work() as uow:
@@ -111,7 +113,7 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
                         await uow.refunds.add(refund)
                 await uow.commit()
         gc.collect()
-        kb_per_order = (rss_kb() - rss_before) / history
+        kb_per_order = (rss_mb() - rss_before) * 1024 / history
         reports = store.reports()
         runs: dict[str, Callable[[], Awaitable[Any]]] = {
             "ledger_totals": reports.ledger_totals,
@@ -140,14 +142,6 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
         return result
     finally:
         await store.close()
-
-
-def rss_kb() -> int:
-    """This process's resident set, in KB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def run_tree(src: Path, store_kind: str, history: int, calls: int) -> dict[str, float]:

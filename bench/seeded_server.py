@@ -53,6 +53,15 @@ def _order(order_id: str, number: int, now: datetime) -> Order:
     return order
 
 
+async def add_order(store: Any, order_id: str) -> None:
+    """One new order, alone in a unit of work: what the in-process benches time."""
+    customer = Customer("Bench Buyer", "buyer@example.com", "9876543210")
+    order = Order.create(order_id, AMOUNT, customer, datetime.now(UTC), customer_id="cus_bench")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+
+
 def paid_order(order_id: str, number: int, now: datetime) -> Order:
     order = _order(order_id, number, now)
     attempt = PaymentAttempt(
