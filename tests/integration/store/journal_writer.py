@@ -3,7 +3,8 @@
 Usage: python journal_writer.py PATH PREFIX COUNT [CREDIT_ORDER_ID] [--tasks=N]
     [--compact-after=N]
 Adds orders PREFIX_0 .. PREFIX_{COUNT-1}, one commit each, and prints each order id on
-its own line only after its commit returned (the acknowledgement the tests rely on).
+its own line only after its commit returned (the acknowledgement the tests rely on); the
+store's log lines go to stderr, so stdout holds nothing else.
 With CREDIT_ORDER_ID it also credits that (paid) order after each add unless credited.
 With --tasks=N, N tasks add the orders concurrently (so their commits share syncs).
 With --compact-after=N the store compacts after every N lines (once they outgrow the
@@ -16,6 +17,8 @@ import asyncio
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+
+import structlog
 
 from adapters.store.json_journal import DEFAULT_COMPACT_AFTER, JsonJournalStore
 from domain.customer import Customer
@@ -61,6 +64,7 @@ async def write(
 
 
 if __name__ == "__main__":
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     options = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     asyncio.run(

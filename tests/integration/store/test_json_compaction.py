@@ -75,6 +75,28 @@ def _journal_orders(path: Path) -> list[str]:
     ]
 
 
+async def test_a_finished_compaction_says_what_it_wrote_and_how_long_it_took(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "credits.json"
+    store = JsonJournalStore(path, compact_after=3)
+    with capture_logs() as logs:
+        await add_orders(store, "ORDER_1", "ORDER_2", "ORDER_3")
+        await _compacted(store)
+    await store.close()
+
+    snapshot = json.loads(path.read_text())
+    records = sum(len(value) for value in snapshot.values() if isinstance(value, list))
+    [line] = logs
+    assert line["event"] == "json_compacted"
+    assert line["log_level"] == "info"
+    assert line["store"] == store.description
+    assert line["generation"] == snapshot["generation"] == 1
+    assert line["records"] == records == 3
+    assert line["snapshot_bytes"] == path.stat().st_size
+    assert 0 <= line["seconds"] < 30
+
+
 async def test_payments_commit_while_the_snapshot_is_written(
     tmp_path: Path, held: HeldSnapshot
 ) -> None:
@@ -214,7 +236,8 @@ async def test_a_failed_compaction_is_logged_and_tried_again_later(
 
     assert calls == 2
     assert [(log["event"], log["log_level"]) for log in logs] == [
-        ("json_compaction_failed", "warning")
+        ("json_compaction_failed", "warning"),
+        ("json_compacted", "info"),
     ]
     assert "No space left on device" in logs[0]["error"]
     assert _generations(path) == (1, 1)
@@ -276,15 +299,18 @@ async def test_a_snapshot_overtaken_by_another_compaction_is_thrown_away(
         theirs._journal, "write_snapshot", lambda capture: held.write(theirs._journal, capture)
     )
 
-    await add_orders(theirs, "ORDER_2")
-    await theirs.compact()
-    held.release()
-    await add_orders(mine, "ORDER_3")
-    await mine.close()
-    await theirs.close()
+    with capture_logs() as logs:
+        await add_orders(theirs, "ORDER_2")
+        await theirs.compact()
+        held.release()
+        await add_orders(mine, "ORDER_3")
+        await mine.close()
+        await theirs.close()
 
     assert _generations(path) == (1, 1)
     assert await stored_ids(path) == {"ORDER_1", "ORDER_2", "ORDER_3"}
+    # theirs switched in its snapshot; ours, thrown away, reports no compaction
+    assert [log["event"] for log in logs] == ["json_compacted"]
     assert "credits.json.tmp" not in _files(path)
     assert "credits.json.journal.next" not in _files(path)
 
