@@ -114,29 +114,30 @@ def _failed_places(order: Order) -> tuple[tuple[datetime, str, str, int], ...]:
     )
 
 
-def _failures(order: Order) -> tuple[int, Decimal, int] | None:
-    """What the statistics add up of an order's failed attempts: how many, their amount,
-    the drop-outs among them (None: no failed attempt)."""
+def _statistics(order: Order) -> tuple[int, int, int, Decimal, int] | None:
+    """What the statistics add up of an order: attempted (0 or 1), paid after close (0 or
+    1), its failed attempts, their amount and the drop-outs among them (None: nothing to
+    add, an order not attempted yet)."""
+    if not order.attempts:
+        return None
     failed = [a for a in order.attempts if a.status.is_failure]
     if not failed:
-        return None
+        return 1, int(order.paid_after_close), 0, ZERO, 0
     amount = sum((a.amount.amount for a in failed), ZERO)
-    return len(failed), amount, sum(a.status is AttemptStatus.USER_DROPPED for a in failed)
+    dropped = sum(a.status is AttemptStatus.USER_DROPPED for a in failed)
+    return 1, int(order.paid_after_close), len(failed), amount, dropped
 
 
 def _orders() -> IndexedTable[str, Order]:
     """By customer; the orders the reconciler may still see move; and for the operator:
-    counts by status, of the attempted and of the paid after close, newest first, failed
-    attempts, and the failures' sums."""
+    counts by status, newest first, failed attempts, and the statistics' sums."""
     return IndexedTable(
         customer=lambda o: o.customer_id,
         may_move=lambda o: True if may_still_move(o) else None,
         status=Counted(lambda o: o.status),
-        attempted=Counted(lambda o: True if o.attempts else None),
-        paid_after_close=Counted(lambda o: True if o.paid_after_close else None),
         created=Sorted(lambda o: (o.created_at,)),
         failed=Sorted(_failed_places),
-        failures=Tally(_failures, (0, ZERO, 0)),
+        statistics=Tally(_statistics, (0, 0, 0, ZERO, 0)),
     )
 
 
@@ -277,15 +278,17 @@ class StateReports(
         async with self._read() as state:
             orders = state.orders
             by_status = {str(status): n for status, n in orders.counts("status").items()}
-            failures, failed_amount, dropped = orders.total("failures")
-            return OrderStatistics(
-                by_status,
-                orders.counts("attempted").get(True, 0),
-                failures,
-                failed_amount,
-                orders.counts("paid_after_close").get(True, 0),
-                dropped_attempts=dropped,
+            attempted, paid_after_close, failures, failed_amount, dropped = orders.total(
+                "statistics"
             )
+        return OrderStatistics(
+            by_status,
+            attempted,
+            failures,
+            failed_amount,
+            paid_after_close,
+            dropped_attempts=dropped,
+        )
 
     async def credits(self, limit: int, offset: int = 0) -> list[CreditEntry]:
         """Newest first by time of grant, ties by order id (descending)."""
