@@ -23,7 +23,6 @@ import asyncio
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from seeded_server import add_order, paid_order
+from seeded_server import add_order, paid_order, rerun_from_tree
 
 from adapters.store.url import store_from_url
 from domain.notifications import OutboxMessage, notifications_for
@@ -163,8 +162,6 @@ def parse_args() -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.src is not None:
-        environment = dict(os.environ, PYTHONPATH=str(args.src.resolve() / "src"))
-        command = [sys.executable, __file__, "--calls", str(args.calls)]
-        os.execve(sys.executable, [*command, "--rounds", str(args.rounds)], environment)
+        rerun_from_tree(args.src)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main(args))

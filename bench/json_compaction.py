@@ -28,7 +28,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from seeded_server import add_order, seed
+from seeded_server import add_order, rerun_from_tree, seed
 
 from adapters.store.json_journal import JsonJournalStore
 from entrypoints.heap import long_lived_heap
@@ -132,7 +132,5 @@ def parse_args() -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.src is not None:
-        environment = dict(os.environ, PYTHONPATH=str(args.src.resolve() / "src"))
-        command = [sys.executable, __file__, "--history", args.history]
-        os.execve(sys.executable, command, environment)
+        rerun_from_tree(args.src)
     asyncio.run(main([int(h) for h in args.history.split(",")]))
