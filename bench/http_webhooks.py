@@ -6,7 +6,7 @@ What it measures, in one run on this machine:
    a plain `sqlite3` loop of durable commits (WAL, synchronous=FULL, one small insert per
    commit), each per second over ~2 s.
 2. The anchor: a bare Starlette app (one POST route that reads the body and answers a small
-   JSON) under uvicorn with our options (uvloop, httptools), driven by wrk like our server;
+   JSON) under uvicorn with uvloop and its own httptools protocol, driven by wrk like ours;
    and the same app on uvicorn's pure-Python stack (asyncio's loop, h11), the stack the
    issue's anchor figures were measured on. Every cell shows its ratio to both.
 3. Our server as a real process (uvicorn on a free loopback port, the standalone Cashfree
@@ -15,7 +15,9 @@ What it measures, in one run on this machine:
    one distinct ACTIVE order per request, driven by wrk at 1 connection (-t1 -c1) and at 16
    (-t2 -c16). After each wrk run every order is checked in the store: no order has two
    grants, only orders that were sent have one, and the grants added match the 2xx answers
-   (up to the requests still in flight when wrk stopped). Server RSS after the run.
+   (up to the requests still in flight when wrk stopped). Server RSS after the run, and the
+   server's CPU time (every process and thread of it) per 2xx, set against the anchor's per
+   request: a ratio that the machine's other load moves far less than requests per second.
 4. create-order over HTTP (sequential, 1 connection): ours against the simulator's own
    create-order call, once before the webhooks (the outbox relay idle) and once right
    after them (the relay delivering their notifications); on JSON a row also says when
@@ -35,10 +37,11 @@ postgresql://postgres@127.0.0.1:5432/test (a throwaway database per run, dropped
         [--history 1000,100000] [--connections 1,16] [--seconds 5] [--quick]
         [--src /path/to/other/checkout] [--profile [STORE]] [--no-rss-check]
 
-`--src PATH` runs the servers from another tree (PYTHONPATH=PATH/src:PATH/simulator/src) so
-a frozen copy can be compared with the working tree. `--profile [STORE]` records the server
-with py-spy during that store's 16-connection cell (SQLite when no store is named) and prints
-the top functions by self and by inclusive time.
+`--src PATH` runs the servers from another tree (PYTHONPATH=PATH/src:PATH/simulator/src,
+with that tree's bench/seeded_server.py) so a frozen copy can be compared with the working
+tree. `--profile [STORE]` records the server with py-spy during that store's 16-connection
+cell (SQLite when no store is named) and prints the top functions by self and by inclusive
+time.
 """
 
 from __future__ import annotations
@@ -244,6 +247,16 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process and all its descendants, all threads, in s."""
+    ticks = 0
+    for p in [pid, *_descendants(pid)]:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = collections.defaultdict(list)
     for entry in Path("/proc").iterdir():
@@ -344,6 +357,7 @@ class WrkResult:
     ok: int
     bad: int
     exhausted: int
+    cpu_us: float | None = None  # the server's CPU per 2xx, all its processes and threads
 
     @property
     def rate(self) -> float:
@@ -413,11 +427,24 @@ def finish_wrk(proc: subprocess.Popen[bytes], timeout: float) -> WrkResult:
 
 
 def run_wrk(
-    bench: Bench, url: str, path: str, bodies: Path, connections: int, seconds: float, **kw: Any
+    bench: Bench,
+    server: subprocess.Popen[bytes],
+    url: str,
+    path: str,
+    bodies: Path,
+    connections: int,
+    seconds: float,
+    **kw: Any,
 ) -> WrkResult:
+    """wrk against `server`, with the server's CPU time per 2xx: unlike requests per
+    second, it does not move with what else the machine runs."""
+    cpu = cpu_seconds(server.pid)
     proc = start_wrk(bench, url, path, bodies, connections, seconds, **kw)
     try:
-        return finish_wrk(proc, seconds + 60)
+        result = finish_wrk(proc, seconds + 60)
+        if result.ok:
+            result.cpu_us = (cpu_seconds(server.pid) - cpu) / result.ok * 1e6
+        return result
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -484,7 +511,7 @@ def measure_anchor(
         write_bodies(bodies, [f"anchor_{i:05d}" for i in range(2000)], 1)
         return {
             c: run_wrk(
-                bench, f"http://127.0.0.1:{port}", ANCHOR_PATH, bodies, c, seconds, wrap=True
+                bench, proc, f"http://127.0.0.1:{port}", ANCHOR_PATH, bodies, c, seconds, wrap=True
             )
             for c in connections
         }
@@ -575,7 +602,8 @@ def start_server(bench: Bench, store: StoreRun, history: int, active: int, prefi
     env = server_env(bench, store, port)
     env.update(BENCH_PREFIX=prefix, BENCH_HISTORY=str(history), BENCH_ACTIVE=str(active))
     log = f"server_{prefix}.log"
-    seeder = [sys.executable, str(ROOT / "bench" / "seeded_server.py")]
+    tree = (bench.args.src or ROOT).resolve()  # the launcher serves as its own tree does
+    seeder = [sys.executable, str(tree / "bench" / "seeded_server.py")]
     started = time.perf_counter()
     if store.kind == "memory":  # its orders live in the serving process only
         proc = bench.spawn(seeder, env, log)
@@ -921,7 +949,9 @@ def measure_store(
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
-            result = run_wrk(bench, server.url, WEBHOOK_PATH, bodies, connections, args.seconds)
+            result = run_wrk(
+                bench, server.proc, server.url, WEBHOOK_PATH, bodies, connections, args.seconds
+            )
             if spy is not None:
                 spy.wait(timeout=args.seconds + 60)
                 kept = Path(tempfile.gettempdir()) / f"bench_profile_{time.strftime('%H%M%S')}.raw"
@@ -1011,31 +1041,42 @@ def table(
 ) -> str:
     lines = [
         "| store | workers | history | connections | webhooks/s | p50 ms | p99 ms | "
-        "ratio to anchor | ratio to h11 anchor | non-2xx | exactly-once | RSS MB | load 1m | "
-        "note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+        "ratio to anchor | ratio to h11 anchor | server CPU µs | CPU ratio to anchor | "
+        "non-2xx | exactly-once | RSS MB | load 1m | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
 
     def ratio(rate: float, anchors: dict[int, WrkResult], connections: int) -> str:
         base = anchors.get(connections)
         return f"{rate / base.rate:.3f}" if base and base.rate else "?"
 
+    def cpu_ratio(cpu_us: float | None, connections: int) -> str:
+        base = anchor.get(connections)
+        if cpu_us and base and base.cpu_us:
+            return f"{base.cpu_us / cpu_us:.3f}"
+        return "?"
+
     for c in cells:
         r = c.result
         if r is None:
             lines.append(
                 f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | "
-                f"n/a | | | | | | | | | {c.note} |"
+                f"n/a | | | | | | | | | | | {c.note} |"
             )
             continue
         non2xx = r.bad + r.errors
         lines.append(
             f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | {r.rate:,.0f} | "
             f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {ratio(r.rate, anchor, c.connections)} | "
-            f"{ratio(r.rate, h11_anchor, c.connections)} | {non2xx} | {c.check} | "
+            f"{ratio(r.rate, h11_anchor, c.connections)} | {_us(r.cpu_us)} | "
+            f"{cpu_ratio(r.cpu_us, c.connections)} | {non2xx} | {c.check} | "
             f"{c.rss:.0f} | {c.load:.1f} | {c.note} |"
         )
     return "\n".join(lines)
+
+
+def _us(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.0f}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1169,13 +1210,16 @@ def run(bench: Bench, src: Path, began: float) -> int:
                 print(f"  rss check {name} done", flush=True)
 
     print("\n## Signed success webhooks over HTTP (wrk), distinct orders\n")
-    print("| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms | "
+        "server CPU µs |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for stack, anchors in (("uvloop, httptools", anchor), ("asyncio, h11", h11_anchor)):
         for c, r in anchors.items():
             print(
                 f"| uvicorn ({stack}) + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | "
-                f"{r.p99_ms:.2f} |"
+                f"{r.p99_ms:.2f} | {_us(r.cpu_us)} |"
             )
     print()
     print(table(cells, anchor, h11_anchor))
