@@ -574,6 +574,22 @@ def drop_database(bench: Bench, database: str) -> None:
         bench.databases.remove(database)
 
 
+def start_simulator(bench: Bench) -> None:
+    """The standalone Cashfree simulator, every server's gateway (`bench.sim_url`)."""
+    sim_port = free_port()
+    bench.sim_url = f"http://127.0.0.1:{sim_port}"
+    sim_env = {**bench.env, "CASHFREE_APP_ID": APP_ID, "CASHFREE_SECRET_KEY": SECRET}
+    sim = bench.spawn(
+        [str(BIN / "cashfree-simulator"), "--port", str(sim_port)], sim_env, "simulator.log"
+    )
+    wait_http(f"{bench.sim_url}/pg/orders/none", sim, 30, bench.work / "simulator.log")
+
+
+def tree_path(tree: Path) -> str:
+    """PYTHONPATH that runs the service and the simulator from `tree`."""
+    return f"{tree / 'src'}:{tree / 'simulator' / 'src'}"
+
+
 def server_env(bench: Bench, store: StoreRun, port: int) -> dict[str, str]:
     env = dict(bench.env)
     env.update(
@@ -606,12 +622,22 @@ class Server:
     seed_seconds: float
 
 
-def start_server(bench: Bench, store: StoreRun, history: int, active: int, prefix: str) -> Server:
+def start_server(
+    bench: Bench,
+    store: StoreRun,
+    history: int,
+    active: int,
+    prefix: str,
+    tree: Path | None = None,
+) -> Server:
+    """The server of `tree` (default: --src, else this tree) over `store`, seeded."""
     port = free_port()
     env = server_env(bench, store, port)
     env.update(BENCH_PREFIX=prefix, BENCH_HISTORY=str(history), BENCH_ACTIVE=str(active))
+    if tree is not None:
+        env["PYTHONPATH"] = tree_path(tree)
     log = f"server_{prefix}.log"
-    tree = (bench.args.src or ROOT).resolve()  # the launcher serves as its own tree does
+    tree = (tree or bench.args.src or ROOT).resolve()  # its launcher serves as its tree does
     seeder = [sys.executable, str(tree / "bench" / "seeded_server.py")]
     started = time.perf_counter()
     if store.kind == "memory":  # its orders live in the serving process only
@@ -1139,7 +1165,7 @@ def main() -> int:
     env = dict(os.environ)
     src = (args.src or ROOT).resolve()
     if args.src:
-        env["PYTHONPATH"] = f"{src / 'src'}:{src / 'simulator' / 'src'}"
+        env["PYTHONPATH"] = tree_path(src)
     with tempfile.TemporaryDirectory(prefix="bench_http_") as tmp:
         bench = Bench(args, Path(tmp), env)
         try:
@@ -1170,14 +1196,7 @@ def run(bench: Bench, src: Path, began: float) -> int:
         f"| sqlite3 durable commits (WAL, synchronous=FULL, one insert each) | {commits:,.0f} |\n"
     )
 
-    sim_port = free_port()
-    bench.sim_url = f"http://127.0.0.1:{sim_port}"
-    sim_env = {**bench.env, "CASHFREE_APP_ID": APP_ID, "CASHFREE_SECRET_KEY": SECRET}
-    sim = bench.spawn(
-        [str(BIN / "cashfree-simulator"), "--port", str(sim_port)], sim_env, "simulator.log"
-    )
-    wait_http(f"{bench.sim_url}/pg/orders/none", sim, 30, bench.work / "simulator.log")
-
+    start_simulator(bench)
     anchor = measure_anchor(bench, args.connections, args.seconds, "uvloop")
     one_write_anchor = measure_anchor(bench, args.connections, args.seconds, "one-write")
     h11_anchor = measure_anchor(bench, args.connections, args.seconds, "h11")

@@ -1,0 +1,180 @@
+"""Two source trees' servers side by side, in alternating wrk bursts: which one spends less
+CPU per webhook, on a machine whose speed moves from one minute to the next.
+
+`bench/http_webhooks.py` measures one tree per run, and on a shared 2-core machine its rates
+move by a third between runs minutes apart, so a change worth a few per cent is lost in
+them. Here both trees' servers run at once, each over its own store of the same kind with
+the same seeded history, and the load alternates between them in short bursts (signed
+success webhooks for distinct orders, wrk at 16 connections) in the order A B, B A, A B, ...,
+so that a drift of the machine falls on both. Each burst gives the server's CPU time per
+2xx (all its processes and threads) and its rate, and is checked exactly once like a cell
+of `http_webhooks.py`. A is this tree, B the tree named on the command line; the table gives
+each one's median and range, and the median of the rounds' ratios B / A.
+
+    .venv/bin/python bench/webhooks_versus.py OTHER_TREE [--stores memory,json,sqlite]
+        [--rounds 8] [--seconds 2] [--history 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from http_webhooks import (
+    EXPECTED_MAX_RATE,
+    ROOT,
+    WEBHOOK_PATH,
+    Bench,
+    Server,
+    drop_database,
+    exactly_once,
+    pool_size,
+    prepare_store,
+    run_wrk,
+    start_server,
+    start_simulator,
+    write_bodies,
+)
+
+CONNECTIONS = 16
+
+
+@dataclass
+class Burst:
+    rate: float
+    cpu_us: float
+    check: str
+
+
+def versus(bench: Bench, name: str, other: Path) -> dict[str, list[Burst]]:
+    """Both trees' bursts on store kind `name`, round by round."""
+    args = bench.args
+    trees = {"A": ROOT, "B": other}
+    per_burst = pool_size(name, [CONNECTIONS], args.seconds)[CONNECTIONS]
+    servers: dict[str, Server] = {}
+    bursts: dict[str, list[Burst]] = {label: [] for label in trees}
+    try:
+        for label, tree in trees.items():
+            store = prepare_store(bench, name, f"{name}_{label}")
+            prefix = f"{label.lower()}{secrets.token_hex(3)}_"
+            servers[label] = start_server(
+                bench, store, args.history, per_burst * args.rounds, prefix, tree
+            )
+        granted: dict[str, set[str]] = {label: set() for label in trees}
+        for round_ in range(args.rounds):
+            for label in "AB" if round_ % 2 == 0 else "BA":
+                server = servers[label]
+                first = round_ * per_burst
+                order_ids = [f"{server.prefix}a{n:07d}" for n in range(first, first + per_burst)]
+                bodies = bench.work / f"bodies_{label}.txt"
+                write_bodies(bodies, order_ids, 10_000_000 + first)
+                result = run_wrk(
+                    bench, server.proc, server.url, WEBHOOK_PATH, bodies, CONNECTIONS, args.seconds
+                )
+                check = exactly_once(server, order_ids, granted[label], result)
+                if result.exhausted or sum(result.issued) >= len(order_ids):
+                    check = "INVALID: distinct bodies exhausted"
+                bursts[label].append(Burst(result.rate, result.cpu_us or 0.0, check))
+            print(
+                f"  {name} round {round_ + 1}: "
+                + ", ".join(
+                    f"{label} {b[-1].rate:,.0f}/s {b[-1].cpu_us:,.0f} µs {b[-1].check}"
+                    for label, b in bursts.items()
+                ),
+                flush=True,
+            )
+    finally:
+        for server in servers.values():
+            bench.stop(server.proc)
+            if server.store.database:
+                drop_database(bench, server.store.database)
+    return bursts
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):,.0f} ({min(values):,.0f} to {max(values):,.0f})"
+
+
+def rows(name: str, bursts: dict[str, list[Burst]]) -> list[str]:
+    out = []
+    for label, mine in bursts.items():
+        checks = {b.check for b in mine}
+        out.append(
+            f"| {name} | {label} | {len(mine)} | {spread([b.rate for b in mine])} | "
+            f"{spread([b.cpu_us for b in mine])} | "
+            f"{'; '.join(sorted(checks))} |"
+        )
+    ratios = [b.cpu_us / a.cpu_us for a, b in zip(bursts["A"], bursts["B"], strict=True)]
+    out.append(
+        f"| {name} | B / A | | | {statistics.median(ratios):.3f} "
+        f"({min(ratios):.3f} to {max(ratios):.3f}) | |"
+    )
+    return out
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("other", type=Path, help="the source tree to set against this one")
+    parser.add_argument("--stores", default="memory,json,sqlite")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--history", type=int, default=1000)
+    args = parser.parse_args(argv)
+    args.stores = [s for s in args.stores.split(",") if s]
+    unknown = set(args.stores) - set(EXPECTED_MAX_RATE)
+    if unknown:
+        parser.error(f"unknown stores: {', '.join(sorted(unknown))}")
+    if not (args.other / "bench" / "seeded_server.py").exists():
+        parser.error(f"{args.other} has no bench/seeded_server.py to serve with")
+    args.other = args.other.resolve()
+    args.src = None  # start_server's default tree; each server here names its own
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk (Debian package `wrk`)")
+        return 2
+    began = time.perf_counter()
+    print(f"# A: {ROOT}\n# B: {args.other}")
+    print(
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {args.rounds} rounds of {args.seconds:g} s "
+        f"bursts at {CONNECTIONS} connections, history {args.history:,}\n"
+    )
+    table = [
+        "| store | tree | bursts | webhooks/s, median (range) | server CPU µs per webhook, "
+        "median (range) | exactly-once |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench_versus_") as tmp:
+        bench = Bench(args, Path(tmp), dict(os.environ))
+        try:
+            start_simulator(bench)
+            for name in args.stores:
+                table += rows(name, versus(bench, name, args.other))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        finally:
+            bench.stop_all()
+            for database in list(bench.databases):
+                drop_database(bench, database)
+    print("\n" + "\n".join(table))
+    print(f"\ntotal time {time.perf_counter() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
