@@ -6,11 +6,9 @@ What it measures, in one run on this machine:
    a plain `sqlite3` loop of durable commits (WAL, synchronous=FULL, one small insert per
    commit), each per second over ~2 s.
 2. The anchor: a bare Starlette app (one POST route that reads the body and answers a small
-   JSON) under uvicorn with uvloop and its own httptools protocol, driven by wrk like ours;
+   JSON) under uvicorn with our options (uvloop, httptools), driven by wrk like our server;
    and the same app on uvicorn's pure-Python stack (asyncio's loop, h11), the stack the
-   issue's anchor figures were measured on. Every cell shows its ratio to both. The same
-   app on uvloop with our server's HTTP protocol (one write per response) shows what that
-   protocol alone is worth; no ratio is taken to it.
+   issue's anchor figures were measured on. Every cell shows its ratio to both.
 3. Our server as a real process (uvicorn on a free loopback port, the standalone Cashfree
    simulator as its gateway) per store (memory, json, sqlite, postgresql with 1 and with 2
    workers) and history (paid orders already stored): signed PAYMENT_SUCCESS_WEBHOOK bodies,
@@ -467,9 +465,8 @@ def issued_orders(order_ids: list[str], result: WrkResult) -> set[str]:
 
 def anchor_server(port: int, stack: str) -> None:
     """The bare Starlette app: one POST route that reads the body, a small JSON answer;
-    on uvicorn with uvloop and its httptools protocol ("uvloop"), with uvloop and our
-    server's protocol, one write per response ("one-write"), or with asyncio's loop and h11
-    (uvicorn's pure-Python defaults, the stack the issue's anchor figures came from)."""
+    on uvicorn with uvloop and httptools (our server's stack) or with asyncio's loop and
+    h11 (uvicorn's pure-Python defaults, the stack the issue's anchor figures came from)."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -489,11 +486,7 @@ def anchor_server(port: int, stack: str) -> None:
             Route("/health", health, methods=["GET"]),
         ]
     )
-    loop, http = {
-        "uvloop": ("uvloop", "httptools"),
-        "one-write": ("uvloop", "entrypoints.web.http_protocol:OneWriteHttpToolsProtocol"),
-        "h11": ("asyncio", "h11"),
-    }[stack]
+    loop, http = ("uvloop", "httptools") if stack == "ours" else ("asyncio", "h11")
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -506,12 +499,10 @@ def anchor_server(port: int, stack: str) -> None:
 
 
 def measure_anchor(
-    bench: Bench, connections: list[int], seconds: float, stack: str
+    bench: Bench, connections: list[int], seconds: float, stack: str = "ours"
 ) -> dict[int, WrkResult]:
     port = free_port()
     env = dict(bench.env)
-    if stack == "one-write":  # this tree's protocol, whichever tree the servers run
-        env["PYTHONPATH"] = str(ROOT / "src")
     command = [sys.executable, str(Path(__file__)), "--anchor-server", str(port)]
     proc = bench.spawn([*command, "--anchor-stack", stack], env, "anchor.log")
     try:
@@ -1139,9 +1130,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rss-step", type=int, default=10_000, help="webhooks per RSS reading (2 readings)"
     )
     parser.add_argument("--anchor-server", type=int, help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--anchor-stack", choices=["uvloop", "one-write", "h11"], help=argparse.SUPPRESS
-    )
+    parser.add_argument("--anchor-stack", choices=["ours", "h11"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = set(args.stores) - set(EXPECTED_MAX_RATE)
     if unknown:
@@ -1197,9 +1186,8 @@ def run(bench: Bench, src: Path, began: float) -> int:
     )
 
     start_simulator(bench)
-    anchor = measure_anchor(bench, args.connections, args.seconds, "uvloop")
-    one_write_anchor = measure_anchor(bench, args.connections, args.seconds, "one-write")
-    h11_anchor = measure_anchor(bench, args.connections, args.seconds, "h11")
+    anchor = measure_anchor(bench, args.connections, args.seconds)
+    h11_anchor = measure_anchor(bench, args.connections, args.seconds, stack="h11")
     for c, r in anchor.items():
         print(f"  anchor {c} conn: {r.rate:,.0f}/s, p50 {r.p50_ms:.2f} ms", flush=True)
     workers_ok = supports_workers(bench)
@@ -1246,11 +1234,7 @@ def run(bench: Bench, src: Path, began: float) -> int:
         "server CPU µs |"
     )
     print("|---|---:|---:|---:|---:|---:|")
-    for stack, anchors in (
-        ("uvloop, httptools", anchor),
-        ("uvloop, httptools, one write per response", one_write_anchor),
-        ("asyncio, h11", h11_anchor),
-    ):
+    for stack, anchors in (("uvloop, httptools", anchor), ("asyncio, h11", h11_anchor)):
         for c, r in anchors.items():
             print(
                 f"| uvicorn ({stack}) + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | "

@@ -5,7 +5,7 @@ environment with `app_from_settings`, as `checkout serve` does, writes BENCH_HIS
 paid-and-credited orders and BENCH_ACTIVE active orders (ids BENCH_PREFIX + "h"/"a" +
 number) through the store's own API (SQL stores: the same
 rows in bulk, see `seed`), then serves the app with uvicorn in the same event loop (uvloop
-as `uvicorn.run` picks it, and `checkout serve`'s HTTP protocol; no access log, log level
+and httptools when installed, as `uvicorn.run` picks them; no access log, log level
 warning). The memory store lives in this process, which is why seeding happens here. With
 BENCH_SEED_ONLY=1 it seeds, closes the store and exits: the bench seeds every other store
 so, then serves it with this launcher (nothing more to seed) or, for several workers, with
@@ -40,7 +40,6 @@ from domain.notifications import OutboxMessage, notifications_for
 from domain.order import AttemptStatus, Order, PaymentAttempt
 from entrypoints.settings import load_settings
 from entrypoints.web.asgi import app_from_settings
-from entrypoints.web.http_protocol import HTTP_PROTOCOL
 
 CHUNK = 1_000
 CUSTOMERS = 1_000
@@ -224,12 +223,7 @@ async def main() -> None:
 
     app.router.lifespan_context = lifespan
     config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        http=HTTP_PROTOCOL,
-        access_log=False,
-        log_level="warning",
+        app, host=settings.host, port=settings.port, access_log=False, log_level="warning"
     )
     await uvicorn.Server(config).serve()
 

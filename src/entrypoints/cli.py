@@ -35,7 +35,6 @@ def _settings(**overrides: object) -> Settings:
 
 def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     from entrypoints.web.asgi import app_from_settings
-    from entrypoints.web.http_protocol import HTTP_PROTOCOL
 
     overrides: dict[str, object] = {}
     if host:
@@ -58,12 +57,7 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
         print("Admin token: from ADMIN_TOKEN", flush=True)
     if workers == 1:
         uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            http=HTTP_PROTOCOL,
-            access_log=False,
-            log_level="warning",
+            app, host=settings.host, port=settings.port, access_log=False, log_level="warning"
         )
         return
     # Every worker builds its own app from the environment: hand it what was generated.
@@ -78,7 +72,6 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
         workers=workers,
         host=settings.host,
         port=settings.port,
-        http=HTTP_PROTOCOL,
         access_log=False,
         log_level="warning",
     )

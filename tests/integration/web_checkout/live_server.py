@@ -1,5 +1,4 @@
-"""The real app under uvicorn (with `checkout serve`'s HTTP protocol) on a free loopback port,
-in a background thread.
+"""The real app under uvicorn on a free loopback port, in a background thread.
 
 Shared by the web checkout's integration tests, the browser tests and the failure
 detection benchmark: each gets a fresh store in a temporary directory.
@@ -25,7 +24,6 @@ from application.ports import Store
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from entrypoints.web.app import create_app
-from entrypoints.web.http_protocol import HTTP_PROTOCOL
 
 ADMIN_TOKEN = "test-admin-token-for-web-checkout"
 START_TIMEOUT_SECONDS = 10.0
@@ -54,12 +52,7 @@ def served(app: ASGIApp, sock: socket.socket | None = None) -> Iterator[str]:
     sock = sock or free_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app,
-        http=HTTP_PROTOCOL,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-        access_log=False,
+        app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2, access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

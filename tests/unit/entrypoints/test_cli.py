@@ -8,7 +8,6 @@ import pytest
 
 from entrypoints import cli
 from entrypoints.web import asgi
-from entrypoints.web.http_protocol import HTTP_PROTOCOL
 
 
 @pytest.fixture(autouse=True)
@@ -168,10 +167,3 @@ def test_fake_gateway_help_says_what_it_runs_and_its_defaults(
     assert "--host HOST interface to bind (default: 127.0.0.1)" in text
     assert "--port PORT port to listen on (default: 8090)" in text
     assert "CASHFREE_APP_ID" in text and "FAKE_WEBHOOK_TIME_SCALE" in text
-
-
-def test_serve_runs_the_one_write_http_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
-    runs: list[dict[str, object]] = []
-    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **kwargs: runs.append(kwargs))
-    cli.main(["serve"])
-    assert [run["http"] for run in runs] == [HTTP_PROTOCOL]

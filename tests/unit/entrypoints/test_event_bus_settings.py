@@ -12,7 +12,6 @@ from adapters.events.in_process import InProcessEventBus
 from entrypoints import cli
 from entrypoints.container import build_container
 from entrypoints.settings import ConfigurationError, load_settings
-from entrypoints.web.http_protocol import HTTP_PROTOCOL
 
 PLANS_FILE = Path(__file__).resolve().parents[3] / "plans.toml"
 CREDENTIALS = {
@@ -137,7 +136,7 @@ def test_several_workers_start_on_a_shared_bus(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     cli.main(["serve", "--workers", "2"])
-    assert [(run["workers"], run["http"]) for run in uvicorn.runs] == [(2, HTTP_PROTOCOL)]
+    assert [run["workers"] for run in uvicorn.runs] == [2]
 
 
 def test_one_worker_needs_no_shared_bus(monkeypatch: pytest.MonkeyPatch, uvicorn: Uvicorn) -> None:
