@@ -63,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,20 @@ class Bench:
     def stop_all(self) -> None:
         for proc in list(self.procs):
             self.stop(proc)
+
+
+@contextlib.contextmanager
+def bench_session(args: argparse.Namespace, env: dict[str, str], prefix: str) -> Iterator[Bench]:
+    """A Bench working in a temporary directory; on the way out every process it started
+    is stopped and every database it created dropped."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        bench = Bench(args, Path(tmp), env)
+        try:
+            yield bench
+        finally:
+            bench.stop_all()
+            for database in list(bench.databases):
+                drop_database(bench, database)
 
 
 def free_port() -> int:
@@ -1155,17 +1170,12 @@ def main() -> int:
     src = (args.src or ROOT).resolve()
     if args.src:
         env["PYTHONPATH"] = tree_path(src)
-    with tempfile.TemporaryDirectory(prefix="bench_http_") as tmp:
-        bench = Bench(args, Path(tmp), env)
-        try:
+    try:
+        with bench_session(args, env, "bench_http_") as bench:
             return run(bench, src, began)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-        finally:
-            bench.stop_all()
-            for database in list(bench.databases):
-                drop_database(bench, database)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def run(bench: Bench, src: Path, began: float) -> int:

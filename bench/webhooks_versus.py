@@ -23,7 +23,6 @@ import secrets
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from http_webhooks import (
     WEBHOOK_PATH,
     Bench,
     Server,
+    bench_session,
     drop_database,
     exactly_once,
     pool_size,
@@ -158,19 +158,14 @@ def main() -> int:
         "median (range) | exactly-once |",
         "|---|---|---:|---:|---:|---|",
     ]
-    with tempfile.TemporaryDirectory(prefix="bench_versus_") as tmp:
-        bench = Bench(args, Path(tmp), dict(os.environ))
-        try:
+    try:
+        with bench_session(args, dict(os.environ), "bench_versus_") as bench:
             start_simulator(bench)
             for name in args.stores:
                 table += rows(name, versus(bench, name, args.other))
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-        finally:
-            bench.stop_all()
-            for database in list(bench.databases):
-                drop_database(bench, database)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     print("\n" + "\n".join(table))
     print(f"\ntotal time {time.perf_counter() - began:.0f} s")
     return 0
