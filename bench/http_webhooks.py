@@ -17,7 +17,8 @@ What it measures, in one run on this machine:
    grants, only orders that were sent have one, and the grants added match the 2xx answers
    (up to the requests still in flight when wrk stopped). Server RSS after the run, and the
    server's CPU time (every process and thread of it) per 2xx, set against the anchor's per
-   request: a ratio that the machine's other load moves far less than requests per second.
+   request: unlike a rate it leaves out the cores' time spent in wrk and elsewhere, though a
+   slower machine still spends more CPU on the same request.
 4. create-order over HTTP (sequential, 1 connection): ours against the simulator's own
    create-order call, once before the webhooks (the outbox relay idle) and once right
    after them (the relay delivering their notifications); on JSON a row also says when
@@ -451,8 +452,8 @@ def run_wrk(
     seconds: float,
     **kw: Any,
 ) -> WrkResult:
-    """wrk against `server`, with the server's CPU time per 2xx: unlike requests per
-    second, it does not move with what else the machine runs."""
+    """wrk against `server`, with the server's CPU time per 2xx (`cpu_us`): unlike requests
+    per second, it leaves out the time the cores spent in wrk and elsewhere."""
     cpu = cpu_seconds(server.pid)
     proc = start_wrk(bench, url, path, bodies, connections, seconds, **kw)
     try:
