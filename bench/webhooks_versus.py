@@ -50,7 +50,7 @@ CONNECTIONS = 16
 @dataclass
 class Burst:
     rate: float
-    cpu_us: float
+    cpu_us: float | None  # None: no 2xx answer to divide by
     check: str
 
 
@@ -82,11 +82,13 @@ def versus(bench: Bench, name: str, other: Path) -> dict[str, list[Burst]]:
                 check = exactly_once(server, order_ids, granted[label], result)
                 if result.exhausted or sum(result.issued) >= len(order_ids):
                     check = "INVALID: distinct bodies exhausted"
-                bursts[label].append(Burst(result.rate, result.cpu_us or 0.0, check))
+                elif not result.ok:
+                    check = "FAIL: no 2xx answer"
+                bursts[label].append(Burst(result.rate, result.cpu_us, check))
             print(
                 f"  {name} round {round_ + 1}: "
                 + ", ".join(
-                    f"{label} {b[-1].rate:,.0f}/s {b[-1].cpu_us:,.0f} µs {b[-1].check}"
+                    f"{label} {b[-1].rate:,.0f}/s {b[-1].cpu_us or 0:,.0f} µs {b[-1].check}"
                     for label, b in bursts.items()
                 ),
                 flush=True,
@@ -99,24 +101,29 @@ def versus(bench: Bench, name: str, other: Path) -> dict[str, list[Burst]]:
     return bursts
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f} ({min(values):,.0f} to {max(values):,.0f})"
+def spread(values: list[float], digits: int = 0) -> str:
+    """Median (least to most); n/a for no values."""
+    if not values:
+        return "n/a"
+    median, least, most = statistics.median(values), min(values), max(values)
+    return f"{median:,.{digits}f} ({least:,.{digits}f} to {most:,.{digits}f})"
 
 
 def rows(name: str, bursts: dict[str, list[Burst]]) -> list[str]:
     out = []
     for label, mine in bursts.items():
         checks = {b.check for b in mine}
+        cpu = [b.cpu_us for b in mine if b.cpu_us is not None]
         out.append(
             f"| {name} | {label} | {len(mine)} | {spread([b.rate for b in mine])} | "
-            f"{spread([b.cpu_us for b in mine])} | "
-            f"{'; '.join(sorted(checks))} |"
+            f"{spread(cpu)} | {'; '.join(sorted(checks))} |"
         )
-    ratios = [b.cpu_us / a.cpu_us for a, b in zip(bursts["A"], bursts["B"], strict=True)]
-    out.append(
-        f"| {name} | B / A | | | {statistics.median(ratios):.3f} "
-        f"({min(ratios):.3f} to {max(ratios):.3f}) | |"
-    )
+    ratios = [
+        b.cpu_us / a.cpu_us
+        for a, b in zip(bursts["A"], bursts["B"], strict=True)
+        if a.cpu_us is not None and b.cpu_us is not None
+    ]
+    out.append(f"| {name} | B / A | | | {spread(ratios, 3)} | |")
     return out
 
 
