@@ -15,8 +15,11 @@ backend processes (read from /proc), since the two share the machine.
   at once (a stub in this file), so what is timed is ours alone: two units of work and the
   HTTP layer. Its wall time per request is printed too (the fsyncs are in it).
 
-The outbox relay is left idle (an interval of an hour): it delivers in batches on a clock
-of its own, so its work would land in whichever cell happened to be running.
+The outbox relay is left idle (an interval of an hour) while they run: it delivers in
+batches on a clock of its own, so its work would land in whichever cell happened to be
+running. After the webhooks it is driven by hand until the outbox is empty, in a row of
+its own ("outbox delivery", per message delivered, the batches its loop would take): on
+a server it runs beside the webhooks, on the same core.
 
     .venv/bin/python bench/cpu_per_request.py [--stores memory,json,sqlite,postgresql]
         [--history 1000] [--webhooks 3000] [--creates 500] [--rounds 3] [--callgrind]
@@ -266,6 +269,22 @@ async def webhooks(call: Call, requests: list[Request], concurrency: int) -> Non
     await asyncio.gather(*(caller() for _ in range(concurrency)))
 
 
+async def delivery(relay: Any, cpu: DatabaseCpu, kind: str) -> str:
+    """The outbox relay delivering what the webhooks wrote, batch after batch (to the log
+    notifier, filtered out at WARNING): the row is per message delivered."""
+    delivered = 0
+
+    async def drain() -> None:
+        nonlocal delivered
+        while batch := await relay.run_once():
+            delivered += batch
+
+    used = await timed(drain(), cpu)
+    if delivered == 0:
+        raise RuntimeError(f"{kind}: the webhooks left no message to deliver")
+    return used.row(kind, "outbox delivery", 1, delivered)
+
+
 async def creates(call: Call, count: int) -> None:
     headers = [(b"content-type", b"application/json")]
     for _ in range(count):
@@ -337,6 +356,7 @@ async def measure(kind: str, args: argparse.Namespace, work: Path) -> list[str]:
                     best[concurrency] = used
             for concurrency, used in sorted(best.items()):
                 rows.append(used.row(kind, "webhook", concurrency, per_cell))
+            rows.append(await delivery(container.outbox_relay(), cpu, kind))
             await creates(call, 20)
             made = [await timed(creates(call, args.creates), cpu) for _ in range(args.rounds)]
             rows.append(min(made, key=_total).row(kind, "create-order", 1, args.creates))

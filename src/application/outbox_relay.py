@@ -87,17 +87,19 @@ class OutboxRelay:
             if not due:
                 return 0, 0
             errors = await asyncio.gather(*(self._deliver(m) for m in due))
+            outcomes = list(zip(due, errors, strict=True))
+            delivered = [message.message_id for message, error in outcomes if error is None]
             async with self._units() as uow:
-                for message, error in zip(due, errors, strict=True):
-                    if error is None:
-                        await uow.outbox.mark_delivered(message.message_id, at)
-                    else:
+                if delivered:
+                    await uow.outbox.mark_delivered(delivered, at)
+                for message, error in outcomes:
+                    if error is not None:
                         retry_at = next_attempt_after(at, message.attempts + 1)
                         await uow.outbox.mark_failed(message.message_id, error, retry_at)
                 await uow.commit()
-        delivered = sum(1 for error in errors if error is None)
-        log.info("outbox batch", due=len(due), delivered=delivered, failed=len(due) - delivered)
-        return len(due), delivered
+        failed = len(due) - len(delivered)
+        log.info("outbox batch", due=len(due), delivered=len(delivered), failed=failed)
+        return len(due), len(delivered)
 
     async def start(self) -> None:
         """Start the background loop (idempotent)."""
@@ -126,7 +128,8 @@ class OutboxRelay:
         """None when every notifier took the message, else what went wrong (safe to keep)."""
         for notifier in self._notifiers:
             try:
-                await asyncio.wait_for(notifier.deliver(message), self._timeout)
+                async with asyncio.timeout(self._timeout):
+                    await notifier.deliver(message)
             except DeliveryFailed as exc:
                 error = f"{notifier.name}: {exc}"
             except TimeoutError:

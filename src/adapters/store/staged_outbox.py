@@ -55,10 +55,12 @@ class StagedOutbox:
         )
         return heapq.nsmallest(limit, first, key=_by_due)
 
-    async def mark_delivered(self, message_id: str, now: datetime) -> None:
-        message = (await self._messages()).get(message_id)
-        if message is not None and message.delivered_at is None:
-            self._put(message.delivered(now))
+    async def mark_delivered(self, message_ids: Sequence[str], now: datetime) -> None:
+        messages = await self._messages()
+        for message_id in message_ids:
+            message = messages.get(message_id)
+            if message is not None and message.delivered_at is None:
+                self._put(message.delivered(now))
 
     async def mark_failed(self, message_id: str, error: str, next_attempt_at: datetime) -> None:
         message = (await self._messages()).get(message_id)

@@ -103,7 +103,7 @@ async def test_due_in_a_unit_of_work_counts_its_own_writes(store: Store) -> None
     await add(store, a, b, c, d)
     early = message("ORDER_E", 0)
     async with store.unit_of_work() as uow:
-        await uow.outbox.mark_delivered(a.message_id, at(5))
+        await uow.outbox.mark_delivered([a.message_id], at(5))
         await uow.outbox.mark_failed(b.message_id, "timeout", at(10))
         await uow.outbox.add(early)
         assert [m.order_id for m in await uow.outbox.due(at(5), 2)] == ["ORDER_E", "ORDER_C"]
@@ -138,15 +138,15 @@ async def test_a_delivered_message_is_no_longer_due(store: Store) -> None:
     await add(store, first, second)
     async with store.unit_of_work() as uow:
         await uow.outbox.mark_failed(first.message_id, "timeout", at(0))
-        await uow.outbox.mark_delivered(first.message_id, at(1))
+        await uow.outbox.mark_delivered([first.message_id], at(1))
         await uow.commit()
     assert [m.message_id for m in await due(store, 60)] == [second.message_id]
     assert await store.reports().outbox_backlog() == 1
     async with store.unit_of_work() as uow:
         # a late failure report of an already delivered message changes nothing
         await uow.outbox.mark_failed(first.message_id, "late", at(2))
-        await uow.outbox.mark_delivered(first.message_id, at(3))
-        await uow.outbox.mark_delivered("msg_unknown", at(3))
+        await uow.outbox.mark_delivered([first.message_id], at(3))
+        await uow.outbox.mark_delivered(["msg_unknown"], at(3))
         await uow.commit()
     assert [m.message_id for m in await due(store, 60)] == [second.message_id]
     [inbox_first] = [
@@ -155,6 +155,31 @@ async def test_a_delivered_message_is_no_longer_due(store: Store) -> None:
         if n.notification_id == first.message_id
     ]
     assert inbox_first.read_at is None
+
+
+async def test_a_batch_is_marked_delivered_at_once(store: Store) -> None:
+    """The relay's one call per batch: every undelivered id in it is marked, with one
+    delivery counted, while a repeated, an already delivered and an unknown id change
+    nothing."""
+    messages = [message(f"ORDER_{n}", minutes) for minutes, n in enumerate("ABCDEF")]
+    first, *rest = messages
+    await add(store, *messages)
+    async with store.unit_of_work() as uow:
+        await uow.outbox.mark_delivered([first.message_id], at(1))
+        await uow.commit()
+    batch = [m.message_id for m in messages[:5]] + [messages[1].message_id, "msg_unknown"]
+    async with store.unit_of_work() as uow:
+        await uow.outbox.mark_delivered(batch, at(2))
+        await uow.commit()
+    assert [m.order_id for m in await due(store, 60)] == ["ORDER_F"]
+    assert await store.reports().outbox_backlog() == 1
+    async with store.unit_of_work() as uow:
+        await uow.outbox.mark_delivered([], at(3))
+        for late in rest[:4]:  # delivered: a late failure report does not bring it back
+            await uow.outbox.mark_failed(late.message_id, "late", at(3))
+        await uow.commit()
+    assert [m.order_id for m in await due(store, 60)] == ["ORDER_F"]
+    assert await store.reports().outbox_backlog() == 1
 
 
 async def test_the_inbox_holds_the_customers_messages_newest_first(store: Store) -> None:
@@ -230,7 +255,7 @@ async def test_the_json_outbox_survives_reopening(tmp_path: Path, compact_after:
     await add(store, first, second)
     async with store.unit_of_work() as uow:
         await uow.outbox.mark_failed(first.message_id, "down", at(7))
-        await uow.outbox.mark_delivered(second.message_id, at(1))
+        await uow.outbox.mark_delivered([second.message_id], at(1))
         await uow.outbox.mark_read(CUSTOMER_ID, [second.message_id], at(2))
         await uow.commit()
     await store.close()
@@ -263,7 +288,7 @@ async def test_a_delivery_whose_flush_failed_is_due_again(
     monkeypatch.setattr(json_journal, "_sync", refuse)
     with pytest.raises(OSError):
         async with store.unit_of_work() as uow:
-            await uow.outbox.mark_delivered(first.message_id, at(1))
+            await uow.outbox.mark_delivered([first.message_id], at(1))
             await uow.commit()
     monkeypatch.setattr(json_journal, "_sync", real)
     try:

@@ -228,7 +228,7 @@ async def fill(store: Store, orders: int = 45) -> None:
         due = await uow.outbox.due(at(10_000), 1000)
         for position, message in enumerate(due):
             if position % 4 == 0:
-                await uow.outbox.mark_delivered(message.message_id, at(400 + position))
+                await uow.outbox.mark_delivered([message.message_id], at(400 + position))
             elif position % 4 == 1:
                 await uow.outbox.mark_failed(
                     message.message_id, "HTTP 503 from receiver", at(500 + position)

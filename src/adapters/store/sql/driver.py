@@ -34,7 +34,10 @@ class Driver(Protocol):
         ...
 
     async def execute_many(
-        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+        self,
+        statement: ClauseElement,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str] | None = None,
     ) -> None: ...
 
 
@@ -57,7 +60,10 @@ class SqliteDriver:
         return self._connection.execute(compiled.sql, compiled.args(params)).rowcount
 
     async def execute_many(
-        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+        self,
+        statement: ClauseElement,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str] | None = None,
     ) -> None:
         compiled = self._statements.get(statement, keys)
         self._connection.executemany(compiled.sql, [compiled.args(row) for row in rows])
@@ -88,7 +94,10 @@ class AsyncpgDriver:
         return _rowcount(await self._connection.execute(compiled.sql, *compiled.args(params)))
 
     async def execute_many(
-        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+        self,
+        statement: ClauseElement,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str] | None = None,
     ) -> None:
         compiled: Compiled = self._statements.get(statement, keys)
         await self._connection.executemany(compiled.sql, [compiled.args(row) for row in rows])
@@ -121,6 +130,9 @@ class CoreDriver:
         return int(result.rowcount)
 
     async def execute_many(
-        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+        self,
+        statement: ClauseElement,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str] | None = None,
     ) -> None:
         await self._connection.execute(statement, [dict(row) for row in rows])  # type: ignore[call-overload]

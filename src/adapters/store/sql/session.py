@@ -152,7 +152,10 @@ class SqlSession:
             return await self.driver.execute(statement, params, keys)
 
     async def write_many(
-        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+        self,
+        statement: ClauseElement,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str] | None = None,
     ) -> None:
         await self._ready(writes=True)
         assert self.driver is not None
