@@ -349,9 +349,10 @@ class Outbox(Protocol):
         """Undelivered messages whose next attempt is at or before `now`, earliest first."""
         ...
 
-    async def mark_delivered(self, message_ids: Sequence[str], now: datetime) -> None:
+    async def mark_delivered(self, message_ids: list[str], now: datetime) -> None:
         """Mark the undelivered messages among `message_ids` delivered at `now`, a batch
-        at a time; delivered and unknown ids change nothing."""
+        at a time; delivered and unknown ids change nothing. A list, so that one id (a
+        str, itself a sequence of str) is a type error rather than a batch of letters."""
         ...
 
     async def mark_failed(self, message_id: str, error: str, next_attempt_at: datetime) -> None:

@@ -55,7 +55,7 @@ class StagedOutbox:
         )
         return heapq.nsmallest(limit, first, key=_by_due)
 
-    async def mark_delivered(self, message_ids: Sequence[str], now: datetime) -> None:
+    async def mark_delivered(self, message_ids: list[str], now: datetime) -> None:
         messages = await self._messages()
         for message_id in message_ids:
             message = messages.get(message_id)

@@ -112,7 +112,7 @@ class SqlOutbox:
         rows = await self._session.fetch(_DUE, {"now": now, "limit": limit, "offset": 0})
         return [outbox_from_row(row) for row in rows]
 
-    async def mark_delivered(self, message_ids: Sequence[str], now: datetime) -> None:
+    async def mark_delivered(self, message_ids: list[str], now: datetime) -> None:
         marks = [{"key_message_id": m, "delivered_at": now} for m in dict.fromkeys(message_ids)]
         if marks:
             await self._session.write_many(_MARK_DELIVERED, marks)
