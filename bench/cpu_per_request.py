@@ -56,9 +56,17 @@ from dependency_injector import providers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_webhooks import PG_URL, SECRET, WEBHOOK_PATH, _pg, webhook_line
+from http_webhooks import (
+    PG_URL,
+    SECRET,
+    WEBHOOK_PATH,
+    _pg,
+    process_cpu_seconds,
+    webhook_line,
+)
 from seeded_server import seed
 
+from application.outbox_relay import OutboxRelay
 from application.ports import GatewayOrder, GatewayOrderRequest, GatewayOrderStatus
 from entrypoints.settings import load_settings
 from entrypoints.web.asgi import app_from_settings
@@ -153,21 +161,12 @@ class DatabaseCpu:
 
     def __init__(self, database: str | None) -> None:
         self.database = database
-        self.tick = os.sysconf("SC_CLK_TCK")
 
     async def seconds(self) -> dict[int, float]:
         if self.database is None:
             return {}
         rows = await _pg(f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}'")
-        return {row[0]: self._cpu(row[0]) for row in rows}
-
-    def _cpu(self, pid: int) -> float:
-        """utime + stime of `pid` (0 once it has gone)."""
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / self.tick
+        return {row[0]: process_cpu_seconds(row[0]) for row in rows}
 
 
 class GcClock:
@@ -269,7 +268,7 @@ async def webhooks(call: Call, requests: list[Request], concurrency: int) -> Non
     await asyncio.gather(*(caller() for _ in range(concurrency)))
 
 
-async def delivery(relay: Any, cpu: DatabaseCpu, kind: str) -> str:
+async def delivery(relay: OutboxRelay, cpu: DatabaseCpu, kind: str) -> str:
     """The outbox relay delivering what the webhooks wrote, batch after batch (to the log
     notifier, filtered out at WARNING): the row is per message delivered."""
     delivered = 0

@@ -263,14 +263,18 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process, all its threads, in s (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of the process and all its descendants, all threads, in s."""
-    ticks = 0
-    for p in [pid, *_descendants(pid)]:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(process_cpu_seconds(p) for p in [pid, *_descendants(pid)])
 
 
 def _descendants(pid: int) -> list[int]:
@@ -1078,9 +1082,7 @@ def rss_check(bench: Bench, name: str) -> str:
             drop_database(bench, store.database)
 
 
-def table(
-    cells: list[Cell], anchor: dict[int, WrkResult], h11_anchor: dict[int, WrkResult]
-) -> str:
+def table(cells: list[Cell], anchor: dict[int, WrkResult], h11_anchor: dict[int, WrkResult]) -> str:
     lines = [
         "| store | workers | history | connections | webhooks/s | p50 ms | p99 ms | "
         "ratio to anchor | ratio to h11 anchor | server CPU µs | CPU ratio to anchor | "
@@ -1240,10 +1242,7 @@ def run(bench: Bench, src: Path, began: float) -> int:
                 print(f"  rss check {name} done", flush=True)
 
     print("\n## Signed success webhooks over HTTP (wrk), distinct orders\n")
-    print(
-        "| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms | "
-        "server CPU µs |"
-    )
+    print("| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms | server CPU µs |")
     print("|---|---:|---:|---:|---:|---:|")
     for stack, anchors in (("uvloop, httptools", anchor), ("asyncio, h11", h11_anchor)):
         for c, r in anchors.items():

@@ -34,7 +34,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_webhooks import PG_URL, _pg
+from http_webhooks import PG_URL, _pg, process_cpu_seconds
 
 DDL = """
 CREATE TABLE orders (order_id text PRIMARY KEY, customer_id text NOT NULL,
@@ -99,11 +99,6 @@ async def two_round_trips(connection: asyncpg.Connection, order_id: str) -> None
         raise RuntimeError(f"{order_id}: the version check refused a first confirmation")
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def cell(
     url: str, shape: Webhook, connections: int, webhooks: int, prefix: str
 ) -> tuple[float, float, float]:
@@ -124,12 +119,12 @@ async def cell(
                 await shape(connection, order_id)
 
         backends = [connection.get_server_pid() for connection in pool]
-        ours, theirs = time.process_time(), sum(_cpu_seconds(pid) for pid in backends)
-        wall = time.perf_counter()
+        theirs = sum(process_cpu_seconds(pid) for pid in backends)
+        ours, wall = time.process_time(), time.perf_counter()
         await asyncio.gather(*(worker(connection) for connection in pool))
         wall = time.perf_counter() - wall
         ours = time.process_time() - ours
-        theirs = sum(_cpu_seconds(pid) for pid in backends) - theirs
+        theirs = sum(process_cpu_seconds(pid) for pid in backends) - theirs
         counts = await admin.fetchrow(
             "SELECT (SELECT count(*) FROM credits WHERE order_id LIKE $1 || '%') AS grants, "
             "(SELECT count(*) FROM outbox WHERE order_id LIKE $1 || '%') AS messages",
