@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from domain.customer import Customer
 from domain.ledger import CreditEntry, credit_for
 from domain.money import Money
+from domain.notifications import OutboxMessage, RecipientKind, Topic
 from domain.order import AttemptStatus, Order, PaymentAttempt
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -56,3 +57,23 @@ def paid_order(order_id: str, amount: str = "499.00", minutes: int = 0) -> Order
 
 def credit(order: Order, minutes: int = 3) -> CreditEntry:
     return credit_for(order, at(minutes))
+
+
+def message(
+    subject: str,
+    minutes: int = 0,
+    recipient: str = CUSTOMER_ID,
+    kind: RecipientKind = RecipientKind.CUSTOMER,
+    topic: Topic = Topic.PAYMENT_SUCCEEDED,
+) -> OutboxMessage:
+    return OutboxMessage.new(
+        topic=topic,
+        subject=subject,
+        recipient_kind=kind,
+        recipient_id=recipient,
+        order_id=subject,
+        title=f"Payment received for {subject}",
+        body="We received ₹499.00 — thank you.",
+        payload={"orderId": subject, "amount": "499.00", "nested": {"ok": True, "n": [1, None]}},
+        at=at(minutes),
+    )

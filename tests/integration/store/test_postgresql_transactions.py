@@ -1,16 +1,23 @@
 """PostgreSQL units of work open their own transaction on the raw connection: what they
-leave behind when that connection breaks under them."""
+leave behind when that connection breaks under them, and the writes they hold for the
+commit (`held_writes`)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
+from adapters.store.sql.driver import AsyncpgDriver
 from adapters.store.sql.store import SqlStore
+from application.errors import ConcurrencyConflict
 from application.ports import Store
+from domain.errors import DuplicateCredit
+from domain.order import AttemptStatus, OrderStatus
 
-from .builders import active_order
+from .builders import active_order, at, attempt, credit, message, paid_order
 from .group_units import add_order, stored_ids
 
 pytestmark = pytest.mark.parametrize(
@@ -35,3 +42,123 @@ async def test_a_cancelled_unit_on_a_broken_connection_stays_cancelled(store: St
 
     await add_order(store, "ORDER_AFTER")
     assert await stored_ids(store) == {"ORDER_AFTER"}
+
+
+class Sent:
+    """What the units of work send on their asyncpg connections, in order: a statement's
+    kind ("BEGIN", "COMMIT", "select", "insert", ...)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.kinds: list[str] = []
+        for name in ("fetch", "execute", "execute_many"):
+            monkeypatch.setattr(AsyncpgDriver, name, self._spy(getattr(AsyncpgDriver, name)))
+        command = AsyncpgDriver.command
+
+        async def spy_command(driver: AsyncpgDriver, sql: str) -> str:
+            self.kinds.append(sql)
+            return await command(driver, sql)
+
+        monkeypatch.setattr(AsyncpgDriver, "command", spy_command)
+
+    def _spy(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def spy(driver: AsyncpgDriver, statement: Any, *args: Any) -> Any:
+            self.kinds.append(type(statement).__name__.lower())
+            return await method(driver, statement, *args)
+
+        return spy
+
+
+async def _pay(store: Store, order_id: str, payment_id: str) -> None:
+    """A webhook's unit: read, record the payment, grant, one message, save, commit."""
+    async with store.unit_of_work() as uow:
+        order = await uow.orders.get(order_id)
+        assert order is not None
+        order.record_attempt(attempt(payment_id, AttemptStatus.SUCCESS), at(2))
+        await uow.ledger.add(credit(order))
+        await uow.outbox.add(message(order_id))
+        await uow.orders.save(order)
+        await uow.commit()
+
+
+async def test_a_confirmations_writes_go_as_one_statement_without_a_transaction(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_order(store, "ORDER_A")
+    sent = Sent(monkeypatch)
+    await _pay(store, "ORDER_A", "pay_1")
+    assert sent.kinds == ["select", "select"]  # the read, then every write in one
+    async with store.unit_of_work() as uow:
+        order = await uow.orders.get("ORDER_A")
+        assert order is not None and order.status is OrderStatus.PAID and order.version == 1
+        assert [a.payment_id for a in order.attempts] == ["pay_1"]
+        assert await uow.ledger.get("ORDER_A") == credit(order)
+        assert [m.order_id for m in await uow.outbox.due(at(10), 10)] == ["ORDER_A"]
+
+
+async def test_a_read_after_a_held_write_sends_it_first_in_a_transaction(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = paid_order("ORDER_A")
+    await add_order(store, "ORDER_B")
+    sent = Sent(monkeypatch)
+    async with store.unit_of_work() as uow:
+        await uow.ledger.add(credit(order))
+        assert await uow.orders.get("ORDER_B") is not None
+        await uow.commit()
+    assert sent.kinds == ["BEGIN", "insert", "select", "COMMIT"]
+
+
+async def test_a_refused_held_credit_fails_the_commit_and_writes_nothing(
+    store: Store,
+) -> None:
+    """The grant is held, so its refusal comes from the commit, not from the statement
+    that sent it, and the unit's other writes are not stored."""
+    order = paid_order("ORDER_A")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.ledger.add(credit(order))
+        await uow.commit()
+    with pytest.raises(DuplicateCredit):
+        async with store.unit_of_work() as uow:
+            await uow.ledger.add(credit(order, minutes=9))
+            await uow.orders.add(active_order("ORDER_B"))
+            await uow.commit()
+    assert await stored_ids(store) == {"ORDER_A"}
+    async with store.unit_of_work() as uow:
+        assert await uow.ledger.get("ORDER_A") == credit(order)
+
+
+async def test_a_refusal_inside_the_one_statement_is_reported_exactly(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grant refused by the one statement aborts it; the writes then run one at a
+    time and raise DuplicateCredit, and none of them is stored."""
+    await add_order(store, "ORDER_A")
+    async with store.unit_of_work() as uow:
+        await uow.ledger.add(credit(paid_order("ORDER_A")))
+        await uow.commit()
+    sent = Sent(monkeypatch)
+    with pytest.raises(DuplicateCredit):
+        await _pay(store, "ORDER_A", "pay_1")
+    assert sent.kinds[:4] == ["select", "select", "BEGIN", "insert"]
+    assert sent.kinds[-1] == "ROLLBACK"
+    async with store.unit_of_work() as uow:
+        stored = await uow.orders.get("ORDER_A")
+        assert stored is not None and stored.version == 0 and stored.attempts == []
+        assert await uow.outbox.due(at(10), 10) == []
+
+
+async def test_racing_confirmations_in_one_statement_credit_once(store: Store) -> None:
+    """Both send their one statement; the loser's version check matches nothing, it
+    reloads (as `retry_on_conflict` would) and finds the order paid."""
+    await add_order(store, "ORDER_A")
+    outcomes = await asyncio.gather(
+        _pay(store, "ORDER_A", "pay_1"), _pay(store, "ORDER_A", "pay_2"), return_exceptions=True
+    )
+    conflicts = [o for o in outcomes if isinstance(o, ConcurrencyConflict | DuplicateCredit)]
+    assert outcomes.count(None) == 1 and len(conflicts) == 1
+    async with store.unit_of_work() as uow:
+        order = await uow.orders.get("ORDER_A")
+        assert order is not None and order.version == 1 and len(order.attempts) == 1
+        assert await uow.ledger.get("ORDER_A") is not None
+        assert len(await uow.outbox.due(at(10), 10)) == 1

@@ -74,7 +74,8 @@ async def test_fifty_concurrent_confirmations_credit_once(store: Store) -> None:
     ],
 )
 async def test_interleaved_units_of_work_conflict_on_a_server(store: Store) -> None:
-    """uow1 loads, uow2 loads, saves and commits, then uow1's save must conflict."""
+    """uow1 loads, uow2 loads, saves and commits, then uow1's save must conflict (at once,
+    or at its commit where the store holds the save until then: PostgreSQL)."""
     async with store.unit_of_work() as uow:
         await uow.orders.add(active_order("ORDER_A"))
         await uow.commit()
@@ -90,6 +91,7 @@ async def test_interleaved_units_of_work_conflict_on_a_server(store: Store) -> N
         mine.record_attempt(attempt("p2", AttemptStatus.SUCCESS), at(2))
         with pytest.raises(ConcurrencyConflict):
             await first.orders.save(mine)
+            await first.commit()
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_A") == theirs
 

@@ -30,7 +30,16 @@ from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription
 from unit.application.fakes import RecordingPublisher
 
-from .builders import CUSTOMER_ID, active_order, at, attempt, credit, customer, paid_order
+from .builders import (
+    CUSTOMER_ID,
+    active_order,
+    at,
+    attempt,
+    credit,
+    customer,
+    message,
+    paid_order,
+)
 
 IST = timezone(timedelta(hours=5, minutes=30))
 PREMIUM = Purchase("premium-yearly", 3, Period.MONTHLY, "premium")
@@ -149,6 +158,25 @@ async def test_exit_without_commit_discards(store: Store) -> None:
         assert await uow.orders.get("ORDER_B") is None
 
 
+async def test_a_grant_and_a_message_not_committed_are_not_stored(store: Store) -> None:
+    """Whether written at once or held for the commit (PostgreSQL), they go with the unit."""
+    order = paid_order("ORDER_A")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        await uow.ledger.add(credit(order))
+        await uow.outbox.add(message("ORDER_A"))
+    async with store.unit_of_work() as uow:
+        await uow.ledger.add(credit(order))
+        await uow.rollback()
+        await uow.outbox.add(message("ORDER_B"))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.ledger.get("ORDER_A") is None
+        assert [m.order_id for m in await uow.outbox.due(at(10), 10)] == ["ORDER_B"]
+
+
 async def test_rollback_discards_and_the_unit_of_work_goes_on(store: Store) -> None:
     async with store.unit_of_work() as uow:
         await uow.orders.add(active_order("ORDER_A"))
@@ -251,7 +279,13 @@ async def test_a_second_credit_for_an_order_is_refused(store: Store) -> None:
     assert (await store.reports().ledger_totals()).entries == 1
 
 
+@pytest.mark.parametrize(
+    "store_kind",
+    ["memory", "json", "sqlite", pytest.param("mariadb", marks=pytest.mark.services)],
+)
 async def test_a_refused_credit_leaves_the_unit_of_work_usable(store: Store) -> None:
+    """Where the refusal comes at once; PostgreSQL holds the grant for the commit and
+    refuses there (test_postgresql_transactions)."""
     order = paid_order("ORDER_A")
     async with store.unit_of_work() as uow:
         await uow.orders.add(order)
@@ -264,6 +298,48 @@ async def test_a_refused_credit_leaves_the_unit_of_work_usable(store: Store) -> 
         await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_B") == active_order("ORDER_B")
+
+
+async def test_a_unit_of_work_reads_the_credit_it_added(store: Store) -> None:
+    order = paid_order("ORDER_A")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        await uow.ledger.add(credit(order))
+        assert await uow.ledger.get("ORDER_A") == credit(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.ledger.get("ORDER_A") == credit(order)
+
+
+async def test_a_stale_save_writes_nothing_of_its_unit(store: Store) -> None:
+    """The grant and the message of a confirmation whose save conflicts are not stored,
+    whether the conflict comes at the save, at a read after it, or at the commit."""
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(active_order("ORDER_A"))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stale = await uow.orders.get("ORDER_A")
+    async with store.unit_of_work() as uow:
+        fresh = await uow.orders.get("ORDER_A")
+    assert stale is not None and fresh is not None
+    async with store.unit_of_work() as uow:
+        fresh.record_attempt(attempt("p1", AttemptStatus.FAILED), at(1))
+        await uow.orders.save(fresh)
+        await uow.commit()
+    stale.record_attempt(attempt("p2", AttemptStatus.SUCCESS), at(2))
+    with pytest.raises(ConcurrencyConflict):
+        async with store.unit_of_work() as uow:
+            await uow.ledger.add(credit(stale))
+            await uow.outbox.add(message("ORDER_A"))
+            await uow.orders.save(stale)
+            await uow.ledger.get("ORDER_A")
+            await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.orders.get("ORDER_A") == fresh
+        assert await uow.ledger.get("ORDER_A") is None
+        assert await uow.outbox.due(at(10), 10) == []
 
 
 async def test_recent_orders_are_newest_first_and_page(store: Store) -> None:

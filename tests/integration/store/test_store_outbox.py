@@ -16,33 +16,12 @@ from domain.notifications import (
     InboxNotification,
     OutboxMessage,
     RecipientKind,
-    Topic,
     next_attempt_after,
 )
 from domain.order import AttemptStatus
 from unit.application.fakes import RecordingPublisher
 
-from .builders import CUSTOMER_ID, active_order, at, attempt
-
-
-def message(
-    subject: str,
-    minutes: int = 0,
-    recipient: str = CUSTOMER_ID,
-    kind: RecipientKind = RecipientKind.CUSTOMER,
-    topic: Topic = Topic.PAYMENT_SUCCEEDED,
-) -> OutboxMessage:
-    return OutboxMessage.new(
-        topic=topic,
-        subject=subject,
-        recipient_kind=kind,
-        recipient_id=recipient,
-        order_id=subject,
-        title=f"Payment received for {subject}",
-        body="We received ₹499.00 — thank you.",
-        payload={"orderId": subject, "amount": "499.00", "nested": {"ok": True, "n": [1, None]}},
-        at=at(minutes),
-    )
+from .builders import CUSTOMER_ID, active_order, at, attempt, message
 
 
 async def add(store: Store, *messages: OutboxMessage) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Executable
 
 from adapters.store.sql.driver import Driver
+from adapters.store.sql.held_writes import MOST_HELD, HeldWrite, alone
 from adapters.store.sql.prepared import Row
 from application.errors import ConcurrencyConflict
 from domain.accounts import CustomerProfile
@@ -97,7 +98,9 @@ class SqlSession:
     `resume` (set while a grouped unit of work is open) takes a new turn after a commit;
     `begin` (set while a PostgreSQL unit of work has not written yet) opens its
     transaction before the first write: reads before it see what any statement of a READ
-    COMMITTED transaction would, and a unit that only reads never begins one.
+    COMMITTED transaction would, and a unit that only reads never begins one. While it
+    has not begun, `hold` keeps the writes whose answers nobody reads before the commit
+    (see `held_writes`), and any other statement sends them first.
     """
 
     def __init__(self, dialect: str) -> None:
@@ -110,6 +113,11 @@ class SqlSession:
         self.customers: dict[str, CustomerProfile | None] = {}
         self.resume: Callable[[], Awaitable[None]] | None = None
         self.begin: Callable[[], Awaitable[None]] | None = None
+        # set by a transaction that sends held writes at its commit (PostgreSQL)
+        self.holds_writes = False
+        self.held: list[HeldWrite] = []
+        # a held write refused when another statement sent it: the commit raises it
+        self.refusal: Exception | None = None
 
     def require(self) -> AsyncConnection | Connection:
         if self.connection is None:
@@ -117,6 +125,8 @@ class SqlSession:
         return self.connection
 
     async def _ready(self, *, writes: bool) -> None:
+        if self.held:
+            await self.send_held()
         if self.connection is None and self.resume is not None:
             await self.resume()
         self.require()
@@ -162,6 +172,37 @@ class SqlSession:
         with conflicts():
             await self.driver.execute_many(statement, rows, keys)
 
+    async def hold(self, write: HeldWrite) -> None:
+        """Keep `write` for the commit while no transaction has begun; else run it now."""
+        if (
+            self.holds_writes
+            and self.begin is not None
+            and len(self.held) < MOST_HELD
+            and all(held.row != write.row for held in self.held)
+        ):
+            self.require()
+            self.held.append(write)
+            return
+        await self.run_held(write)
+
+    async def run_held(self, write: HeldWrite) -> None:
+        refusal = write.refusal(await self.write(alone(write.build), write.params))
+        if refusal is not None:
+            raise refusal
+
+    async def send_held(self) -> None:
+        """The held writes one at a time, in order, in the unit's transaction; the first
+        refusal is kept for the commit."""
+        writes, self.held = self.held, []
+        for write in writes:
+            refusal = write.refusal(await self.write(alone(write.build), write.params))
+            if refusal is not None and self.refusal is None:
+                self.refusal = refusal
+
+    def take_held(self) -> list[HeldWrite]:
+        writes, self.held = self.held, []
+        return writes
+
     async def insert_once(self, table: Table, row: dict[str, Any]) -> bool:
         """Insert unless a uniqueness constraint refuses it; False when it did.
 
@@ -200,7 +241,10 @@ class SqlSession:
         self.loaded[order.order_id] = (order.version, tuple(order.attempts))
 
     def drop_loaded(self) -> None:
-        """What this unit read may be stale now (a rollback, or another unit's turn)."""
+        """What this unit read may be stale now (a rollback, or another unit's turn); what
+        it held is dropped with its rollback."""
+        self.held = []
+        self.refusal = None
         self.loaded.clear()
         self.customers.clear()
 

@@ -6,7 +6,8 @@
   transaction this unit opens itself with `BEGIN` before its first write and ends with
   `COMMIT` or `ROLLBACK`, on the asyncpg connection: SQLAlchemy's adapter, with its
   transaction started for it, would add a round trip to a unit that only reads and could
-  not share the transaction with the raw driver's statements.
+  not share the transaction with the raw driver's statements. A unit whose writes were
+  all held (see `held_writes`) begins none: its commit is one statement.
 - MariaDB (`PooledTransaction`): a pooled connection whose transaction SQLAlchemy runs.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.store.sql.driver import AsyncpgDriver, CoreDriver, SqliteDriver
 from adapters.store.sql.group_commit import GroupCommit
+from adapters.store.sql.held_writes import REFUSED, composed
 from adapters.store.sql.prepared import Statements
 from adapters.store.sql.session import SqlSession, conflicts
 
@@ -91,6 +93,7 @@ class PostgresTransaction:
         session.connection = connection
         session.driver = self._driver
         session.begin = self._begin
+        session.holds_writes = True
 
     async def _begin(self) -> None:
         assert self._driver is not None
@@ -103,6 +106,10 @@ class PostgresTransaction:
 
     async def commit(self, session: SqlSession) -> None:
         session.require()
+        if session.held and await self._send_at_once(session):
+            return
+        if session.refusal is not None:
+            raise session.refusal
         if not self._open:
             session.begin = self._begin
             return
@@ -117,6 +124,29 @@ class PostgresTransaction:
             raise
         if outcome != "COMMIT":
             raise RuntimeError("PostgreSQL rolled the transaction back instead of committing")
+
+    async def _send_at_once(self, session: SqlSession) -> bool:
+        """The held writes as one autocommit statement. False when one was refused: they
+        then ran one at a time in a transaction, left open for the COMMIT, unless the
+        refusal's error came first."""
+        assert self._driver is not None and not self._open
+        writes = session.take_held()
+        statement, params = composed(writes)
+        try:
+            with conflicts():
+                await self._driver.fetch(statement, params)
+        except Exception as error:
+            if _sqlstate(error) == REFUSED:
+                for write in writes:
+                    await session.run_held(write)
+                return False
+            if _sqlstate(error) is None:
+                self._doubtful = True  # no answer from PostgreSQL: the outcome is unknown
+            raise
+        except BaseException:
+            self._doubtful = True
+            raise
+        return True
 
     async def rollback(self, session: SqlSession) -> None:
         session.require()
@@ -155,6 +185,15 @@ class PostgresTransaction:
                 # never back to the pool mid-transaction, or broken
                 await connection.invalidate()
             await connection.close()
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    """PostgreSQL's code for an error it reported, also behind a ConcurrencyConflict."""
+    for seen in (error, error.__cause__):
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
 
 
 class PooledTransaction:

@@ -6,19 +6,22 @@ someone else saved first. Inserts that a key may refuse are `INSERT ... ON CONFL
 NOTHING` (a savepoint on MariaDB), so a refused duplicate leaves the transaction usable.
 The statements of the webhook's and create-order's path are built here once and run on
 the raw driver (see `session`); how the transaction is held depends on the dialect (see
-`transactions`).
+`transactions`). On PostgreSQL the order's save and the grant are held for the commit
+(see `held_writes`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Update, bindparam, delete, insert, select, update
 
 from adapters.store.sql.accounts import SqlAdjustments, SqlReferrals, SqlSubscriptions
 from adapters.store.sql.customers import SqlCustomers, customer_from_row
+from adapters.store.sql.held_writes import Builder, HeldWrite, alone, insert_or_ignore
 from adapters.store.sql.outbox import SqlOutbox
 from adapters.store.sql.refunds import SqlRefunds
 from adapters.store.sql.rows import (
@@ -92,16 +95,43 @@ _ORDER_WITH_ATTEMPTS = (
     .where(ORDERS.c.order_id == bindparam("order_id"))
     .order_by(ATTEMPTS.c.position)
 )
-_SAVE_ORDER = (
-    update(ORDERS)
-    .where(
-        ORDERS.c.order_id == bindparam("key_order_id"),
-        ORDERS.c.version == bindparam("key_version"),
-    )
-    .values({c.name: bindparam(c.name) for c in ORDERS.c if c.name != "order_id"})
-)
 # every column `attempt_values` fills: all but the autoincrement id
 _ATTEMPT_KEYS = tuple(c.name for c in ATTEMPTS.c if c.name != "id")
+
+
+def _save_order(prefix: str) -> Update:
+    """The order's UPDATE with its version check: no row changed means a conflict."""
+    return (
+        update(ORDERS)
+        .where(
+            ORDERS.c.order_id == bindparam(f"{prefix}key_order_id"),
+            ORDERS.c.version == bindparam(f"{prefix}key_version"),
+        )
+        .values({c.name: bindparam(prefix + c.name) for c in ORDERS.c if c.name != "order_id"})
+    )
+
+
+def _save_order_and_attempt(prefix: str) -> Insert:
+    """PostgreSQL: the order saved and its one new attempt added in one statement; the
+    attempt is inserted only if the update matched, so one row means both."""
+    saved = _save_order(prefix).returning(ORDERS.c.order_id).cte(f"{prefix}saved_order")
+    return (
+        insert(ATTEMPTS)
+        .from_select(
+            list(_ATTEMPT_KEYS),
+            select(
+                saved.c.order_id,
+                *(
+                    bindparam(f"{prefix}attempt_{name}", type_=ATTEMPTS.c[name].type)
+                    for name in _ATTEMPT_KEYS
+                    if name != "order_id"
+                ),
+            ),
+        )
+        .add_cte(saved)
+    )
+
+
 _SAVE_ATTEMPT = (
     update(ATTEMPTS)
     .where(
@@ -110,26 +140,9 @@ _SAVE_ATTEMPT = (
     )
     .values({name: bindparam(name) for name in _ATTEMPT_KEYS})
 )
-# PostgreSQL: the order saved and its one new attempt added in one statement (one round
-# trip); the attempt is inserted only if the update matched, so one row means both.
-_SAVED_ORDER = _SAVE_ORDER.returning(ORDERS.c.order_id).cte("saved_order")
-_SAVE_ORDER_AND_ATTEMPT = (
-    insert(ATTEMPTS)
-    .from_select(
-        list(_ATTEMPT_KEYS),
-        select(
-            _SAVED_ORDER.c.order_id,
-            *(
-                bindparam(f"attempt_{name}", type_=ATTEMPTS.c[name].type)
-                for name in _ATTEMPT_KEYS
-                if name != "order_id"
-            ),
-        ),
-    )
-    .add_cte(_SAVED_ORDER)
-)
 _DELETE_ATTEMPTS = delete(ATTEMPTS).where(ATTEMPTS.c.order_id == bindparam("order_id"))
 _CREDIT = select(CREDITS).where(CREDITS.c.order_id == bindparam("order_id"))
+_GRANT = insert_or_ignore(CREDITS, [c.name for c in CREDITS.c if c.name != "id"])
 
 
 class SqlOrders:
@@ -165,22 +178,30 @@ class SqlOrders:
         return order
 
     async def save(self, order: Order) -> None:
+        """Held for the commit where the store holds writes and only the order and at most
+        one new attempt changed (a webhook's and create-order's usual change)."""
         values = order_values(order)
         values.update(key_order_id=order.order_id, key_version=order.version)
         values["version"] = order.version + 1
         old = self._loaded_attempts(order)
-        if self._session.dialect == "postgresql" and _one_appended(old, order.attempts):
+        if self._session.holds_writes and _one_appended(old, order.attempts):
             position = len(order.attempts) - 1
             added = attempt_values(order.order_id, position, order.attempts[position])
             values.update({f"attempt_{name}": value for name, value in added.items()})
-            if await self._session.write(_SAVE_ORDER_AND_ATTEMPT, values) != 1:
-                raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
+            await self._hold(order.order_id, _save_order_and_attempt, values)
+        elif old is not None and tuple(order.attempts) == old:
+            await self._hold(order.order_id, _save_order, values)
         else:
-            if await self._session.write(_SAVE_ORDER, values) != 1:
-                raise ConcurrencyConflict(f"order {order.order_id} changed since it was loaded")
+            if await self._session.write(alone(_save_order), values) != 1:
+                raise _conflict(order.order_id)
             await self._sync_attempts(order, old)
         order.version += 1
         self._session.remember(order)
+
+    async def _hold(self, order_id: str, build: Builder, values: dict[str, Any]) -> None:
+        """Where the store does not hold writes, `hold` runs the save at once."""
+        refused = partial(_conflict, order_id)
+        await self._session.hold(HeldWrite(build, values, ("orders", order_id), refused))
 
     def _loaded_attempts(self, order: Order) -> tuple[PaymentAttempt, ...] | None:
         """The attempts as this unit of work loaded them, if it loaded this version."""
@@ -213,6 +234,10 @@ class SqlOrders:
             await self._session.write_many(plain_insert(ATTEMPTS), rows, _ATTEMPT_KEYS)
 
 
+def _conflict(order_id: str) -> ConcurrencyConflict:
+    return ConcurrencyConflict(f"order {order_id} changed since it was loaded")
+
+
 def _one_appended(old: tuple[PaymentAttempt, ...] | None, new: list[PaymentAttempt]) -> bool:
     """`new` is `old` with one attempt added at the end (a webhook's usual change)."""
     return old is not None and len(new) == len(old) + 1 and tuple(new[:-1]) == old
@@ -222,7 +247,13 @@ class SqlLedger(SqlAdjustments):
     """Grants (one per order); adjustments and the balance come from `SqlAdjustments`."""
 
     async def add(self, entry: CreditEntry) -> None:
-        if not await self._session.insert_once(CREDITS, credit_values(entry)):
+        """Held for the commit where the store holds writes (its refusal comes then)."""
+        row = credit_values(entry)
+        if self._session.holds_writes:
+            refused = partial(DuplicateCredit, entry.order_id)
+            held = HeldWrite(_GRANT, row, ("credits", entry.order_id), refused)
+            await self._session.hold(held)
+        elif not await self._session.insert_once(CREDITS, row):
             raise DuplicateCredit(entry.order_id)
 
     async def get(self, order_id: str) -> CreditEntry | None:
