@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import pytest
 
 from adapters.store.sql.driver import AsyncpgDriver
@@ -162,3 +163,23 @@ async def test_racing_confirmations_in_one_statement_credit_once(store: Store) -
         assert order is not None and order.version == 1 and len(order.attempts) == 1
         assert await uow.ledger.get("ORDER_A") is not None
         assert len(await uow.outbox.due(at(10), 10)) == 1
+
+
+async def test_a_held_commit_on_a_broken_connection_stores_nothing_and_the_next_unit_works(
+    store: Store,
+) -> None:
+    """No answer from PostgreSQL: the commit fails and the connection is not pooled again."""
+    await add_order(store, "ORDER_A")
+    assert isinstance(store, SqlStore)
+    with pytest.raises(asyncpg.InterfaceError, match="connection is closed"):
+        async with store.unit_of_work() as uow:
+            await uow.ledger.add(credit(paid_order("ORDER_A")))
+            connection = uow.session.connection
+            assert connection is not None
+            await connection.invalidate()
+            await uow.commit()
+    await _pay(store, "ORDER_A", "pay_1")  # its grant would be refused had the first landed
+    async with store.unit_of_work() as uow:
+        order = await uow.orders.get("ORDER_A")
+        assert order is not None and order.version == 1
+        assert await uow.ledger.get("ORDER_A") == credit(order)

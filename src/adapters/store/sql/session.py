@@ -186,7 +186,7 @@ class SqlSession:
         await self.run_held(write)
 
     async def run_held(self, write: HeldWrite) -> None:
-        refusal = write.refusal(await self.write(alone(write.build), write.params))
+        refusal = await self._send(write)
         if refusal is not None:
             raise refusal
 
@@ -195,9 +195,12 @@ class SqlSession:
         refusal is kept for the commit."""
         writes, self.held = self.held, []
         for write in writes:
-            refusal = write.refusal(await self.write(alone(write.build), write.params))
+            refusal = await self._send(write)
             if refusal is not None and self.refusal is None:
                 self.refusal = refusal
+
+    async def _send(self, write: HeldWrite) -> Exception | None:
+        return write.refusal(await self.write(alone(write.build), write.params))
 
     def take_held(self) -> list[HeldWrite]:
         writes, self.held = self.held, []

@@ -136,17 +136,18 @@ class PostgresTransaction:
             with conflicts():
                 await self._driver.fetch(statement, params)
         except Exception as error:
-            if _sqlstate(error) == REFUSED:
-                for write in writes:
-                    await session.run_held(write)
-                return False
-            if _sqlstate(error) is None:
-                self._doubtful = True  # no answer from PostgreSQL: the outcome is unknown
-            raise
+            if _sqlstate(error) != REFUSED:
+                if _sqlstate(error) is None:
+                    self._doubtful = True  # no answer from PostgreSQL: the outcome is unknown
+                raise
         except BaseException:
             self._doubtful = True
             raise
-        return True
+        else:
+            return True
+        for write in writes:
+            await session.run_held(write)
+        return False
 
     async def rollback(self, session: SqlSession) -> None:
         session.require()
