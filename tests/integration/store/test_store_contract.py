@@ -40,6 +40,7 @@ from .builders import (
     message,
     paid_order,
 )
+from .group_units import add_order
 
 IST = timezone(timedelta(hours=5, minutes=30))
 PREMIUM = Purchase("premium-yearly", 3, Period.MONTHLY, "premium")
@@ -160,10 +161,8 @@ async def test_exit_without_commit_discards(store: Store) -> None:
 
 async def test_a_grant_and_a_message_not_committed_are_not_stored(store: Store) -> None:
     """Whether written at once or held for the commit (PostgreSQL), they go with the unit."""
+    await add_order(store, "ORDER_A")
     order = paid_order("ORDER_A")
-    async with store.unit_of_work() as uow:
-        await uow.orders.add(order)
-        await uow.commit()
     async with store.unit_of_work() as uow:
         await uow.ledger.add(credit(order))
         await uow.outbox.add(message("ORDER_A"))
@@ -301,10 +300,8 @@ async def test_a_refused_credit_leaves_the_unit_of_work_usable(store: Store) -> 
 
 
 async def test_a_unit_of_work_reads_the_credit_it_added(store: Store) -> None:
+    await add_order(store, "ORDER_A")
     order = paid_order("ORDER_A")
-    async with store.unit_of_work() as uow:
-        await uow.orders.add(order)
-        await uow.commit()
     async with store.unit_of_work() as uow:
         await uow.ledger.add(credit(order))
         assert await uow.ledger.get("ORDER_A") == credit(order)
@@ -316,9 +313,7 @@ async def test_a_unit_of_work_reads_the_credit_it_added(store: Store) -> None:
 async def test_a_stale_save_writes_nothing_of_its_unit(store: Store) -> None:
     """The grant and the message of a confirmation whose save conflicts are not stored,
     whether the conflict comes at the save, at a read after it, or at the commit."""
-    async with store.unit_of_work() as uow:
-        await uow.orders.add(active_order("ORDER_A"))
-        await uow.commit()
+    await add_order(store, "ORDER_A")
     async with store.unit_of_work() as uow:
         stale = await uow.orders.get("ORDER_A")
     async with store.unit_of_work() as uow:
