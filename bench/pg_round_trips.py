@@ -1,13 +1,15 @@
 """What a PostgreSQL webhook's round trips cost, against the same writes as one statement
 (issue 10, ninth round).
 
-A success webhook on PostgreSQL reads its order, then writes in a transaction of its own:
-`BEGIN`, the order and its attempt (one statement of two CTEs), the credit grant and the
-outbox message (each an insert-or-ignore), `COMMIT`: six round trips. Each costs a write
-and a read on the socket, a wake-up of a database backend and one of our event loop, on
-the same two cores. This measures that shape against the one the next round could take:
-the read, then every write in one autocommit statement of CTEs, each insert conditioned
-on the order's version check, so a conflict still writes nothing (two round trips).
+Until the tenth round a success webhook on PostgreSQL read its order, then wrote in a
+transaction of its own: `BEGIN`, the order and its attempt (one statement of two CTEs), the
+credit grant and the outbox message (each an insert-or-ignore), `COMMIT`: six round trips.
+Each costs a write and a read on the socket, a wake-up of a database backend and one of
+our event loop, on the same two cores. This measures that shape against the read, then
+every write in one autocommit statement of CTEs, each insert conditioned on the order's
+version check, so a conflict still writes nothing (two round trips). The store now sends
+that shape (`adapters/store/sql/held_writes.py`), with a guard that aborts the statement
+instead of conditioning each insert.
 
 It runs in a throwaway database with tables of the same shape as ours (not our schema),
 straight on asyncpg, with 1 and 16 connections each taking orders from one queue; every
