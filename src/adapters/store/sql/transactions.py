@@ -84,12 +84,11 @@ class PostgresTransaction:
 
     async def open(self, session: SqlSession) -> None:
         connection = await self._engine.connect()
-        try:
-            raw = await connection.get_raw_connection()
-        except BaseException:
-            await connection.close()
-            raise
-        self._driver = AsyncpgDriver(raw.driver_connection, self._statements)
+        # established once `connect` returns, so read here, without the greenlet hop of
+        # `get_raw_connection` (a tenth of an empty unit's CPU)
+        pooled = connection.sync_connection
+        assert pooled is not None
+        self._driver = AsyncpgDriver(pooled.connection.driver_connection, self._statements)
         session.connection = connection
         session.driver = self._driver
         session.begin = self._begin
