@@ -72,6 +72,7 @@ from entrypoints.settings import load_settings
 from entrypoints.web.asgi import app_from_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+STORES = ("memory", "json", "sqlite", "postgresql")
 CREATE_BODY = json.dumps(
     {
         "amount": "100",
@@ -301,6 +302,7 @@ async def store_url(kind: str, work: Path) -> AsyncIterator[tuple[str, str | Non
     elif kind == "sqlite":
         yield f"sqlite:///{work / 'checkout.db'}", None
     else:
+        assert kind == "postgresql", kind
         database = f"bench_cpu_{secrets.token_hex(4)}"
         await _pg(f'CREATE DATABASE "{database}"')
         try:
@@ -388,7 +390,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--stores", default="memory,json,sqlite,postgresql")
+    parser.add_argument("--stores", default=",".join(STORES))
     parser.add_argument("--history", type=int, default=1000)
     parser.add_argument("--webhooks", type=int, default=3000)
     parser.add_argument("--concurrency", default="1,16")
@@ -398,6 +400,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--callgrind", action="store_true", help="count instructions")
     args = parser.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
+    unknown = set(args.stores) - set(STORES)
+    if unknown:
+        parser.error(f"unknown stores: {', '.join(sorted(unknown))}")
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     return args
 
