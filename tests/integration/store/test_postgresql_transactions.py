@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from adapters.store.sql.driver import AsyncpgDriver
+from adapters.store.sql.held_writes import MOST_HELD
 from adapters.store.sql.store import SqlStore
 from application.errors import ConcurrencyConflict
 from application.ports import Store
@@ -183,3 +184,33 @@ async def test_a_held_commit_on_a_broken_connection_stores_nothing_and_the_next_
         order = await uow.orders.get("ORDER_A")
         assert order is not None and order.version == 1
         assert await uow.ledger.get("ORDER_A") == credit(order)
+
+
+async def test_more_writes_than_a_unit_holds_are_all_stored_in_one_transaction(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = Sent(monkeypatch)
+    async with store.unit_of_work() as uow:
+        for number in range(MOST_HELD + 2):
+            await uow.outbox.add(message(f"ORDER_{number}"))
+        await uow.commit()
+    assert sent.kinds[0] == "BEGIN" and sent.kinds[-1] == "COMMIT"
+    async with store.unit_of_work() as uow:
+        assert len(await uow.outbox.due(at(10), 20)) == MOST_HELD + 2
+
+
+async def test_an_order_saved_twice_in_a_unit_is_saved_in_order(store: Store) -> None:
+    """The second save of a held row sends the first ahead of it."""
+    await add_order(store, "ORDER_A")
+    async with store.unit_of_work() as uow:
+        order = await uow.orders.get("ORDER_A")
+        assert order is not None
+        order.record_attempt(attempt("p1", AttemptStatus.FAILED), at(1))
+        await uow.orders.save(order)
+        order.record_attempt(attempt("p2", AttemptStatus.SUCCESS), at(2))
+        await uow.orders.save(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = await uow.orders.get("ORDER_A")
+    assert stored == order and stored.version == 2
+    assert [a.payment_id for a in stored.attempts] == ["p1", "p2"]
