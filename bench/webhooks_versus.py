@@ -1,18 +1,24 @@
-"""Two source trees' servers side by side, in alternating wrk bursts: which one spends less
-CPU per webhook, on a machine whose speed moves from one minute to the next.
+"""Two servers side by side, in alternating wrk bursts: which one spends less CPU per
+webhook, or serves more webhooks a second, on a machine whose speed moves from one minute
+to the next.
 
 `bench/http_webhooks.py` measures one tree per run, and on a shared 2-core machine its rates
 move by a third between runs minutes apart, so a change worth a few per cent is lost in
-them. Here both trees' servers run at once, each over its own store of the same kind with
-the same seeded history, and the load alternates between them in short bursts (signed
-success webhooks for distinct orders, wrk at 16 connections) in the order A B, B A, A B, ...,
-so that a drift of the machine falls on both. Each burst gives the server's CPU time per
-2xx (all its processes and threads) and its rate, and is checked exactly once like a cell
-of `http_webhooks.py`. A is this tree, B the tree named on the command line; the table gives
-each one's median and range, and the median of the rounds' ratios B / A.
+them. Here both servers run at once, each over its own store of the same kind, and the load
+alternates between them in short bursts (signed success webhooks for distinct orders, wrk
+at 16 connections) in the order A B, B A, A B, ..., so that a drift of the machine falls
+on both. Each burst gives the server's CPU time per 2xx (all its processes and threads) and
+its rate, and is checked exactly once like a cell of `http_webhooks.py`. The table gives
+each one's median and range, and the medians of the rounds' ratios B / A.
 
-    .venv/bin/python bench/webhooks_versus.py OTHER_TREE [--stores memory,json,sqlite]
-        [--rounds 8] [--seconds 2] [--history 1000]
+A is this tree with `--history` paid orders. B is the tree named on the command line (this
+tree when none is named) with `--history-b` paid orders (the same as A's when not given).
+So two trees are compared over the same history, or one tree over two histories: issue 10's
+rule that the rate with 100,000 paid orders stays at least 0.8 of the rate with 1,000 is
+`--history 1000 --history-b 100000`, read off the rate ratio.
+
+    .venv/bin/python bench/webhooks_versus.py [OTHER_TREE] [--stores memory,json,sqlite]
+        [--rounds 8] [--seconds 2] [--history 1000] [--history-b N]
 """
 
 from __future__ import annotations
@@ -55,9 +61,10 @@ class Burst:
 
 
 def versus(bench: Bench, name: str, other: Path) -> dict[str, list[Burst]]:
-    """Both trees' bursts on store kind `name`, round by round."""
+    """Both servers' bursts on store kind `name`, round by round."""
     args = bench.args
     trees = {"A": ROOT, "B": other}
+    histories = {"A": args.history, "B": args.history_b}
     per_burst = pool_size(name, [CONNECTIONS], args.seconds)[CONNECTIONS]
     servers: dict[str, Server] = {}
     bursts: dict[str, list[Burst]] = {label: [] for label in trees}
@@ -66,7 +73,7 @@ def versus(bench: Bench, name: str, other: Path) -> dict[str, list[Burst]]:
             store = prepare_store(bench, name, f"{name}_{label}")
             prefix = f"{label.lower()}{secrets.token_hex(3)}_"
             servers[label] = start_server(
-                bench, store, args.history, per_burst * args.rounds, prefix, tree
+                bench, store, histories[label], per_burst * args.rounds, prefix, tree
             )
         granted: dict[str, set[str]] = {label: set() for label in trees}
         for round_ in range(args.rounds):
@@ -118,12 +125,12 @@ def rows(name: str, bursts: dict[str, list[Burst]]) -> list[str]:
             f"| {name} | {label} | {len(mine)} | {spread([b.rate for b in mine])} | "
             f"{spread(cpu)} | {'; '.join(sorted(checks))} |"
         )
-    ratios = [
-        b.cpu_us / a.cpu_us
-        for a, b in zip(bursts["A"], bursts["B"], strict=True)
-        if a.cpu_us is not None and b.cpu_us is not None
+    pairs = list(zip(bursts["A"], bursts["B"], strict=True))
+    rates = [b.rate / a.rate for a, b in pairs if a.rate > 0]
+    cpu_ratios = [
+        b.cpu_us / a.cpu_us for a, b in pairs if a.cpu_us is not None and b.cpu_us is not None
     ]
-    out.append(f"| {name} | B / A | | | {spread(ratios, 3)} | |")
+    out.append(f"| {name} | B / A | | {spread(rates, 3)} | {spread(cpu_ratios, 3)} | |")
     return out
 
 
@@ -131,12 +138,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("other", type=Path, help="the source tree to set against this one")
+    parser.add_argument(
+        "other", type=Path, nargs="?", default=ROOT, help="B's source tree (default: this one)"
+    )
     parser.add_argument("--stores", default="memory,json,sqlite")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--history", type=int, default=1000)
+    parser.add_argument("--history", type=int, default=1000, help="A's paid orders")
+    parser.add_argument("--history-b", type=int, help="B's paid orders (default: A's)")
     args = parser.parse_args(argv)
+    if args.history_b is None:
+        args.history_b = args.history
     args.stores = [s for s in args.stores.split(",") if s]
     unknown = set(args.stores) - set(EXPECTED_MAX_RATE)
     if unknown:
@@ -158,10 +170,11 @@ def main() -> int:
     print(
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, "
         f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {args.rounds} rounds of {args.seconds:g} s "
-        f"bursts at {CONNECTIONS} connections, history {args.history:,}\n"
+        f"bursts at {CONNECTIONS} connections, history A {args.history:,}, "
+        f"B {args.history_b:,}\n"
     )
     table = [
-        "| store | tree | bursts | webhooks/s, median (range) | server CPU µs per webhook, "
+        "| store | server | bursts | webhooks/s, median (range) | server CPU µs per webhook, "
         "median (range) | exactly-once |",
         "|---|---|---:|---:|---:|---|",
     ]
