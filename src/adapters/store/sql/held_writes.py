@@ -70,12 +70,13 @@ class HeldWrite:
         return None
 
 
-def insert_or_ignore(table: Table, keys: Sequence[str]) -> Builder:
-    """`INSERT ... ON CONFLICT DO NOTHING` of the columns `keys` into `table`."""
-    columns = tuple(keys)
+@functools.cache
+def held_insert(table: Table, keys: tuple[str, ...]) -> Builder:
+    """`INSERT ... ON CONFLICT DO NOTHING` of the columns `keys` into `table`: one builder
+    per table and columns, so that the shapes it takes part in are cached."""
 
     def build(prefix: str) -> Insert:
-        values = {key: bindparam(prefix + key, type_=table.c[key].type) for key in columns}
+        values = {key: bindparam(prefix + key, type_=table.c[key].type) for key in keys}
         return postgresql.insert(table).values(values).on_conflict_do_nothing()
 
     return build

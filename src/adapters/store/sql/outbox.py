@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, bindparam, func, literal_column, null, select, update
 
 from adapters.store.paging import check_page
-from adapters.store.sql.held_writes import HeldWrite, insert_or_ignore
 from adapters.store.sql.tables import OUTBOX
 from domain.notifications import InboxNotification, OutboxMessage, RecipientKind
 
@@ -51,7 +50,6 @@ _DUE = (
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))  # SQLite writes an OFFSET with any LIMIT
 )
-_STORE_MESSAGE = insert_or_ignore(OUTBOX, [c.name for c in OUTBOX.c])
 _MARK_FAILED = (
     update(OUTBOX)
     .where(_UNDELIVERED)
@@ -106,12 +104,8 @@ class SqlOutbox:
         self._session = session
 
     async def add(self, message: OutboxMessage) -> None:
-        """Held for the commit where the store holds writes: a refusal is harmless."""
-        row = outbox_values(message)
-        if self._session.holds_writes:
-            await self._session.hold(HeldWrite(_STORE_MESSAGE, row, ("outbox", message.message_id)))
-        else:
-            await self._session.insert_once(OUTBOX, row)
+        """A message stored twice (a racing confirmation) is one message."""
+        await self._session.insert_or_hold(OUTBOX, outbox_values(message), message.message_id)
 
     async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         if limit < 1:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Executable
 
 from adapters.store.sql.driver import Driver
-from adapters.store.sql.held_writes import MOST_HELD, HeldWrite, alone
+from adapters.store.sql.held_writes import MOST_HELD, HeldWrite, alone, held_insert
 from adapters.store.sql.prepared import Row
 from application.errors import ConcurrencyConflict
 from domain.accounts import CustomerProfile
@@ -205,6 +205,22 @@ class SqlSession:
     def take_held(self) -> list[HeldWrite]:
         writes, self.held = self.held, []
         return writes
+
+    async def insert_or_hold(
+        self,
+        table: Table,
+        row: dict[str, Any],
+        key: str,
+        refused: Callable[[], Exception] | None = None,
+    ) -> None:
+        """Insert `row` (whose primary or unique key is `key`) unless a uniqueness
+        constraint refuses it, and then raise `refused()` if given. Where the store holds
+        writes the insert waits for the commit, and so does its refusal."""
+        if self.holds_writes:
+            build = held_insert(table, tuple(row))
+            await self.hold(HeldWrite(build, row, (table.name, key), refused))
+        elif not await self.insert_once(table, row) and refused is not None:
+            raise refused()
 
     async def insert_once(self, table: Table, row: dict[str, Any]) -> bool:
         """Insert unless a uniqueness constraint refuses it; False when it did.

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Insert, Update, bindparam, delete, insert,
 
 from adapters.store.sql.accounts import SqlAdjustments, SqlReferrals, SqlSubscriptions
 from adapters.store.sql.customers import SqlCustomers, customer_from_row
-from adapters.store.sql.held_writes import Builder, HeldWrite, alone, insert_or_ignore
+from adapters.store.sql.held_writes import Builder, HeldWrite, alone
 from adapters.store.sql.outbox import SqlOutbox
 from adapters.store.sql.refunds import SqlRefunds
 from adapters.store.sql.rows import (
@@ -142,7 +142,6 @@ _SAVE_ATTEMPT = (
 )
 _DELETE_ATTEMPTS = delete(ATTEMPTS).where(ATTEMPTS.c.order_id == bindparam("order_id"))
 _CREDIT = select(CREDITS).where(CREDITS.c.order_id == bindparam("order_id"))
-_GRANT = insert_or_ignore(CREDITS, [c.name for c in CREDITS.c if c.name != "id"])
 
 
 class SqlOrders:
@@ -201,7 +200,7 @@ class SqlOrders:
     async def _hold(self, order_id: str, build: Builder, values: dict[str, Any]) -> None:
         """Where the store does not hold writes, `hold` runs the save at once."""
         refused = partial(_conflict, order_id)
-        await self._session.hold(HeldWrite(build, values, ("orders", order_id), refused))
+        await self._session.hold(HeldWrite(build, values, (ORDERS.name, order_id), refused))
 
     def _loaded_attempts(self, order: Order) -> tuple[PaymentAttempt, ...] | None:
         """The attempts as this unit of work loaded them, if it loaded this version."""
@@ -247,14 +246,8 @@ class SqlLedger(SqlAdjustments):
     """Grants (one per order); adjustments and the balance come from `SqlAdjustments`."""
 
     async def add(self, entry: CreditEntry) -> None:
-        """Held for the commit where the store holds writes (its refusal comes then)."""
-        row = credit_values(entry)
-        if self._session.holds_writes:
-            refused = partial(DuplicateCredit, entry.order_id)
-            held = HeldWrite(_GRANT, row, ("credits", entry.order_id), refused)
-            await self._session.hold(held)
-        elif not await self._session.insert_once(CREDITS, row):
-            raise DuplicateCredit(entry.order_id)
+        refused = partial(DuplicateCredit, entry.order_id)
+        await self._session.insert_or_hold(CREDITS, credit_values(entry), entry.order_id, refused)
 
     async def get(self, order_id: str) -> CreditEntry | None:
         rows = await self._session.fetch(_CREDIT, {"order_id": order_id})
