@@ -57,11 +57,11 @@ from dependency_injector import providers
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_webhooks import (
-    PG_URL,
     SECRET,
     WEBHOOK_PATH,
     _pg,
     process_cpu_seconds,
+    throwaway_database,
     webhook_line,
 )
 from seeded_server import seed
@@ -303,12 +303,8 @@ async def store_url(kind: str, work: Path) -> AsyncIterator[tuple[str, str | Non
         yield f"sqlite:///{work / 'checkout.db'}", None
     else:
         assert kind == "postgresql", kind
-        database = f"bench_cpu_{secrets.token_hex(4)}"
-        await _pg(f'CREATE DATABASE "{database}"')
-        try:
-            yield PG_URL.rsplit("/", 1)[0] + f"/{database}", database
-        finally:
-            await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        async with throwaway_database("bench_cpu_") as (url, database):
+            yield url, database
 
 
 def _total(used: Used) -> float:

@@ -64,7 +64,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -563,9 +563,23 @@ def prepare_store(bench: Bench, name: str, tag: str) -> StoreRun:
     database = f"bench_{tag}_{secrets.token_hex(4)}"
     asyncio.run(_pg(f'CREATE DATABASE "{database}"'))
     bench.databases.append(database)
-    return StoreRun(
-        name, kind, workers, f"postgresql://postgres@127.0.0.1:5432/{database}", database
-    )
+    return StoreRun(name, kind, workers, database_url(database), database)
+
+
+def database_url(database: str) -> str:
+    """PG_URL with `database` in place of its own."""
+    return PG_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+@contextlib.asynccontextmanager
+async def throwaway_database(prefix: str) -> AsyncIterator[tuple[str, str]]:
+    """A new PostgreSQL database, its URL and name; dropped on the way out."""
+    database = f"{prefix}{secrets.token_hex(4)}"
+    await _pg(f'CREATE DATABASE "{database}"')
+    try:
+        yield database_url(database), database
+    finally:
+        await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 async def _pg(statement: str, url: str = PG_URL) -> list[Any]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -36,7 +35,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_webhooks import PG_URL, _pg, process_cpu_seconds
+from http_webhooks import process_cpu_seconds, throwaway_database
 
 DDL = """
 CREATE TABLE orders (order_id text PRIMARY KEY, customer_id text NOT NULL,
@@ -141,10 +140,7 @@ async def cell(
 
 
 async def main(args: argparse.Namespace) -> None:
-    database = f"bench_trips_{secrets.token_hex(4)}"
-    await _pg(f'CREATE DATABASE "{database}"')
-    url = PG_URL.rsplit("/", 1)[0] + f"/{database}"
-    try:
+    async with throwaway_database("bench_trips_") as (url, _):
         setup = await asyncpg.connect(url)
         await setup.execute(DDL)
         await setup.close()
@@ -172,8 +168,6 @@ async def main(args: argparse.Namespace) -> None:
                         f"{wall * 1e6:,.0f} | {1 / wall:,.0f} |",
                         flush=True,
                     )
-    finally:
-        await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
