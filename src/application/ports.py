@@ -248,7 +248,7 @@ class FailedAttempt:
 
 class OrderRepository(Protocol):
     async def add(self, order: Order) -> None:
-        """Insert a new order; raises DuplicateOrder if the id exists."""
+        """Insert a new order; raises DuplicateOrder (now or at commit) if the id exists."""
         ...
 
     async def get(self, order_id: str) -> Order | None: ...
@@ -279,9 +279,10 @@ class CreditLedger(Protocol):
 class CustomerRepository(Protocol):
     async def get(self, customer_id: str) -> CustomerProfile | None: ...
 
-    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
+    async def upsert(self, profile: CustomerProfile) -> None:
         """Insert, or update the stored profile (`CustomerProfile.merged_with`): latest
-        contact details, and a referral agent only where none was known. Returns it."""
+        contact details, and a referral agent only where none was known; `get` reads the
+        result. Nothing is answered, so a store may hold the write for the commit."""
         ...
 
     async def set_referral_agent(

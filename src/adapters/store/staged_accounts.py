@@ -30,11 +30,10 @@ class StagedCustomers:
         customers: ChainMap[str, CustomerProfile] = await self._staging.view("customers")
         return customers.get(customer_id)
 
-    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
+    async def upsert(self, profile: CustomerProfile) -> None:
         current = await self.get(profile.customer_id)
         stored = profile if current is None else current.merged_with(profile)
         self._staging.changes.customers[profile.customer_id] = stored
-        return stored
 
     async def set_referral_agent(
         self, customer_id: str, agent_id: str | None

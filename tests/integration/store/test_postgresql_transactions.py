@@ -14,12 +14,13 @@ import pytest
 from adapters.store.sql.driver import AsyncpgDriver
 from adapters.store.sql.held_writes import MOST_HELD
 from adapters.store.sql.store import SqlStore
-from application.errors import ConcurrencyConflict
+from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
+from domain.accounts import CustomerProfile
 from domain.errors import DuplicateCredit
-from domain.order import AttemptStatus, OrderStatus
+from domain.order import AttemptStatus, Order, OrderStatus
 
-from .builders import active_order, at, attempt, credit, message, paid_order
+from .builders import CUSTOMER_ID, active_order, at, attempt, credit, message, paid_order
 from .group_units import add_order, stored_ids
 
 pytestmark = pytest.mark.parametrize(
@@ -214,3 +215,38 @@ async def test_an_order_saved_twice_in_a_unit_is_saved_in_order(store: Store) ->
         stored = await uow.orders.get("ORDER_A")
     assert stored == order and stored.version == 2
     assert [a.payment_id for a in stored.attempts] == ["p1", "p2"]
+
+
+def _profile(agent: str | None = None) -> CustomerProfile:
+    return CustomerProfile(CUSTOMER_ID, "Asha Rao", "asha@example.com", "9876543210", agent, at(0))
+
+
+async def _open(store: Store, order: Order, profile: CustomerProfile) -> None:
+    """Create-order's first unit: the customer's profile, the new order, its message."""
+    async with store.unit_of_work() as uow:
+        await uow.customers.upsert(profile)
+        await uow.orders.add(order)
+        await uow.outbox.add(message(order.order_id))
+        await uow.commit()
+
+
+async def test_a_new_order_with_its_customer_goes_as_one_statement(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _open(store, active_order("ORDER_A"), _profile(agent="agent_1"))
+    sent = Sent(monkeypatch)
+    await _open(store, active_order("ORDER_B"), _profile(agent="agent_2"))
+    assert sent.kinds == ["select"]
+    async with store.unit_of_work() as uow:
+        assert await uow.orders.get("ORDER_B") == active_order("ORDER_B")
+        assert await uow.customers.get(CUSTOMER_ID) == _profile(agent="agent_1")
+
+
+async def test_a_held_duplicate_order_fails_the_commit_and_writes_nothing(store: Store) -> None:
+    await add_order(store, "ORDER_A")
+    with pytest.raises(DuplicateOrder):
+        await _open(store, active_order("ORDER_A", amount="2.00"), _profile())
+    async with store.unit_of_work() as uow:
+        assert await uow.customers.get(CUSTOMER_ID) is None
+        assert await uow.outbox.due(at(10), 10) == []
+        assert await uow.orders.get("ORDER_A") == active_order("ORDER_A")

@@ -84,8 +84,9 @@ async def test_duplicate_order_is_refused(store: Store) -> None:
             await uow.orders.add(active_order("ORDER_A", amount="1.00"))
         await uow.commit()
     async with store.unit_of_work() as uow:
-        with pytest.raises(DuplicateOrder):
+        with pytest.raises(DuplicateOrder):  # PostgreSQL refuses a held insert at commit
             await uow.orders.add(active_order("ORDER_A", amount="2.00"))
+            await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_A") == active_order("ORDER_A")
 
@@ -554,17 +555,21 @@ async def test_customers_upsert_keeps_the_first_agent_and_can_be_set(store: Stor
     async with store.unit_of_work() as uow:
         assert await uow.customers.get("cus_a") is None
         assert await uow.customers.set_referral_agent("cus_a", "agent_1") is None
-        assert await uow.customers.upsert(_profile()) == _profile()
+        await uow.customers.upsert(_profile())
+        assert await uow.customers.get("cus_a") == _profile()
         await uow.commit()
     newer = replace(_profile(agent="agent_1"), name="Asha R", created_at=at(9))
     async with store.unit_of_work() as uow:
-        stored = await uow.customers.upsert(newer)
-        assert stored == replace(_profile(agent="agent_1"), name="Asha R")
+        await uow.customers.upsert(newer)
+        assert await uow.customers.get("cus_a") == replace(_profile(agent="agent_1"), name="Asha R")
         await uow.commit()
     async with store.unit_of_work() as uow:
-        again = await uow.customers.upsert(_profile(agent="agent_2"))
-        assert again.referral_agent == "agent_1" and again.name == "Asha Rao"
+        await uow.customers.upsert(_profile(agent="agent_2"))
         await uow.commit()
+    async with store.unit_of_work() as uow:
+        again = await uow.customers.get("cus_a")
+        assert again is not None
+        assert again.referral_agent == "agent_1" and again.name == "Asha Rao"
     async with store.unit_of_work() as uow:
         changed = await uow.customers.set_referral_agent("cus_a", "agent_3")
         assert changed is not None and changed.referral_agent == "agent_3"

@@ -1,8 +1,9 @@
 """Customers' profiles in SQL: one row per customer id, upserted with every order.
 
-An upsert keeps a known referral agent, so racing upserts cannot drop one. On SQLite and
-PostgreSQL it is one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` (create-order's path);
-on MariaDB an insert-or-ignore, an update and a read.
+An upsert keeps a known referral agent, so racing upserts cannot drop one. On SQLite it is
+one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` (create-order's path); on PostgreSQL
+the same without RETURNING, held for the commit; on MariaDB an insert-or-ignore, an update
+and a read.
 
 A unit of work that loaded an order has its customer already (`SqlOrders.get` reads both in
 one query, since a paid order's fulfilment asks for it next): `get` answers from
@@ -11,13 +12,13 @@ one query, since a paid order's fulfilment asks for it next): `get` answers from
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.store.sql.held_writes import HeldWrite
 from adapters.store.sql.session import SqlSession
 from adapters.store.sql.tables import CUSTOMERS
 from domain.accounts import CustomerProfile
@@ -43,15 +44,7 @@ _SET_AGENT = (
 _KEYS = tuple(c.name for c in CUSTOMERS.c)
 
 
-@functools.cache
-def _upsert(dialect: str) -> Insert | None:
-    insert: sqlite.Insert | postgresql.Insert
-    if dialect == "sqlite":
-        insert = sqlite.insert(CUSTOMERS)
-    elif dialect == "postgresql":
-        insert = postgresql.insert(CUSTOMERS)
-    else:
-        return None
+def _on_conflict_update(insert: sqlite.Insert | postgresql.Insert) -> Insert:
     new = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[CUSTOMERS.c.customer_id],
@@ -61,7 +54,16 @@ def _upsert(dialect: str) -> Insert | None:
             "phone": new.phone,
             "referral_agent": func.coalesce(CUSTOMERS.c.referral_agent, new.referral_agent),
         },
-    ).returning(*CUSTOMERS.c)
+    )
+
+
+_SQLITE_UPSERT = _on_conflict_update(sqlite.insert(CUSTOMERS)).returning(*CUSTOMERS.c)
+
+
+def _held_upsert(prefix: str) -> Insert:
+    """PostgreSQL's upsert as a held write (`held_writes.Builder`), answering nothing."""
+    values = {key: bindparam(prefix + key, type_=CUSTOMERS.c[key].type) for key in _KEYS}
+    return _on_conflict_update(postgresql.insert(CUSTOMERS).values(values))
 
 
 def customer_from_row(row: Mapping[str, Any]) -> CustomerProfile:
@@ -100,15 +102,19 @@ class SqlCustomers:
     async def get(self, customer_id: str) -> CustomerProfile | None:
         return await load_customer(self._session, customer_id)
 
-    async def upsert(self, profile: CustomerProfile) -> CustomerProfile:
+    async def upsert(self, profile: CustomerProfile) -> None:
         """Insert; if the customer exists (or appears meanwhile), update in one statement
-        that keeps a known referral agent."""
+        that keeps a known referral agent. Held for the commit where the store holds
+        writes (create-order's first unit is then one statement); elsewhere the stored
+        profile is read back with the write, for a later `get` in the unit."""
         session = self._session
         row = customer_values(profile)
         session.customers.pop(profile.customer_id, None)
-        upsert = _upsert(session.dialect)
-        if upsert is not None:
-            stored = customer_from_row((await session.fetch(upsert, row, _KEYS))[0])
+        if session.holds_writes:
+            await session.hold(HeldWrite(_held_upsert, row, (CUSTOMERS.name, profile.customer_id)))
+            return
+        if session.dialect == "sqlite":
+            stored = customer_from_row((await session.fetch(_SQLITE_UPSERT, row, _KEYS))[0])
         else:
             if not await session.insert_once(CUSTOMERS, row):
                 changes = {
@@ -123,7 +129,6 @@ class SqlCustomers:
             assert found is not None, "a customer upserted in this transaction must exist"
             stored = found
         session.customers[stored.customer_id] = stored
-        return stored
 
     async def set_referral_agent(
         self, customer_id: str, agent_id: str | None

@@ -149,10 +149,16 @@ class SqlOrders:
         self._session = session
 
     async def add(self, order: Order) -> None:
+        """A new order without attempts (create-order's) is held for the commit where the
+        store holds writes, and so is its DuplicateOrder."""
         row = {"order_id": order.order_id, "version": order.version, **order_values(order)}
-        if not await self._session.insert_once(ORDERS, row):
+        if not order.attempts:
+            refused = partial(DuplicateOrder, order.order_id)
+            await self._session.insert_or_hold(ORDERS, row, order.order_id, refused)
+        elif await self._session.insert_once(ORDERS, row):
+            await self._insert_attempts(order.order_id, order.attempts, 0)
+        else:
             raise DuplicateOrder(order.order_id)
-        await self._insert_attempts(order.order_id, order.attempts, 0)
         self._session.remember(order)
 
     async def get(self, order_id: str) -> Order | None:
