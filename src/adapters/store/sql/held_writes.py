@@ -4,14 +4,16 @@ A webhook's unit on PostgreSQL was six round trips: the order's read, `BEGIN`, t
 with its attempt, the grant, the outbox message, `COMMIT`. Nobody reads those writes'
 answers before the commit, so a unit that has not begun a transaction holds them in its
 session, and its commit sends them as one autocommit statement of data-modifying CTEs,
-which PostgreSQL runs all or nothing: two round trips.
+which PostgreSQL runs all or nothing: two round trips. Create-order's first unit (the
+customer's upsert, the new order) is one.
 
-A held write may be refused: the order's save when its version check matches no row, the
-grant when the order already has one. Such a write must change exactly one row; the
-statement's last SELECT divides by zero when one did not, so a refusal aborts every
-write of the unit. The commit then runs the same writes one at a time in a transaction,
-which raises the error the unit would have raised without holding (ConcurrencyConflict,
-DuplicateCredit) or, if a race resolved in between, commits them.
+A held write may be refused: the order's save when its version check matches no row, a
+new order when its id is taken, the grant when the order already has one. Such a write
+must change exactly one row; the statement's last SELECT divides by zero when one did
+not, so a refusal aborts every write of the unit. The commit then runs the same writes
+one at a time in a transaction, which raises the error the unit would have raised without
+holding (ConcurrencyConflict, DuplicateOrder, DuplicateCredit) or, if a race resolved in
+between, commits them.
 
 Any other statement of the unit first sends the held writes one at a time, in order (in
 a transaction it begins), so what a unit reads includes what it wrote; a refusal among
