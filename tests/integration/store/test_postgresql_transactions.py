@@ -222,7 +222,7 @@ def _profile(agent: str | None = None) -> CustomerProfile:
 
 
 async def _open(store: Store, order: Order, profile: CustomerProfile) -> None:
-    """Create-order's first unit: the customer's profile, the new order, its message."""
+    """Create-order's first unit (the customer's profile, the new order) and a message."""
     async with store.unit_of_work() as uow:
         await uow.customers.upsert(profile)
         await uow.orders.add(order)
