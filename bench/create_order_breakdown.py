@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -48,14 +47,15 @@ from http_webhooks import (
     APP_ID,
     BIN,
     CUSTOMER,
-    PG_URL,
     ROOT,
     SECRET,
     WARM_UP,
-    _pg,
+    create_database,
+    database_url,
     direct_create_orders,
     free_port,
     gateway_order,
+    remove_database,
     wait_http,
 )
 
@@ -228,16 +228,15 @@ def main() -> int:
             elif store == "sqlite":
                 url = f"sqlite:///{work / 'checkout.db'}"
             elif store == "postgresql":
-                database = f"bench_create_{secrets.token_hex(4)}"
-                asyncio.run(_pg(f'CREATE DATABASE "{database}"'))
-                url = PG_URL.rsplit("/", 1)[0] + f"/{database}"
+                database = asyncio.run(create_database("bench_create_"))
+                url = database_url(database)
             else:
                 raise SystemExit(f"unknown store {store!r}")
             try:
                 print(measure(store, url, sim_url, work, args.requests), flush=True)
             finally:
                 if database is not None:
-                    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                    asyncio.run(remove_database(database))
     finally:
         sim.terminate()
         sim.wait(30)

@@ -560,8 +560,7 @@ def prepare_store(bench: Bench, name: str, tag: str) -> StoreRun:
         return StoreRun(name, kind, workers, f"json://{bench.work / f'credits_{tag}.json'}")
     if kind == "sqlite":
         return StoreRun(name, kind, workers, f"sqlite:///{bench.work / f'checkout_{tag}.db'}")
-    database = f"bench_{tag}_{secrets.token_hex(4)}"
-    asyncio.run(_pg(f'CREATE DATABASE "{database}"'))
+    database = asyncio.run(create_database(f"bench_{tag}_"))
     bench.databases.append(database)
     return StoreRun(name, kind, workers, database_url(database), database)
 
@@ -571,15 +570,25 @@ def database_url(database: str) -> str:
     return PG_URL.rsplit("/", 1)[0] + f"/{database}"
 
 
+async def create_database(prefix: str) -> str:
+    """A new, empty PostgreSQL database: `prefix` and a random suffix."""
+    database = f"{prefix}{secrets.token_hex(4)}"
+    await _pg(f'CREATE DATABASE "{database}"')
+    return database
+
+
+async def remove_database(database: str) -> None:
+    await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
 @contextlib.asynccontextmanager
 async def throwaway_database(prefix: str) -> AsyncIterator[tuple[str, str]]:
     """A new PostgreSQL database, its URL and name; dropped on the way out."""
-    database = f"{prefix}{secrets.token_hex(4)}"
-    await _pg(f'CREATE DATABASE "{database}"')
+    database = await create_database(prefix)
     try:
         yield database_url(database), database
     finally:
-        await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await remove_database(database)
 
 
 async def _pg(statement: str, url: str = PG_URL) -> list[Any]:
@@ -594,7 +603,7 @@ async def _pg(statement: str, url: str = PG_URL) -> list[Any]:
 
 def drop_database(bench: Bench, database: str) -> None:
     with contextlib.suppress(Exception):
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(remove_database(database))
     if database in bench.databases:
         bench.databases.remove(database)
 

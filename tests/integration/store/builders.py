@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from domain.accounts import CustomerProfile
 from domain.customer import Customer
 from domain.ledger import CreditEntry, credit_for
 from domain.money import Money
@@ -53,6 +54,10 @@ def paid_order(order_id: str, amount: str = "499.00", minutes: int = 0) -> Order
         attempt(f"{order_id}_2", AttemptStatus.SUCCESS, amount, minutes + 2), at(minutes + 2)
     )
     return order
+
+
+def profile(customer_id: str = "cus_a", agent: str | None = None) -> CustomerProfile:
+    return CustomerProfile(customer_id, "Asha Rao", "asha@example.com", "9876543210", agent, at(0))
 
 
 def credit(order: Order, minutes: int = 3) -> CreditEntry:

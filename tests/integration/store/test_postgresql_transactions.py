@@ -20,7 +20,16 @@ from domain.accounts import CustomerProfile
 from domain.errors import DuplicateCredit
 from domain.order import AttemptStatus, Order, OrderStatus
 
-from .builders import CUSTOMER_ID, active_order, at, attempt, credit, message, paid_order
+from .builders import (
+    CUSTOMER_ID,
+    active_order,
+    at,
+    attempt,
+    credit,
+    message,
+    paid_order,
+    profile,
+)
 from .group_units import add_order, stored_ids
 
 pytestmark = pytest.mark.parametrize(
@@ -217,14 +226,10 @@ async def test_an_order_saved_twice_in_a_unit_is_saved_in_order(store: Store) ->
     assert [a.payment_id for a in stored.attempts] == ["p1", "p2"]
 
 
-def _profile(agent: str | None = None) -> CustomerProfile:
-    return CustomerProfile(CUSTOMER_ID, "Asha Rao", "asha@example.com", "9876543210", agent, at(0))
-
-
-async def _open(store: Store, order: Order, profile: CustomerProfile) -> None:
+async def _open(store: Store, order: Order, customer_profile: CustomerProfile) -> None:
     """Create-order's first unit (the customer's profile, the new order) and a message."""
     async with store.unit_of_work() as uow:
-        await uow.customers.upsert(profile)
+        await uow.customers.upsert(customer_profile)
         await uow.orders.add(order)
         await uow.outbox.add(message(order.order_id))
         await uow.commit()
@@ -233,19 +238,19 @@ async def _open(store: Store, order: Order, profile: CustomerProfile) -> None:
 async def test_a_new_order_with_its_customer_goes_as_one_statement(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _open(store, active_order("ORDER_A"), _profile(agent="agent_1"))
+    await _open(store, active_order("ORDER_A"), profile(CUSTOMER_ID, agent="agent_1"))
     sent = Sent(monkeypatch)
-    await _open(store, active_order("ORDER_B"), _profile(agent="agent_2"))
+    await _open(store, active_order("ORDER_B"), profile(CUSTOMER_ID, agent="agent_2"))
     assert sent.kinds == ["select"]
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_B") == active_order("ORDER_B")
-        assert await uow.customers.get(CUSTOMER_ID) == _profile(agent="agent_1")
+        assert await uow.customers.get(CUSTOMER_ID) == profile(CUSTOMER_ID, agent="agent_1")
 
 
 async def test_a_held_duplicate_order_fails_the_commit_and_writes_nothing(store: Store) -> None:
     await add_order(store, "ORDER_A")
     with pytest.raises(DuplicateOrder):
-        await _open(store, active_order("ORDER_A", amount="2.00"), _profile())
+        await _open(store, active_order("ORDER_A", amount="2.00"), profile(CUSTOMER_ID))
     async with store.unit_of_work() as uow:
         assert await uow.customers.get(CUSTOMER_ID) is None
         assert await uow.outbox.due(at(10), 10) == []

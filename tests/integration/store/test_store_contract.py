@@ -13,7 +13,6 @@ from adapters.store.json_journal import JsonJournalStore
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
 from application.unit_of_work import UnitOfWorkFactory
-from domain.accounts import CustomerProfile
 from domain.errors import DuplicateCredit, DuplicateEntry, DuplicateReferral
 from domain.events import (
     OrderActivated,
@@ -39,6 +38,7 @@ from .builders import (
     customer,
     message,
     paid_order,
+    profile,
 )
 from .group_units import add_order
 
@@ -517,10 +517,6 @@ async def test_open_is_idempotent(store: Store) -> None:
 # --- accounts: customers, ledger adjustments, subscriptions, referrals -----------------
 
 
-def _profile(customer_id: str = "cus_a", agent: str | None = None) -> CustomerProfile:
-    return CustomerProfile(customer_id, "Asha Rao", "asha@example.com", "9876543210", agent, at(0))
-
-
 def _subscription(customer_id: str, *orders: tuple[str, int]) -> Subscription:
     subscription = Subscription(customer_id, "premium")
     for order_id, minutes in orders:
@@ -555,16 +551,16 @@ async def test_customers_upsert_keeps_the_first_agent_and_can_be_set(store: Stor
     async with store.unit_of_work() as uow:
         assert await uow.customers.get("cus_a") is None
         assert await uow.customers.set_referral_agent("cus_a", "agent_1") is None
-        await uow.customers.upsert(_profile())
-        assert await uow.customers.get("cus_a") == _profile()
+        await uow.customers.upsert(profile())
+        assert await uow.customers.get("cus_a") == profile()
         await uow.commit()
-    newer = replace(_profile(agent="agent_1"), name="Asha R", created_at=at(9))
+    newer = replace(profile(agent="agent_1"), name="Asha R", created_at=at(9))
     async with store.unit_of_work() as uow:
         await uow.customers.upsert(newer)
-        assert await uow.customers.get("cus_a") == replace(_profile(agent="agent_1"), name="Asha R")
+        assert await uow.customers.get("cus_a") == replace(profile(agent="agent_1"), name="Asha R")
         await uow.commit()
     async with store.unit_of_work() as uow:
-        await uow.customers.upsert(_profile(agent="agent_2"))
+        await uow.customers.upsert(profile(agent="agent_2"))
         await uow.commit()
     async with store.unit_of_work() as uow:
         again = await uow.customers.get("cus_a")
@@ -590,16 +586,16 @@ async def test_a_customer_read_with_their_order_follows_changes_in_the_same_unit
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_C") is not None
         assert await uow.customers.get("cus_a") is None
-        await uow.customers.upsert(_profile(agent="agent_1"))
-        assert await uow.customers.get("cus_a") == _profile(agent="agent_1")
+        await uow.customers.upsert(profile(agent="agent_1"))
+        assert await uow.customers.get("cus_a") == profile(agent="agent_1")
         await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.orders.get("ORDER_C") is not None
-        assert await uow.customers.get("cus_a") == _profile(agent="agent_1")
+        assert await uow.customers.get("cus_a") == profile(agent="agent_1")
         await uow.customers.set_referral_agent("cus_a", "agent_2")
         found = await uow.customers.get("cus_a")
         assert found is not None and found.referral_agent == "agent_2"
-        await uow.customers.upsert(replace(_profile(), name="Asha R"))
+        await uow.customers.upsert(replace(profile(), name="Asha R"))
         found = await uow.customers.get("cus_a")
         assert found is not None and found.name == "Asha R"
         assert found.referral_agent == "agent_2"
@@ -746,7 +742,7 @@ async def test_orders_of_a_customer_newest_first(store: Store) -> None:
 async def test_account_writes_roll_back_with_the_unit_of_work(store: Store) -> None:
     with pytest.raises(RuntimeError):
         async with store.unit_of_work() as uow:
-            await uow.customers.upsert(_profile())
+            await uow.customers.upsert(profile())
             await uow.ledger.add_adjustment(
                 LedgerAdjustment("ADJ_1", "cus_a", EntryKind.ADJUSTMENT, 1, at(0), "x")
             )
@@ -764,7 +760,7 @@ async def test_account_writes_roll_back_with_the_unit_of_work(store: Store) -> N
 
 async def test_reset_deletes_account_data(store: Store) -> None:
     async with store.unit_of_work() as uow:
-        await uow.customers.upsert(_profile())
+        await uow.customers.upsert(profile())
         await uow.subscriptions.save(_subscription("cus_a", ("O1", 0)))
         await uow.commit()
     await store.reset()
@@ -777,7 +773,7 @@ async def test_the_json_store_reloads_account_data_from_its_files(
     store: Store, tmp_path: Path
 ) -> None:
     async with store.unit_of_work() as uow:
-        await uow.customers.upsert(_profile(agent="agent_1"))
+        await uow.customers.upsert(profile(agent="agent_1"))
         saved = _subscription("cus_a", ("O1", 0))
         await uow.subscriptions.save(saved)
         await uow.ledger.add_adjustment(
@@ -795,7 +791,7 @@ async def test_the_json_store_reloads_account_data_from_its_files(
         await again.open()
         try:
             reports = again.reports()
-            assert await reports.customer("cus_a") == _profile(agent="agent_1")
+            assert await reports.customer("cus_a") == profile(agent="agent_1")
             [subscription] = await reports.subscriptions_of("cus_a")
             assert _same(subscription, saved)
             assert [line.credits for line in await reports.statement("cus_a")] == [3]

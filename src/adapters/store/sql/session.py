@@ -193,8 +193,7 @@ class SqlSession:
     async def send_held(self) -> None:
         """The held writes one at a time, in order, in the unit's transaction; the first
         refusal is kept for the commit."""
-        writes, self.held = self.held, []
-        for write in writes:
+        for write in self.take_held():
             refusal = await self._send(write)
             if refusal is not None and self.refusal is None:
                 self.refusal = refusal

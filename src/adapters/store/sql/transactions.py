@@ -135,8 +135,9 @@ class PostgresTransaction:
             with conflicts():
                 await self._driver.fetch(statement, params)
         except Exception as error:
-            if _sqlstate(error) != REFUSED:
-                if _sqlstate(error) is None:
+            state = _sqlstate(error)
+            if state != REFUSED:
+                if state is None:
                     self._doubtful = True  # no answer from PostgreSQL: the outcome is unknown
                 raise
         except BaseException:

@@ -6,8 +6,8 @@ someone else saved first. Inserts that a key may refuse are `INSERT ... ON CONFL
 NOTHING` (a savepoint on MariaDB), so a refused duplicate leaves the transaction usable.
 The statements of the webhook's and create-order's path are built here once and run on
 the raw driver (see `session`); how the transaction is held depends on the dialect (see
-`transactions`). On PostgreSQL the order's save and the grant are held for the commit
-(see `held_writes`).
+`transactions`). On PostgreSQL the order's save, a new order and the grant are held for
+the commit (see `held_writes`).
 """
 
 from __future__ import annotations
