@@ -253,9 +253,16 @@ class OrderRepository(Protocol):
 
     async def get(self, order_id: str) -> Order | None: ...
 
+    def adopt(self, order: Order) -> None:
+        """Take `order` as loaded, without reading it: it is what an earlier, committed unit
+        of work added or saved, unchanged since. A use case that goes on with an order it
+        has just written saves the read; `save` still checks its version."""
+        ...
+
     async def save(self, order: Order) -> None:
-        """Persist changes to a loaded order at commit; raises ConcurrencyConflict (now or
-        at commit) if someone else saved it since it was loaded. Bumps `order.version`."""
+        """Persist changes to a loaded (or adopted) order at commit; raises
+        ConcurrencyConflict (now or at commit) if someone else saved it since it was
+        loaded. Bumps `order.version`."""
         ...
 
 

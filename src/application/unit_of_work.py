@@ -110,6 +110,10 @@ class _CollectingOrders:
             self._events.states.setdefault(order_id, payment_states.state_of(order))
         return order
 
+    def adopt(self, order: Order) -> None:
+        self._orders.adopt(order)
+        self._events.states.setdefault(order.order_id, payment_states.state_of(order))
+
     async def save(self, order: Order) -> None:
         await self._orders.save(order)
         self._events.written(order, order.pull_events(), new=False)

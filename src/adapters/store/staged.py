@@ -116,6 +116,9 @@ class StagedOrders:
         order = (await self._staging.orders()).get(order_id)
         return None if order is None else detached(order)
 
+    def adopt(self, order: Order) -> None:
+        """Nothing to note: `save` compares the version with the state's own order."""
+
     async def save(self, order: Order) -> None:
         current = (await self._staging.orders()).get(order.order_id)
         if current is None or current.version != order.version:

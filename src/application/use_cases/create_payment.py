@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import structlog
 
 from application.contention import retry_on_conflict
-from application.errors import GatewayError, GatewayUnavailable
+from application.errors import ConcurrencyConflict, GatewayError, GatewayUnavailable
 from application.ports import Clock, GatewayOrderRequest, IdGenerator, PaymentGateway
 from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
@@ -129,12 +129,10 @@ class CreatePayment:
         except GatewayError as exc:
             bound.warning("gateway refused order", error=type(exc).__name__)
             reason = exc.public_message
-            await self._finish(
-                order.order_id, lambda o: o.fail_to_create(reason, self._clock.now())
-            )
+            await self._finish(order, lambda o: o.fail_to_create(reason, self._clock.now()))
             raise
         order = await self._finish(
-            order.order_id,
+            order,
             lambda o: o.activate(
                 opened.gateway_order_id, opened.payment_session_id, self._clock.now()
             ),
@@ -167,14 +165,26 @@ class CreatePayment:
         price = self._plans.price_for(plan_id, sent)
         return price, Purchase.of(self._plans.get(plan_id))
 
-    async def _finish(self, order_id: str, change: Callable[[Order], None]) -> Order:
+    async def _finish(self, order: Order, change: Callable[[Order], None]) -> Order:
+        """`change` the order `_save_new` stored, without reading it back: nobody else
+        writes a CREATED order within the gateway's answer, but should someone have (the
+        reconciler's sweep), the order is read again and changed as it now stands."""
+        try:
+            async with self._units() as uow:
+                uow.orders.adopt(order)
+                change(order)
+                await uow.orders.save(order)
+                await uow.commit()
+            return order
+        except ConcurrencyConflict:
+            log.info("order changed while opened at the gateway", order_id=order.order_id)
         async with self._units() as uow:
-            order = await uow.orders.get(order_id)
-            assert order is not None, "an order saved moments ago must exist"
-            change(order)
-            await uow.orders.save(order)
+            current = await uow.orders.get(order.order_id)
+            assert current is not None, "an order saved moments ago must exist"
+            change(current)
+            await uow.orders.save(current)
             await uow.commit()
-        return order
+        return current
 
 
 def _validate(command: CreatePaymentCommand) -> tuple[Money | None, Customer]:

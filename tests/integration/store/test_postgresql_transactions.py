@@ -18,6 +18,7 @@ from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
 from domain.accounts import CustomerProfile
 from domain.errors import DuplicateCredit
+from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus
 
 from .builders import (
@@ -26,6 +27,7 @@ from .builders import (
     at,
     attempt,
     credit,
+    customer,
     message,
     paid_order,
     profile,
@@ -255,3 +257,21 @@ async def test_a_held_duplicate_order_fails_the_commit_and_writes_nothing(store:
         assert await uow.customers.get(CUSTOMER_ID) is None
         assert await uow.outbox.due(at(10), 10) == []
         assert await uow.orders.get("ORDER_A") == active_order("ORDER_A")
+
+
+async def test_an_adopted_order_is_saved_in_one_statement_without_a_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Create-order's second unit: the order its first unit stored, opened at the gateway."""
+    order = Order.create("ORDER_A", Money.of("499.00"), customer(), at(0), customer_id=CUSTOMER_ID)
+    await _open(store, order, profile(CUSTOMER_ID))
+    sent = Sent(monkeypatch)
+    async with store.unit_of_work() as uow:
+        uow.orders.adopt(order)
+        order.activate("cf_ORDER_A", "session_ORDER_A", at(1))
+        await uow.orders.save(order)
+        await uow.commit()
+    assert sent.kinds == ["select"]
+    async with store.unit_of_work() as uow:
+        stored = await uow.orders.get("ORDER_A")
+    assert stored == order and stored.status is OrderStatus.ACTIVE and stored.version == 1

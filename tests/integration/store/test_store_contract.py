@@ -133,6 +133,56 @@ async def test_save_of_an_order_added_in_the_same_unit_of_work(store: Store) -> 
     assert order.version == 1
 
 
+async def test_an_adopted_order_is_saved_without_being_read(store: Store) -> None:
+    order = active_order("ORDER_A")
+    order.record_attempt(attempt("p1", AttemptStatus.PENDING), at(1))
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        uow.orders.adopt(order)
+        order.record_attempt(attempt("p2", AttemptStatus.FAILED, minutes=2), at(2))
+        await uow.orders.save(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        uow.orders.adopt(order)
+        order.record_attempt(attempt("p1", AttemptStatus.SUCCESS, minutes=3), at(3))
+        order.record_attempt(attempt("p3", AttemptStatus.USER_DROPPED, minutes=4), at(4))
+        await uow.orders.save(order)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = await uow.orders.get("ORDER_A")
+    assert stored == order and stored.version == 2
+    assert [(a.payment_id, a.status) for a in stored.attempts] == [
+        ("p1", AttemptStatus.SUCCESS),
+        ("p2", AttemptStatus.FAILED),
+        ("p3", AttemptStatus.USER_DROPPED),
+    ]
+
+
+async def test_an_adopted_order_saved_by_someone_else_since_conflicts(store: Store) -> None:
+    kept = active_order("ORDER_A")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(kept)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        fresh = await uow.orders.get("ORDER_A")
+        assert fresh is not None
+        fresh.record_attempt(attempt("p1", AttemptStatus.FAILED), at(1))
+        await uow.orders.save(fresh)
+        await uow.commit()
+    with pytest.raises(ConcurrencyConflict):
+        async with store.unit_of_work() as uow:
+            uow.orders.adopt(kept)
+            kept.record_attempt(attempt("p9", AttemptStatus.SUCCESS), at(2))
+            await uow.ledger.add(credit(kept))
+            await uow.orders.save(kept)
+            await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.orders.get("ORDER_A") == fresh
+        assert await uow.ledger.get("ORDER_A") is None
+
+
 async def test_an_exception_rolls_everything_back(store: Store) -> None:
     order = paid_order("ORDER_A")
     with pytest.raises(RuntimeError):

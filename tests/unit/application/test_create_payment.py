@@ -4,6 +4,7 @@ import pytest
 
 from adapters.store.memory import MemoryStore
 from application.errors import GatewayTimeout, GatewayUnavailable, GatewayValidationError
+from application.ports import GatewayOrder, GatewayOrderRequest
 from application.use_cases.create_payment import CreatePayment, CreatePaymentCommand
 from domain.errors import ValidationFailed
 from domain.events import OrderActivated, OrderCreated, OrderCreationFailed
@@ -33,6 +34,32 @@ async def test_opens_the_order_at_the_gateway_and_saves_it_active(
     assert request.customer.name == "Asha Rao"
     assert request.customer.email == "asha@example.com"
     assert request.return_url == f"http://shop.test/return?order_id={order.order_id}"
+
+
+async def test_an_order_saved_by_someone_else_during_the_gateway_call_is_read_again(
+    create: CreatePayment,
+    store: MemoryStore,
+    gateway: ScriptedGateway,
+    publisher: RecordingPublisher,
+) -> None:
+    """The second unit saves the order the first stored without reading it; should anyone
+    have saved it in between, that save conflicts and the order is read and opened."""
+    opened = gateway.create_order
+
+    async def create_order_while_someone_saves(request: GatewayOrderRequest) -> GatewayOrder:
+        async with store.unit_of_work() as uow:
+            order = await uow.orders.get(request.order_id)
+            assert order is not None
+            await uow.orders.save(order)
+            await uow.commit()
+        return await opened(request)
+
+    gateway.create_order = create_order_while_someone_saves  # type: ignore[method-assign]
+    order = await create.execute(GOOD)
+    saved = await stored(store, order.order_id)
+    assert saved == order
+    assert saved.status is OrderStatus.ACTIVE and saved.version == 2
+    assert [e.order_id for e in publisher.of(OrderActivated)] == [order.order_id]
 
 
 async def test_reports_every_invalid_field_and_calls_nobody(

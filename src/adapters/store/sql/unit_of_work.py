@@ -182,6 +182,10 @@ class SqlOrders:
         )
         return order
 
+    def adopt(self, order: Order) -> None:
+        """Its attempts as that version stored them, so `save` writes only what changed."""
+        self._session.remember(order)
+
     async def save(self, order: Order) -> None:
         """Held for the commit where the store holds writes and only the order and at most
         one new attempt changed (a webhook's and create-order's usual change)."""
