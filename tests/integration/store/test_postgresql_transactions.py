@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.store.sql.driver import AsyncpgDriver
 from adapters.store.sql.held_writes import MOST_HELD
@@ -44,8 +45,8 @@ async def _break(store: Store) -> None:
     assert isinstance(store, SqlStore)
     async with store.unit_of_work() as uow:
         await uow.orders.add(active_order("ORDER_LOST"))
-        connection = uow.session.connection
-        assert connection is not None
+        connection = await uow.session.core_connection()
+        assert isinstance(connection, AsyncConnection)
         await connection.invalidate()
         raise asyncio.CancelledError
 
@@ -187,8 +188,8 @@ async def test_a_held_commit_on_a_broken_connection_stores_nothing_and_the_next_
     with pytest.raises(asyncpg.InterfaceError, match="connection is closed"):
         async with store.unit_of_work() as uow:
             await uow.ledger.add(credit(paid_order("ORDER_A")))
-            connection = uow.session.connection
-            assert connection is not None
+            connection = await uow.session.core_connection()
+            assert isinstance(connection, AsyncConnection)
             await connection.invalidate()
             await uow.commit()
     await _pay(store, "ORDER_A", "pay_1")  # its grant would be refused had the first landed

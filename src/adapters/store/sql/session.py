@@ -106,6 +106,8 @@ class SqlSession:
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
         self.connection: AsyncConnection | Connection | None = None
+        # makes `connection` on first use, where the unit opened only the driver's (PostgreSQL)
+        self.connect: Callable[[], Awaitable[AsyncConnection]] | None = None
         self.driver: Driver | None = None
         # order id -> (version, attempts) as last read or written, to update attempts in place
         self.loaded: dict[str, tuple[int, tuple[PaymentAttempt, ...]]] = {}
@@ -119,9 +121,16 @@ class SqlSession:
         # a held write refused when another statement sent it: the commit raises it
         self.refusal: Exception | None = None
 
-    def require(self) -> AsyncConnection | Connection:
-        if self.connection is None:
+    def require(self) -> None:
+        if self.connection is None and self.connect is None:
             raise RuntimeError("use the repositories inside `async with store.unit_of_work()`")
+
+    async def core_connection(self) -> AsyncConnection | Connection:
+        """SQLAlchemy's connection of the unit, on the same database connection as its driver."""
+        if self.connection is None and self.connect is not None:
+            self.connection = await self.connect()
+        self.require()
+        assert self.connection is not None
         return self.connection
 
     async def _ready(self, *, writes: bool) -> None:
@@ -137,7 +146,7 @@ class SqlSession:
     async def execute(self, statement: Executable, rows: Any = None) -> Any:
         """Through SQLAlchemy (everything off the busy paths)."""
         await self._ready(writes=not isinstance(statement, Select))
-        connection = self.require()
+        connection = await self.core_connection()
         with conflicts():
             if isinstance(connection, Connection):
                 return connection.execute(statement, rows)
@@ -232,7 +241,7 @@ class SqlSession:
         if statement is not None:
             return await self.write(statement, row, tuple(row)) == 1
         await self._ready(writes=True)
-        connection = self.require()
+        connection = await self.core_connection()
         assert isinstance(connection, AsyncConnection)
         try:
             with conflicts():
@@ -269,6 +278,7 @@ class SqlSession:
     def forget(self) -> None:
         """The unit's turn or connection ended."""
         self.connection = None
+        self.connect = None
         self.driver = None
         self.begin = None
         self.drop_loaded()

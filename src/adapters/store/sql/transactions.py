@@ -16,7 +16,10 @@ from __future__ import annotations
 import contextlib
 from typing import Protocol
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from adapters.store.sql.driver import AsyncpgDriver, CoreDriver, SqliteDriver
 from adapters.store.sql.group_commit import GroupCommit
@@ -77,22 +80,29 @@ class PostgresTransaction:
     def __init__(self, engine: AsyncEngine, statements: Statements) -> None:
         self._engine = engine
         self._statements = statements
+        self._pooled: PoolProxiedConnection | None = None
+        self._connection: AsyncConnection | None = None
         self._driver: AsyncpgDriver | None = None
         self._open = False
         # a COMMIT or ROLLBACK that failed leaves the connection in a state nobody knows
         self._doubtful = False
 
     async def open(self, session: SqlSession) -> None:
-        connection = await self._engine.connect()
-        # established once `connect` returns, so read here, without the greenlet hop of
-        # `get_raw_connection` (a tenth of an empty unit's CPU)
-        pooled = connection.sync_connection
-        assert pooled is not None
-        self._driver = AsyncpgDriver(pooled.connection.driver_connection, self._statements)
-        session.connection = connection
+        """The pool's connection alone: SQLAlchemy's `Connection` over it (its events, its
+        isolation level set and reset) costs more than a webhook's statements, and only
+        the statements off the busy paths need it, so it is made on their first use."""
+        self._pooled = await self._engine.raw_connection()
+        self._driver = AsyncpgDriver(self._pooled.driver_connection, self._statements)
+        session.connect = self._connect
         session.driver = self._driver
         session.begin = self._begin
         session.holds_writes = True
+
+    async def _connect(self) -> AsyncConnection:
+        assert self._pooled is not None
+        sync = await greenlet_spawn(Connection, self._engine.sync_engine, self._pooled)
+        self._connection = AsyncConnection(self._engine, sync)
+        return self._connection
 
     async def _begin(self) -> None:
         assert self._driver is not None
@@ -165,8 +175,7 @@ class PostgresTransaction:
     async def close(self, session: SqlSession, *, failed: bool) -> None:
         """Roll back what was not committed and give the connection back. A unit leaving
         on an error (or cancelled) reports that, not a failed rollback's error."""
-        connection = session.require()
-        assert isinstance(connection, AsyncConnection)
+        session.require()
         session.forget()
         driver, self._driver = self._driver, None
         assert driver is not None
@@ -182,10 +191,21 @@ class PostgresTransaction:
             self._doubtful = True
             raise
         finally:
-            if self._doubtful or driver.closed():
-                # never back to the pool mid-transaction, or broken
+            await self._give_back(broken=self._doubtful or driver.closed())
+
+    async def _give_back(self, *, broken: bool) -> None:
+        """To the pool, or closed if `broken`: never back mid-transaction, or broken."""
+        connection, self._connection = self._connection, None
+        pooled, self._pooled = self._pooled, None
+        if connection is not None:
+            if broken:
                 await connection.invalidate()
             await connection.close()
+            return
+        assert pooled is not None
+        if broken:
+            await greenlet_spawn(pooled.invalidate)
+        await greenlet_spawn(pooled.close)
 
 
 def _sqlstate(error: BaseException) -> str | None:
@@ -207,19 +227,19 @@ class PooledTransaction:
         session.driver = CoreDriver(connection)
 
     async def commit(self, session: SqlSession) -> None:
-        connection = session.require()
-        assert isinstance(connection, AsyncConnection)
+        connection = session.connection
+        assert isinstance(connection, AsyncConnection), "outside its unit of work"
         with conflicts():
             await connection.commit()
 
     async def rollback(self, session: SqlSession) -> None:
-        connection = session.require()
-        assert isinstance(connection, AsyncConnection)
+        connection = session.connection
+        assert isinstance(connection, AsyncConnection), "outside its unit of work"
         session.drop_loaded()
         await connection.rollback()
 
     async def close(self, session: SqlSession, *, failed: bool) -> None:
-        connection = session.require()
-        assert isinstance(connection, AsyncConnection)
+        connection = session.connection
+        assert isinstance(connection, AsyncConnection), "outside its unit of work"
         session.forget()
         await connection.close()
