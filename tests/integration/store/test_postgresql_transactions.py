@@ -10,11 +10,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.store.sql.driver import AsyncpgDriver
 from adapters.store.sql.held_writes import MOST_HELD
 from adapters.store.sql.store import SqlStore
+from adapters.store.sql.tables import ORDERS
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
 from domain.accounts import CustomerProfile
@@ -276,3 +278,29 @@ async def test_an_adopted_order_is_saved_in_one_statement_without_a_read(
     async with store.unit_of_work() as uow:
         stored = await uow.orders.get("ORDER_A")
     assert stored == order and stored.status is OrderStatus.ACTIVE and stored.version == 1
+
+
+async def test_sqlalchemys_connection_shares_the_units_transaction_and_goes_back_to_the_pool(
+    store: Store,
+) -> None:
+    """A unit holds the pool's connection alone; a statement through SQLAlchemy builds a
+    `Connection` over it, inside the transaction the unit began on the raw driver."""
+    assert isinstance(store, SqlStore) and store._engine is not None
+    pool = store._engine.sync_engine.pool
+    await add_order(store, "ORDER_A")
+    renamed = update(ORDERS).where(ORDERS.c.order_id == "ORDER_A").values(customer_name="B")
+    with pytest.raises(RuntimeError, match="after both writes"):
+        async with store.unit_of_work() as uow:
+            await uow.ledger.add(credit(paid_order("ORDER_A")))
+            await uow.session.execute(renamed)
+            raise RuntimeError("after both writes")
+    async with store.unit_of_work() as uow:
+        assert await uow.ledger.get("ORDER_A") is None
+        order = await uow.orders.get("ORDER_A")
+        assert order is not None and order.customer.name == active_order("X").customer.name
+        await uow.session.execute(renamed)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        names = await uow.session.execute(select(ORDERS.c.customer_name))
+        assert names.scalars().all() == ["B"]
+    assert pool.checkedout() == 0
