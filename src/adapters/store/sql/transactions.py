@@ -2,12 +2,13 @@
 
 - SQLite (`GroupedTransaction`): a savepoint in the group writer's shared transaction,
   committed with the group (see `group_commit`).
-- PostgreSQL (`PostgresTransaction`): a pooled connection in autocommit mode whose
-  transaction this unit opens itself with `BEGIN` before its first write and ends with
-  `COMMIT` or `ROLLBACK`, on the asyncpg connection: SQLAlchemy's adapter, with its
-  transaction started for it, would add a round trip to a unit that only reads and could
-  not share the transaction with the raw driver's statements. A unit whose writes were
-  all held (see `held_writes`) begins none: its commit is one statement.
+- PostgreSQL (`PostgresTransaction`): the pool's asyncpg connection, whose transaction
+  this unit opens itself with `BEGIN` before its first write and ends with `COMMIT` or
+  `ROLLBACK`: SQLAlchemy's adapter, with its transaction started for it, would add a round
+  trip to a unit that only reads and could not share the transaction with the raw
+  driver's statements. SQLAlchemy's `Connection` over it (in autocommit mode, so inside
+  that transaction) is made only when a statement off the busy paths needs it. A unit
+  whose writes were all held (see `held_writes`) begins none: its commit is one statement.
 - MariaDB (`PooledTransaction`): a pooled connection whose transaction SQLAlchemy runs.
 """
 
