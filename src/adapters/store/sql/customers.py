@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Insert, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.store.sql.held_writes import HeldWrite
+from adapters.store.sql.held_writes import HeldWrite, held_insert_of
 from adapters.store.sql.session import SqlSession
 from adapters.store.sql.tables import CUSTOMERS
 from domain.accounts import CustomerProfile
@@ -62,8 +62,7 @@ _SQLITE_UPSERT = _on_conflict_update(sqlite.insert(CUSTOMERS)).returning(*CUSTOM
 
 def _held_upsert(prefix: str) -> Insert:
     """PostgreSQL's upsert as a held write (`held_writes.Builder`), answering nothing."""
-    values = {key: bindparam(prefix + key, type_=CUSTOMERS.c[key].type) for key in _KEYS}
-    return _on_conflict_update(postgresql.insert(CUSTOMERS).values(values))
+    return _on_conflict_update(held_insert_of(CUSTOMERS, _KEYS, prefix))
 
 
 def customer_from_row(row: Mapping[str, Any]) -> CustomerProfile:

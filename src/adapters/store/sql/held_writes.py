@@ -72,14 +72,19 @@ class HeldWrite:
         return None
 
 
+def held_insert_of(table: Table, keys: Sequence[str], prefix: str) -> postgresql.Insert:
+    """An INSERT of the columns `keys` into `table`, its parameters' names prefixed."""
+    values = {key: bindparam(prefix + key, type_=table.c[key].type) for key in keys}
+    return postgresql.insert(table).values(values)
+
+
 @functools.cache
 def held_insert(table: Table, keys: tuple[str, ...]) -> Builder:
     """`INSERT ... ON CONFLICT DO NOTHING` of the columns `keys` into `table`: one builder
     per table and columns, so that the shapes it takes part in are cached."""
 
     def build(prefix: str) -> Insert:
-        values = {key: bindparam(prefix + key, type_=table.c[key].type) for key in keys}
-        return postgresql.insert(table).values(values).on_conflict_do_nothing()
+        return held_insert_of(table, keys, prefix).on_conflict_do_nothing()
 
     return build
 

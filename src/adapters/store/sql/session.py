@@ -127,10 +127,10 @@ class SqlSession:
 
     async def core_connection(self) -> AsyncConnection | Connection:
         """SQLAlchemy's connection of the unit, on the same database connection as its driver."""
-        if self.connection is None and self.connect is not None:
+        if self.connection is None:
+            self.require()
+            assert self.connect is not None
             self.connection = await self.connect()
-        self.require()
-        assert self.connection is not None
         return self.connection
 
     async def _ready(self, *, writes: bool) -> None:
