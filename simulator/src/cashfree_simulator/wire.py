@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -26,6 +27,8 @@ def dumps(value: object) -> bytes:
 
 
 def _encode(value: object) -> str:
+    if isinstance(value, str):
+        return _string(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a JSON number")
@@ -33,7 +36,7 @@ def _encode(value: object) -> str:
     if isinstance(value, float):
         raise TypeError("floats are not allowed on Cashfree's wire: use Decimal")
     if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(key))}:{_encode(item)}" for key, item in value.items())
+        items = (_string(str(key)) + ":" + _encode(item) for key, item in value.items())
         return "{" + ",".join(items) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_encode(item) for item in value) + "]"

@@ -108,8 +108,40 @@ class _Exchange:
         return self.response.is_success
 
 
+class _NoCookies(httpx.Cookies):
+    """A jar that takes nothing from an answer, without looking at it."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class CookielessClient(httpx.AsyncClient):
+    """httpx's client that keeps no cookies, for Cashfree's header-authenticated API.
+
+    httpx wraps every answer and its request in `urllib` objects to look for `Set-Cookie`
+    and has no option to skip it: about 60 µs of CPU a call on a 2-core machine, a fifth
+    of the adapter's own. Cashfree authenticates each call by its headers, so a cookie it
+    might set (a load balancer's) is of no use to the next call.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("this client keeps no cookies")
+
+
 class CashfreeHttpGateway:
-    """`PaymentGateway` over Cashfree's PG API; `base_url` already ends in `/pg`."""
+    """`PaymentGateway` over Cashfree's PG API; `base_url` already ends in `/pg`.
+
+    The adapter owns a `CookielessClient` over `transport` (httpx's default when None),
+    unless a `client` is lent, which it then neither configures nor closes."""
 
     name = "cashfree"
 
@@ -127,10 +159,13 @@ class CashfreeHttpGateway:
         backoff_base: float = 0.2,
         backoff_max: float = 5.0,
         client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if client is not None and transport is not None:
+            raise ValueError("a lent client brings its own transport")
         self._app_id = app_id
         self._secret = secret
         self._base_url = base_url.rstrip("/")
@@ -143,7 +178,8 @@ class CashfreeHttpGateway:
         )
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(
+        self._client = client or CookielessClient(
+            transport=transport,
             timeout=self._timeout,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )

@@ -199,6 +199,18 @@ def test_encode_escapes_strings_and_nests() -> None:
     assert json.loads(encode(payload), parse_float=Decimal) == payload
 
 
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(value=_JSON_VALUES)
+def test_encode_writes_what_the_standard_library_writes_without_amounts(value: object) -> None:
+    assert encode(value) == json.dumps(value, separators=(",", ":")).encode()
+
+
 @given(cents=st.integers(min_value=100, max_value=50_000_000))
 def test_every_amount_survives_the_wire_exactly(cents: int) -> None:
     amount = Money.of(Decimal(cents) / 100)

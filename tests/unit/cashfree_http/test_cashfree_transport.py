@@ -62,7 +62,7 @@ def gateway(script: Script, ids: IdGenerator, max_attempts: int = 4) -> Cashfree
         max_attempts=max_attempts,
         backoff_base=0.001,
         backoff_max=0.002,
-        client=httpx.AsyncClient(transport=httpx.MockTransport(script)),
+        transport=httpx.MockTransport(script),
     )
 
 
@@ -261,6 +261,31 @@ async def test_aclose_closes_only_a_client_the_adapter_owns(ids: IdGenerator) ->
     await owned.aclose()
     assert owned._client.is_closed
     await lent.aclose()
+
+
+async def test_a_cookie_cashfree_sets_is_not_sent_back(
+    ids: IdGenerator, cashfree_json: Load
+) -> None:
+    order = cashfree_json("order.json")
+    sticky = httpx.Response(200, content=encode(order), headers={"set-cookie": "AWSALB=x1; Path=/"})
+    script = Script([sticky, ok(order)])
+    adapter = gateway(script, ids)
+
+    await adapter.get_order(order["order_id"])
+    await adapter.get_order(order["order_id"])
+
+    assert [request.headers.get("cookie") for request in script.requests] == [None, None]
+    with pytest.raises(TypeError):
+        adapter._client.cookies = {"AWSALB": "x1"}
+    await adapter.aclose()
+
+
+def test_a_lent_client_and_a_transport_are_refused_together(ids: IdGenerator) -> None:
+    lent = httpx.AsyncClient()
+    with pytest.raises(ValueError, match="lent client"):
+        CashfreeHttpGateway(
+            "A", SECRET, BASE, ids=ids, client=lent, transport=httpx.MockTransport(Script([]))
+        )
 
 
 def test_repr_shows_no_secret(ids: IdGenerator) -> None:
