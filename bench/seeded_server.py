@@ -162,8 +162,9 @@ async def _insert(engine: Any, orders: list[Order], now: datetime) -> None:
 
 
 def rerun_from_tree(src: Path) -> NoReturn:
-    """Run the calling bench script again with `src/` of the tree at `src` first on the
-    path and its own `--src` left out, so a frozen copy is measured the same way."""
+    """Run the calling bench script again with the tree at `src` first on the path (its
+    service and its simulator) and its own `--src` left out, so a frozen copy is measured
+    the same way."""
     argv: list[str] = []
     skip = False
     for arg in sys.argv[1:]:
@@ -173,7 +174,8 @@ def rerun_from_tree(src: Path) -> NoReturn:
             skip = True
         elif not arg.startswith("--src="):
             argv.append(arg)
-    environment = dict(os.environ, PYTHONPATH=str(src.resolve() / "src"))
+    tree = src.resolve()
+    environment = dict(os.environ, PYTHONPATH=f"{tree / 'src'}:{tree / 'simulator' / 'src'}")
     os.execve(sys.executable, [sys.executable, sys.argv[0], *argv], environment)
 
 
