@@ -22,6 +22,7 @@ log line. Neither the client secret nor the request headers are ever logged.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -177,9 +178,20 @@ class CashfreeHttpGateway:
             multiplier=backoff_base, max=backoff_max, jitter=backoff_base
         )
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        every_call = {
+            "x-client-id": app_id,
+            "x-client-secret": secret,
+            "x-api-version": api_version,
+            "content-type": "application/json",
+            "accept": "application/json",
+        }
         self._owns_client = client is None
+        # A client of our own carries the headers every call sends, so httpx merges only a
+        # call's own two into them; a lent client gets them with each call.
+        self._every_call_headers = {} if client is None else every_call
         self._client = client or CookielessClient(
             transport=transport,
+            headers=every_call,
             timeout=self._timeout,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
@@ -274,14 +286,7 @@ class CashfreeHttpGateway:
         raise error
 
     def _headers(self, request_id: str, idempotency_key: str | None) -> dict[str, str]:
-        headers = {
-            "x-client-id": self._app_id,
-            "x-client-secret": self._secret,
-            "x-api-version": self._api_version,
-            "x-request-id": request_id,
-            "content-type": "application/json",
-            "accept": "application/json",
-        }
+        headers = {**self._every_call_headers, "x-request-id": request_id}
         if idempotency_key is not None:
             headers["x-idempotency-key"] = idempotency_key
         return headers
@@ -302,7 +307,7 @@ class CashfreeHttpGateway:
         log = _log.bind(request_id=request_id, method=method, path=path)
         headers = self._headers(request_id, idempotency_key)
         content = encode(body) if body is not None else None
-        url = self._base_url + path
+        url = _url(self._base_url + path)
         may_have_landed = False
 
         def before_sleep(state: RetryCallState) -> None:
@@ -352,6 +357,13 @@ class CashfreeHttpGateway:
             log.error("cashfree.unreachable", error=reason)
             raise GatewayUnavailable(f"Cashfree could not be reached ({reason})") from None
         raise AssertionError("the retry loop either returns or raises")
+
+
+@functools.lru_cache(maxsize=256)
+def _url(text: str) -> httpx.URL:
+    """The parsed URL, kept: httpx would parse the same text again for every call (about
+    40 µs of a create_order's CPU), and the orders endpoint is the same for every order."""
+    return httpx.URL(text)
 
 
 def _segment(value: str) -> str:

@@ -53,7 +53,14 @@ def fail(status: int, message: str = "m", **headers: str) -> httpx.Response:
     return httpx.Response(status, json=body, headers=headers)
 
 
-def gateway(script: Script, ids: IdGenerator, max_attempts: int = 4) -> CashfreeHttpGateway:
+def gateway(
+    script: Script, ids: IdGenerator, max_attempts: int = 4, *, lent: bool = False
+) -> CashfreeHttpGateway:
+    """The adapter on a client of its own over `script`, or on a client lent to it."""
+    transport = httpx.MockTransport(script)
+    http: dict[str, Any] = (
+        {"client": httpx.AsyncClient(transport=transport)} if lent else {"transport": transport}
+    )
     return CashfreeHttpGateway(
         "APP_TEST_1",
         SECRET,
@@ -62,7 +69,7 @@ def gateway(script: Script, ids: IdGenerator, max_attempts: int = 4) -> Cashfree
         max_attempts=max_attempts,
         backoff_base=0.001,
         backoff_max=0.002,
-        transport=httpx.MockTransport(script),
+        **http,
     )
 
 
@@ -81,11 +88,12 @@ def timeout() -> httpx.ReadTimeout:
     return httpx.ReadTimeout("read timed out")
 
 
+@pytest.mark.parametrize("lent", [False, True], ids=["own client", "lent client"])
 async def test_create_order_sends_credentials_version_and_idempotency_key(
-    cashfree_json: Load, ids: IdGenerator
+    cashfree_json: Load, ids: IdGenerator, lent: bool
 ) -> None:
     script = Script([ok(cashfree_json("order.json"))])
-    order = await gateway(script, ids).create_order(order_request())
+    order = await gateway(script, ids, lent=lent).create_order(order_request())
 
     assert order.payment_session_id.startswith("session_")
     (sent,) = script.requests
