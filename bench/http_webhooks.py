@@ -8,7 +8,11 @@ What it measures, in one run on this machine:
 2. The anchor: a bare Starlette app (one POST route that reads the body and answers a small
    JSON) under uvicorn with our options (uvloop, httptools), driven by wrk like our server;
    and the same app on uvicorn's pure-Python stack (asyncio's loop, h11), the stack the
-   issue's anchor figures were measured on. Every cell shows its ratio to both.
+   issue's anchor figures were measured on. Both keep running through the whole bench:
+   each is timed for --seconds at the start, and again for 2 s at the cell's connections
+   just before every cell, and the cell's ratios (its rate, its CPU per request) are to
+   those last figures. On a shared machine the cores' speed moves within minutes; a
+   ratio to an anchor timed minutes earlier would move with it.
 3. Our server as a real process (uvicorn on a free loopback port, the standalone Cashfree
    simulator as its gateway) per store (memory, json, sqlite, postgresql with 1 and with 2
    workers) and history (paid orders already stored): signed PAYMENT_SUCCESS_WEBHOOK bodies,
@@ -17,8 +21,9 @@ What it measures, in one run on this machine:
    grants, only orders that were sent have one, and the grants added match the 2xx answers
    (up to the requests still in flight when wrk stopped). Server RSS after the run, and the
    server's CPU time (every process and thread of it) per 2xx, set against the anchor's per
-   request: unlike a rate it leaves out the cores' time spent in wrk and elsewhere, though a
-   slower machine still spends more CPU on the same request.
+   request (the uvloop anchor timed just before): unlike a rate it leaves out the cores'
+   time spent in wrk and elsewhere, though a slower machine still spends more CPU on the
+   same request.
 4. create-order over HTTP (sequential, 1 connection): ours against the simulator's own
    create-order call, once before the webhooks (the outbox relay idle) and once right
    after them (the relay delivering their notifications); on JSON a row also says when
@@ -82,6 +87,8 @@ SECRET = "cfsk_ma_test_bench_secret_000000000000"
 ADMIN_TOKEN = "bench-admin-token"
 WEBHOOK_PATH = "/api/payment/webhook"
 ANCHOR_PATH = "/webhook"
+# each anchor timed this long (at most --seconds) just before every cell
+ANCHOR_BURST_SECONDS = 2.0
 # Upper bounds of the rate to expect (webhooks/s) by store and connection count: the pool of
 # distinct orders is sized at MARGIN times these times the seconds, so that wrk cannot run out
 # of distinct bodies; if it does anyway, the cell is marked invalid.
@@ -193,6 +200,7 @@ class Bench:
     databases: list[str] = field(default_factory=list)
     sim_url: str = ""
     profile: str = ""
+    anchors: list[Anchor] = field(default_factory=list)
 
     def spawn(self, argv: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
         out = open(self.work / log, "ab")  # noqa: SIM115 - closed with the process's life
@@ -521,25 +529,40 @@ def anchor_server(port: int, stack: str) -> None:
     )
 
 
-def measure_anchor(
-    bench: Bench, connections: list[int], seconds: float, stack: str = "ours"
-) -> dict[int, WrkResult]:
+@dataclass
+class Anchor:
+    """A bare Starlette server kept running through the whole bench, so that it can be
+    timed again just before each cell: on a shared machine the speed of the cores moves
+    within minutes, and a ratio to an anchor timed at the start would move with it."""
+
+    stack: str  # "ours" (uvloop, httptools) or "h11"
+    proc: subprocess.Popen[bytes]
+    url: str
+    bodies: Path
+
+
+def start_anchor(bench: Bench, stack: str) -> Anchor:
     port = free_port()
-    env = dict(bench.env)
     command = [sys.executable, str(Path(__file__)), "--anchor-server", str(port)]
-    proc = bench.spawn([*command, "--anchor-stack", stack], env, "anchor.log")
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", proc, 30, bench.work / "anchor.log")
-        bodies = bench.work / "anchor_bodies.txt"
+    log = f"anchor_{stack}.log"
+    proc = bench.spawn([*command, "--anchor-stack", stack], dict(bench.env), log)
+    wait_http(f"http://127.0.0.1:{port}/health", proc, 30, bench.work / log)
+    bodies = bench.work / "anchor_bodies.txt"
+    if not bodies.exists():
         write_bodies(bodies, [f"anchor_{i:05d}" for i in range(2000)], 1)
-        return {
-            c: run_wrk(
-                bench, proc, f"http://127.0.0.1:{port}", ANCHOR_PATH, bodies, c, seconds, wrap=True
-            )
-            for c in connections
-        }
-    finally:
-        bench.stop(proc)
+    return Anchor(stack, proc, f"http://127.0.0.1:{port}", bodies)
+
+
+def measure_anchor(bench: Bench, anchor: Anchor, connections: int, seconds: float) -> WrkResult:
+    return run_wrk(
+        bench, anchor.proc, anchor.url, ANCHOR_PATH, anchor.bodies, connections, seconds, wrap=True
+    )
+
+
+def anchors_just_before(bench: Bench, connections: int) -> dict[str, WrkResult]:
+    """Each anchor timed for a short burst at `connections`, for the cell about to run."""
+    seconds = min(ANCHOR_BURST_SECONDS, bench.args.seconds)
+    return {a.stack: measure_anchor(bench, a, connections, seconds) for a in bench.anchors}
 
 
 # ---------------------------------------------------------------- stores
@@ -967,6 +990,7 @@ class Cell:
     rss: float
     note: str = ""
     load: float = 0.0
+    anchors: dict[str, WrkResult] = field(default_factory=dict)  # by stack, timed just before
 
 
 def pool_size(store: str, connections: list[int], seconds: float) -> dict[int, int]:
@@ -1006,6 +1030,7 @@ def measure_store(
                 and connections == max(args.connections)
                 and history == min(args.history)
             )
+            anchors = anchors_just_before(bench, connections)
             spy = None
             if profiling:
                 spy_out = bench.work / "profile.raw"
@@ -1050,6 +1075,7 @@ def measure_store(
                     rss_mb(server.proc.pid),
                     note,
                     os.getloadavg()[0],
+                    anchors,
                 )
             )
             bodies.unlink(missing_ok=True)
@@ -1114,20 +1140,22 @@ def rss_check(bench: Bench, name: str) -> str:
             drop_database(bench, store.database)
 
 
-def table(cells: list[Cell], anchor: dict[int, WrkResult], h11_anchor: dict[int, WrkResult]) -> str:
+def table(cells: list[Cell]) -> str:
+    """One row per cell; its ratios are to the anchors timed just before it."""
     lines = [
         "| store | workers | history | connections | webhooks/s | p50 ms | p99 ms | "
-        "ratio to anchor | ratio to h11 anchor | server CPU µs | CPU ratio to anchor | "
-        "non-2xx | exactly-once | RSS MB | load 1m | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+        "anchor just before /s | ratio to it | h11 anchor just before /s | ratio to it | "
+        "server CPU µs | CPU ratio to the anchor | non-2xx | exactly-once | RSS MB | load 1m "
+        "| note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
 
-    def ratio(rate: float, anchors: dict[int, WrkResult], connections: int) -> str:
-        base = anchors.get(connections)
-        return f"{rate / base.rate:.3f}" if base and base.rate else "?"
+    def against(rate: float, base: WrkResult | None) -> str:
+        if base is None or not base.rate:
+            return "? | ?"
+        return f"{base.rate:,.0f} | {rate / base.rate:.3f}"
 
-    def cpu_ratio(cpu_us: float | None, connections: int) -> str:
-        base = anchor.get(connections)
+    def cpu_ratio(cpu_us: float | None, base: WrkResult | None) -> str:
         if cpu_us and base and base.cpu_us:
             return f"{base.cpu_us / cpu_us:.3f}"
         return "?"
@@ -1137,15 +1165,16 @@ def table(cells: list[Cell], anchor: dict[int, WrkResult], h11_anchor: dict[int,
         if r is None:
             lines.append(
                 f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | "
-                f"n/a | | | | | | | | | | | {c.note} |"
+                f"n/a | | | | | | | | | | | | | {c.note} |"
             )
             continue
+        ours, h11 = c.anchors.get("ours"), c.anchors.get("h11")
         non2xx = r.bad + r.errors
         lines.append(
             f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | {r.rate:,.0f} | "
-            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {ratio(r.rate, anchor, c.connections)} | "
-            f"{ratio(r.rate, h11_anchor, c.connections)} | {_us(r.cpu_us)} | "
-            f"{cpu_ratio(r.cpu_us, c.connections)} | {non2xx} | {c.check} | "
+            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {against(r.rate, ours)} | "
+            f"{against(r.rate, h11)} | {_us(r.cpu_us)} | "
+            f"{cpu_ratio(r.cpu_us, ours)} | {non2xx} | {c.check} | "
             f"{c.rss:.0f} | {c.load:.1f} | {c.note} |"
         )
     return "\n".join(lines)
@@ -1231,9 +1260,12 @@ def run(bench: Bench, src: Path, began: float) -> int:
     )
 
     start_simulator(bench)
-    anchor = measure_anchor(bench, args.connections, args.seconds)
-    h11_anchor = measure_anchor(bench, args.connections, args.seconds, stack="h11")
-    for c, r in anchor.items():
+    bench.anchors = [start_anchor(bench, "ours"), start_anchor(bench, "h11")]
+    at_start = {
+        a.stack: {c: measure_anchor(bench, a, c, args.seconds) for c in args.connections}
+        for a in bench.anchors
+    }
+    for c, r in at_start["ours"].items():
         print(f"  anchor {c} conn: {r.rate:,.0f}/s, p50 {r.p50_ms:.2f} ms", flush=True)
     workers_ok = supports_workers(bench)
     cells: list[Cell] = []
@@ -1274,16 +1306,25 @@ def run(bench: Bench, src: Path, began: float) -> int:
                 print(f"  rss check {name} done", flush=True)
 
     print("\n## Signed success webhooks over HTTP (wrk), distinct orders\n")
-    print("| anchor: bare Starlette | connections | requests/s | p50 ms | p99 ms | server CPU µs |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for stack, anchors in (("uvloop, httptools", anchor), ("asyncio, h11", h11_anchor)):
-        for c, r in anchors.items():
+    print(
+        f"| anchor: bare Starlette | connections | requests/s, {args.seconds:g} s at the start | "
+        "p50 ms | p99 ms | server CPU µs | requests/s just before the cells, lowest to highest |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for stack, name in (("ours", "uvloop, httptools"), ("h11", "asyncio, h11")):
+        for c, r in at_start[stack].items():
+            later = sorted(
+                cell.anchors[stack].rate
+                for cell in cells
+                if cell.connections == c and stack in cell.anchors
+            )
+            spread = f"{later[0]:,.0f} to {later[-1]:,.0f}" if later else "none"
             print(
-                f"| uvicorn ({stack}) + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | "
-                f"{r.p99_ms:.2f} | {_us(r.cpu_us)} |"
+                f"| uvicorn ({name}) + Starlette | {c} | {r.rate:,.0f} | {r.p50_ms:.2f} | "
+                f"{r.p99_ms:.2f} | {_us(r.cpu_us)} | {spread} |"
             )
     print()
-    print(table(cells, anchor, h11_anchor))
+    print(table(cells))
     if creates:
         print(f"\n## create-order over HTTP, 1 connection, {CREATE_ORDERS} sequential requests\n")
         print(
