@@ -168,9 +168,7 @@ class CashfreeHttpGateway:
         if client is not None and transport is not None:
             raise ValueError("a lent client brings its own transport")
         self._app_id = app_id
-        self._secret = secret
         self._base_url = base_url.rstrip("/")
-        self._api_version = api_version
         self._ids = ids
         self._clock: Clock = clock or SystemClock()
         self._max_attempts = max_attempts
