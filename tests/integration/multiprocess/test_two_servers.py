@@ -76,9 +76,11 @@ async def test_two_servers_grant_each_paid_order_exactly_once(
             async with limit:
                 return one, await _send(client, one, webhooks[one.order_id])
 
-        async with httpx.AsyncClient(
-            timeout=60.0, limits=httpx.Limits(max_connections=CONCURRENCY)
-        ) as client:
+        # Pooled connections are dropped after 1 s idle, well before uvicorn's 5 s keep-alive
+        # closes them: at httpx's default (also 5 s) a request sent on a connection the
+        # server is closing at that moment is reset (ReadError), on a slow machine.
+        limits = httpx.Limits(max_connections=CONCURRENCY, keepalive_expiry=1.0)
+        async with httpx.AsyncClient(timeout=60.0, limits=limits) as client:
             answers = await asyncio.gather(*(call(client, one) for one in calls))
 
         failed = [
