@@ -188,7 +188,9 @@ class IndexedTable(dict[K, V]):
     def update(self, *args: Any, **kwargs: V) -> None:
         pairs: Iterable[tuple[K, V]]
         for source in args:
-            pairs = source.items() if isinstance(source, Mapping) else source
+            # dict first: a dict passes without the Mapping ABC's slower check
+            mapping = isinstance(source, (dict, Mapping))
+            pairs = source.items() if mapping else source
             for key, row in pairs:
                 self[key] = row
         for name, row in kwargs.items():
