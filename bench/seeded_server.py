@@ -225,7 +225,12 @@ async def main() -> None:
 
     app.router.lifespan_context = lifespan
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, access_log=False, log_level="warning"
+        app,
+        host=settings.host,
+        port=settings.port,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        access_log=False,
+        log_level="warning",
     )
     await uvicorn.Server(config).serve()
 

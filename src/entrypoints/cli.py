@@ -57,7 +57,12 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
         print("Admin token: from ADMIN_TOKEN", flush=True)
     if workers == 1:
         uvicorn.run(
-            app, host=settings.host, port=settings.port, access_log=False, log_level="warning"
+            app,
+            host=settings.host,
+            port=settings.port,
+            timeout_keep_alive=settings.keep_alive_seconds,
+            access_log=False,
+            log_level="warning",
         )
         return
     # Every worker builds its own app from the environment: hand it what was generated.
@@ -72,6 +77,7 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
         workers=workers,
         host=settings.host,
         port=settings.port,
+        timeout_keep_alive=settings.keep_alive_seconds,
         access_log=False,
         log_level="warning",
     )

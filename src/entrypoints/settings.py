@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     payment_gateway: Literal["fake", "cashfree", ""] = ""
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # How long an idle HTTP connection stays open. Above the idle timeout of whatever sends
+    # requests over pooled connections (a load balancer's is often 60 s, httpx's 5 s), so
+    # the client, never the server, closes it: a request sent just as the server closes
+    # meets a reset. uvicorn's own default is 5 s.
+    keep_alive_seconds: int = Field(75, ge=1, le=3600)
     public_url: str = ""
     return_url: str = ""
     notify_url: str = ""

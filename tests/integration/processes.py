@@ -148,11 +148,12 @@ def _environment(**variables: str) -> dict[str, str]:
     return {**keep, **variables}
 
 
-def start_simulator(work: Path) -> Process:
+def start_simulator(work: Path, *options: str, name: str = "simulator") -> Process:
+    """`cashfree-simulator` with our credentials; `options` add to its command line."""
     port = free_port()
     env = _environment(CASHFREE_APP_ID=APP_ID, CASHFREE_SECRET_KEY=SECRET)
-    argv = [str(BIN / "cashfree-simulator"), "--port", str(port)]
-    return _spawn("simulator", argv, env, work, port, "/control/faults")
+    argv = [str(BIN / "cashfree-simulator"), "--port", str(port), *options]
+    return _spawn(name, argv, env, work, port, "/control/faults")
 
 
 def start_server(

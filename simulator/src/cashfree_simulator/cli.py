@@ -21,8 +21,17 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8090
 
 
+DEFAULT_KEEP_ALIVE_SECONDS = 75
+
+
 def serve(
-    host: str, port: int, app_id: str, secret: str, *, webhook_time_scale: float = 1.0
+    host: str,
+    port: int,
+    app_id: str,
+    secret: str,
+    *,
+    webhook_time_scale: float = 1.0,
+    keep_alive_seconds: int = DEFAULT_KEEP_ALIVE_SECONDS,
 ) -> None:
     """Run one simulator until interrupted, after printing where it is and its credentials."""
     simulator = build_simulator(app_id, secret, webhook_time_scale=webhook_time_scale)
@@ -30,7 +39,14 @@ def serve(
     print(f"Cashfree simulator on http://{host}:{port}  (API base: http://{host}:{port}/pg)")
     print(f"CASHFREE_APP_ID={app_id}")
     print(f"CASHFREE_SECRET_KEY={secret}", flush=True)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        timeout_keep_alive=keep_alive_seconds,
+        access_log=False,
+        log_level="warning",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -47,13 +63,30 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=1.0,
         help="divides Cashfree's 2/10/30-minute webhook retry schedule",
     )
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=DEFAULT_KEEP_ALIVE_SECONDS,
+        metavar="SECONDS",
+        help="how long an idle connection stays open: above your client's pool idle timeout, "
+        "so the client closes it first and never sends on a connection being closed",
+    )
     args = parser.parse_args(argv)
     if args.webhook_time_scale <= 0:
         parser.error("--webhook-time-scale must be positive")
+    if args.keep_alive < 1:
+        parser.error("--keep-alive must be at least 1 second")
     app_id, secret = generate_credentials()
     app_id = os.environ.get("CASHFREE_APP_ID") or app_id
     secret = os.environ.get("CASHFREE_SECRET_KEY") or secret
-    serve(args.host, args.port, app_id, secret, webhook_time_scale=args.webhook_time_scale)
+    serve(
+        args.host,
+        args.port,
+        app_id,
+        secret,
+        webhook_time_scale=args.webhook_time_scale,
+        keep_alive_seconds=args.keep_alive,
+    )
 
 
 if __name__ == "__main__":

@@ -231,3 +231,20 @@ def test_db_pool_size_sizes_each_process_pool(url: str) -> None:
 def test_db_pool_size_must_be_positive() -> None:
     with pytest.raises(ConfigurationError, match="DB_POOL_SIZE"):
         load_settings(db_pool_size=0)
+
+
+def test_keep_alive_outlasts_pooled_clients_and_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above a load balancer's usual 60 s idle timeout and httpx's 5 s, so they close an
+    idle connection before the server does."""
+    assert load_settings().keep_alive_seconds == 75
+    monkeypatch.setenv("KEEP_ALIVE_SECONDS", "620")
+    assert load_settings().keep_alive_seconds == 620
+
+
+@pytest.mark.parametrize("value", ["0", "3601", "soon"])
+def test_keep_alive_out_of_range_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("KEEP_ALIVE_SECONDS", value)
+    with pytest.raises(ConfigurationError, match="KEEP_ALIVE_SECONDS"):
+        load_settings()
