@@ -106,7 +106,8 @@ FAKE_GATEWAY_DESCRIPTION = (
     "shops' tests or for `checkout serve --workers N` (set CASHFREE_BASE_URL to its address "
     "and PAYMENT_GATEWAY=cashfree). Credentials: CASHFREE_APP_ID and CASHFREE_SECRET_KEY, "
     "generated and printed when unset; FAKE_WEBHOOK_TIME_SCALE divides the webhook retry "
-    "schedule. Open its address in a browser for links to the docs."
+    "schedule; KEEP_ALIVE_SECONDS is how long an idle connection stays open. Open its "
+    "address in a browser for links to the docs."
 )
 
 
@@ -125,6 +126,7 @@ def fake_gateway(host: str, port: int) -> None:
         settings.cashfree_app_id,
         settings.cashfree_secret_key.get_secret_value(),
         webhook_time_scale=settings.fake_webhook_time_scale,
+        keep_alive_seconds=settings.keep_alive_seconds,
     )
 
 

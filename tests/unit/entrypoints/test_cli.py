@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from cashfree_simulator import cli as simulator_cli
 from entrypoints import cli
 from entrypoints.web import asgi
 
@@ -167,3 +169,16 @@ def test_fake_gateway_help_says_what_it_runs_and_its_defaults(
     assert "--host HOST interface to bind (default: 127.0.0.1)" in text
     assert "--port PORT port to listen on (default: 8090)" in text
     assert "CASHFREE_APP_ID" in text and "FAKE_WEBHOOK_TIME_SCALE" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "module"), [(["serve"], cli), (["fake-gateway"], simulator_cli)]
+)
+def test_keep_alive_seconds_reaches_uvicorn(
+    monkeypatch: pytest.MonkeyPatch, command: list[str], module: ModuleType
+) -> None:
+    given: list[dict[str, object]] = []
+    monkeypatch.setattr(module.uvicorn, "run", lambda app, **kwargs: given.append(kwargs))
+    monkeypatch.setenv("KEEP_ALIVE_SECONDS", "620")
+    cli.main(command)
+    assert [kwargs["timeout_keep_alive"] for kwargs in given] == [620]
