@@ -19,8 +19,8 @@ from cashfree_simulator.simulator import build_simulator, generate_credentials
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8090
-
-
+# An idle connection's life: above a pooling client's idle timeout (httpx's 5 s, also
+# uvicorn's own default), so the client closes first
 DEFAULT_KEEP_ALIVE_SECONDS = 75
 
 
