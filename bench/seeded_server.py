@@ -38,6 +38,7 @@ from domain.ledger import credit_for
 from domain.money import Money
 from domain.notifications import OutboxMessage, notifications_for
 from domain.order import AttemptStatus, Order, PaymentAttempt
+from entrypoints.cli import server_options
 from entrypoints.settings import load_settings
 from entrypoints.web.asgi import app_from_settings
 
@@ -224,14 +225,7 @@ async def main() -> None:
             yield state
 
     app.router.lifespan_context = lifespan
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        timeout_keep_alive=settings.keep_alive_seconds,
-        access_log=False,
-        log_level="warning",
-    )
+    config = uvicorn.Config(app, **server_options(settings))
     await uvicorn.Server(config).serve()
 
 

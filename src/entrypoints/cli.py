@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import uvicorn
 
@@ -31,6 +31,18 @@ def _settings(**overrides: object) -> Settings:
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for the service, however many workers (and for the HTTP bench's
+    launcher, which serves the app as this command does)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "access_log": False,
+        "log_level": "warning",
+    }
 
 
 def serve(host: str | None, port: int | None, workers: int = 1) -> None:
@@ -56,14 +68,7 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     else:
         print("Admin token: from ADMIN_TOKEN", flush=True)
     if workers == 1:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            timeout_keep_alive=settings.keep_alive_seconds,
-            access_log=False,
-            log_level="warning",
-        )
+        uvicorn.run(app, **server_options(settings))
         return
     # Every worker builds its own app from the environment: hand it what was generated.
     os.environ.update(
@@ -75,11 +80,7 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
         "entrypoints.web.asgi:app_from_environment",
         factory=True,
         workers=workers,
-        host=settings.host,
-        port=settings.port,
-        timeout_keep_alive=settings.keep_alive_seconds,
-        access_log=False,
-        log_level="warning",
+        **server_options(settings),
     )
 
 
