@@ -143,3 +143,12 @@ def test_one_worker_needs_no_shared_bus(monkeypatch: pytest.MonkeyPatch, uvicorn
     monkeypatch.setenv("STORE_URL", "sqlite:////tmp/never-opened.db")
     cli.main(["serve"])
     assert len(uvicorn.runs) == 1
+
+
+def test_several_workers_get_the_keep_alive(
+    monkeypatch: pytest.MonkeyPatch, uvicorn: Uvicorn
+) -> None:
+    monkeypatch.setenv("STORE_URL", "postgresql://postgres@127.0.0.1/test")
+    monkeypatch.setenv("KEEP_ALIVE_SECONDS", "620")
+    cli.main(["serve", "--workers", "2"])
+    assert [(run["workers"], run["timeout_keep_alive"]) for run in uvicorn.runs] == [(2, 620)]
