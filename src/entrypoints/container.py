@@ -80,7 +80,7 @@ from application.use_cases.reset_store import ResetStore
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import ConfigurationError, Settings
-from entrypoints.web.rate_limits import RequestRate, StreamSlots
+from entrypoints.web.rate_limits import RateCounts, RequestRate, StreamSlots
 
 LEADER_LEASE = "leader"
 """The lease whose holder runs the background loops (the outbox relay, the reconciler)."""
@@ -340,15 +340,24 @@ class Container(containers.DeclarativeContainer):
         tolerance_seconds=settings.provided.webhook_tolerance_seconds,
     )
     simulator_app = providers.Singleton(create_simulator_app, simulator)
+    rate_counts = providers.Singleton(
+        RateCounts,
+        settings.provided.rate_limits_store_url,
+        namespace=settings.provided.events_channel,
+    )
     create_order_rate = providers.Singleton(
         RequestRate,
         settings.provided.rate_limit_create_order,
         error="Too many orders from this address; try again later",
+        counts=rate_counts,
+        name="create-order",
     )
     status_rate = providers.Singleton(
         RequestRate,
         settings.provided.rate_limit_status,
         error="Too many status checks from this address; try again later",
+        counts=rate_counts,
+        name="status",
     )
     stream_slots = providers.Singleton(
         StreamSlots,
@@ -367,6 +376,7 @@ class Container(containers.DeclarativeContainer):
         store=store_lifecycle,
     )
     gateway_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(gateway))
+    rate_counts_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(rate_counts))
     events_lifecycle = providers.Resource(_looping, event_bus)
     watcher_lifecycle = providers.Resource(
         _closed_at_shutdown,

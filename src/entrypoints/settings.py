@@ -33,7 +33,8 @@ FAKE_MOUNT = "/_fake-cashfree"
 # HS256 keys shorter than its 256-bit hash are brute-forceable (RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-EVENTS_SCHEMES = ("memory", *POSTGRES_SCHEMES, "redis", "rediss")
+REDIS_SCHEMES = ("redis", "rediss")
+EVENTS_SCHEMES = ("memory", *POSTGRES_SCHEMES, *REDIS_SCHEMES)
 # LISTEN/NOTIFY channel and Redis channel alike: a plain PostgreSQL identifier.
 EVENTS_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # An operator token guards refunds and every customer's data: in PRODUCTION it must be long
@@ -132,6 +133,8 @@ class Settings(BaseSettings):
     rate_limit_create_order: str = "30/minute"
     rate_limit_status: str = "120/minute"
     rate_limit_streams_per_client: int = Field(10, ge=1)
+    # Unset: the event bus's Redis when EVENTS_URL is one, else this process's memory.
+    rate_limits_url: str = ""
     max_open_streams: int = Field(1000, ge=1)
     admin_token_generated: bool = Field(False, exclude=True)
 
@@ -194,6 +197,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name.upper()} must be an http(s) URL")
         self._check_accounts()
         self._check_events()
+        self._check_rate_limits()
         return self
 
     def _check_accounts(self) -> None:
@@ -229,6 +233,24 @@ class Settings(BaseSettings):
                 "EVENTS_CHANNEL must be 1 to 63 lower-case letters, digits or _, "
                 "not starting with a digit"
             )
+
+    def _check_rate_limits(self) -> None:
+        if self.rate_limits_url:
+            scheme, separator, rest = self.rate_limits_url.partition("://")
+            if not separator or scheme.lower() not in ("memory", *REDIS_SCHEMES):
+                raise ValueError("RATE_LIMITS_URL must be memory:// or redis://host:port/db")
+            if scheme.lower() == "memory" and rest:
+                raise ValueError("RATE_LIMITS_URL memory:// takes no path")
+
+    @property
+    def rate_limits_store_url(self) -> str:
+        """RATE_LIMITS_URL; unset, EVENTS_URL when it is a Redis, else memory://."""
+        if self.rate_limits_url.lower() == "memory://":
+            return "memory://"
+        if self.rate_limits_url:
+            return self.rate_limits_url
+        scheme = self.events_url.partition("://")[0].lower()
+        return self.events_url if scheme in REDIS_SCHEMES else "memory://"
 
     @property
     def event_bus_url(self) -> str:

@@ -10,8 +10,10 @@ stream holds a connection and keeps its order watched, so each address may hold
 `RATE_LIMIT_STREAMS_PER_CLIENT` streams at once and the process `MAX_OPEN_STREAMS`.
 A refusal is `RateLimited`, which the web layer answers with 429 and `Retry-After`.
 
-The counts live in this process's memory: with `--workers N` each worker counts on its
-own, so a client may reach N times the limits.
+The rates are counted where RATE_LIMITS_URL says (`RateCounts`): in this process's memory,
+or in a Redis that every worker and instance shares, so that N of them still hold a client
+to the limits once and not N times. Stream slots count connections this process holds, so
+they stay its own.
 """
 
 from __future__ import annotations
@@ -21,16 +23,28 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+import redis.asyncio as redis
+import structlog
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from starlette.requests import Request
 from starlette.responses import Response
 
 from entrypoints.web.errors import error_response
 
+log = structlog.get_logger(__name__)
+
 # An EventSource refused a stream falls back to polling; this is when to try a stream again.
 STREAM_RETRY_SECONDS = 10
+# A request waits at most this long on the shared counts before it is counted here.
+SHARED_TIMEOUT_SECONDS = 0.5
+# Once the shared counts failed, this process counts alone this long before it asks again,
+# so a Redis that is down costs one failed call per interval, not one per request.
+SHARED_RETRY_SECONDS = 5.0
 
 
 class RateLimited(Exception):
@@ -55,21 +69,111 @@ async def handle_rate_limited(_: Request, exc: Exception) -> Response:
     return response
 
 
-class RequestRate:
-    """At most `rate` ("30/minute") requests per client in any moving window; "" for none."""
+class RateCounts:
+    """The moving windows of every limit: in this process's memory (`memory://`) or in the
+    Redis at `url`, under keys that begin with `namespace` (deployments sharing one Redis
+    keep apart as their event channels do).
 
-    def __init__(self, rate: str, error: str, now: Callable[[], float] = time.time) -> None:
+    When Redis fails or is slower than SHARED_TIMEOUT_SECONDS, the request is counted in
+    this process's memory instead, and so are the next SHARED_RETRY_SECONDS of requests:
+    the limits then hold per process, as without Redis, and checkout goes on. The log says
+    when that starts and when the shared counts are back.
+    """
+
+    def __init__(
+        self,
+        url: str = "memory://",
+        namespace: str = "checkout",
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._now = now
+        self._pool: redis.ConnectionPool | None = None
+        self._shared: MovingWindowRateLimiter | None = None
+        self._local_until = 0.0
+        self._failing = False
+        if url != "memory://":
+            self._pool = redis.ConnectionPool.from_url(
+                url,
+                retry=Retry(NoBackoff(), 0),
+                socket_connect_timeout=SHARED_TIMEOUT_SECONDS,
+                socket_timeout=SHARED_TIMEOUT_SECONDS,
+            )
+            storage = RedisStorage(
+                f"async+{url}",
+                implementation="redispy",
+                wrap_exceptions=True,
+                key_prefix=f"{namespace}:limits",
+                # documented by limits, though its annotation admits only scalars
+                connection_pool=self._pool,  # type: ignore[arg-type]
+            )
+            self._shared = MovingWindowRateLimiter(storage)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the counts are kept in Redis (even while it is failing)."""
+        return self._shared is not None
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> float | None:
+        """Count one request; None when it is within `item`, else when its window has room
+        again (a `now` timestamp)."""
+        if self._shared is not None and self._now() >= self._local_until:
+            try:
+                reset = await self._hit(self._shared, item, identifiers)
+            except StorageError as exc:
+                self._local_until = self._now() + SHARED_RETRY_SECONDS
+                if not self._failing:
+                    self._failing = True
+                    log.warning(
+                        "rate_limits_counted_per_process",
+                        reason=type(exc.storage_error).__name__,
+                        retry_seconds=SHARED_RETRY_SECONDS,
+                    )
+            else:
+                if self._failing:
+                    self._failing = False
+                    log.info("rate_limits_shared_again")
+                return reset
+        return await self._hit(self._local, item, identifiers)
+
+    @staticmethod
+    async def _hit(
+        limiter: MovingWindowRateLimiter, item: RateLimitItem, identifiers: tuple[str, ...]
+    ) -> float | None:
+        if await limiter.hit(item, *identifiers):
+            return None
+        return (await limiter.get_window_stats(item, *identifiers)).reset_time
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+
+class RequestRate:
+    """At most `rate` ("30/minute") requests per client in any moving window; "" for none.
+    `name` keeps this limit's windows apart from the others' in the same `counts`."""
+
+    def __init__(
+        self,
+        rate: str,
+        error: str,
+        counts: RateCounts | None = None,
+        name: str = "requests",
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._item: RateLimitItem | None = parse(rate) if rate else None
         self._error = error
+        self._counts = counts or RateCounts(now=now)
+        self._name = name
         self._now = now
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def hit(self, client: str) -> None:
         """Count one request of `client`, or raise RateLimited when it is one too many."""
-        if self._item is None or await self._limiter.hit(self._item, client):
+        if self._item is None:
             return
-        stats = await self._limiter.get_window_stats(self._item, client)
-        raise RateLimited(self._error, max(1, math.ceil(stats.reset_time - self._now())))
+        reset = await self._counts.hit(self._item, self._name, client)
+        if reset is not None:
+            raise RateLimited(self._error, max(1, math.ceil(reset - self._now())))
 
 
 class StreamSlots:

@@ -1,5 +1,6 @@
 """429 with Retry-After: order creation and status checks per client address, event
-streams per address and in total (the streams against the live app, since they stay open)."""
+streams per address and in total (the streams against the live app, since they stay open);
+two instances counting in one Redis hold a client to the limits once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from entrypoints.settings import Settings
+from integration.brokers import private_channel, require_redis
 from integration.web_checkout.live_server import LiveServer, build_app, live_server
 
 CUSTOMER = {
@@ -49,6 +51,40 @@ async def test_create_order_is_limited_per_client_address() -> None:
         }
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert (await second.post("/api/payment/create-order", json=CUSTOMER)).status_code == 200
+
+
+@pytest.mark.services
+async def test_two_instances_sharing_redis_hold_a_client_to_one_limit() -> None:
+    redis_url = await require_redis()
+    shared = {
+        "store_url": "memory://",
+        "payment_gateway": "fake",
+        "events_url": redis_url,
+        "events_channel": private_channel(),
+        "rate_limit_create_order": "3/minute",
+        "rate_limit_status": "3/minute",
+    }
+    a, container_a = build_app(Settings(**shared))
+    b, container_b = build_app(Settings(**shared))
+    assert container_a.rate_counts().shared and container_b.rate_counts().shared
+    async with (
+        a.router.lifespan_context(a),
+        b.router.lifespan_context(b),
+        asgi_client(a, "203.0.113.7") as on_a,
+        asgi_client(b, "203.0.113.7") as on_b,
+    ):
+        created = [
+            await client.post("/api/payment/create-order", json=CUSTOMER)
+            for client in (on_a, on_b, on_a)
+        ]
+        assert [response.status_code for response in created] == [200, 200, 200]
+        for client in (on_b, on_a):
+            refused = await client.post("/api/payment/create-order", json=CUSTOMER)
+            assert refused.status_code == 429
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # the status limit has windows of its own, though its rate is the same
+        order_id = created[1].json()["order_id"]
+        assert (await on_b.get(f"/api/payment/status/{order_id}")).status_code == 200
 
 
 async def test_status_polls_and_verifications_share_one_limit_per_client_address() -> None:

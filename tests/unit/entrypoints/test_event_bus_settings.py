@@ -24,7 +24,8 @@ CREDENTIALS = {
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("EVENTS_URL", "EVENTS_CHANNEL", "STORE_URL", "AUTH_MODE", *CREDENTIALS):
+    names = ("EVENTS_URL", "EVENTS_CHANNEL", "RATE_LIMITS_URL", "STORE_URL", "AUTH_MODE")
+    for name in (*names, *CREDENTIALS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir("/")
 
@@ -48,6 +49,26 @@ def test_the_bus_follows_events_url_else_a_postgresql_store(
     settings = load_settings(store_url=store_url, events_url=events_url)
     assert settings.event_bus_url == bus_url
     assert settings.shares_events is (bus_url != "memory://")
+
+
+@pytest.mark.parametrize(
+    ("events_url", "rate_limits_url", "counted_in"),
+    [
+        ("", "", "memory://"),
+        ("postgresql://shop@db/shop", "", "memory://"),
+        ("redis://127.0.0.1:6379/0", "", "redis://127.0.0.1:6379/0"),
+        ("rediss://cache:6380/2", "", "rediss://cache:6380/2"),
+        ("redis://127.0.0.1:6379/0", "memory://", "memory://"),
+        ("postgresql://shop@db/shop", "redis://cache:6379/1", "redis://cache:6379/1"),
+    ],
+)
+def test_rate_limits_are_counted_in_rate_limits_url_else_the_bus_redis(
+    events_url: str, rate_limits_url: str, counted_in: str
+) -> None:
+    settings = load_settings(events_url=events_url, rate_limits_url=rate_limits_url)
+    assert settings.rate_limits_store_url == counted_in
+    counts = build_container(settings).rate_counts()
+    assert counts.shared is (counted_in != "memory://")
 
 
 @pytest.mark.parametrize(
@@ -75,6 +96,8 @@ def test_the_container_builds_the_bus_without_connecting(events_url: str, kind: 
         ({"events_url": "redis-at-127.0.0.1"}, "EVENTS_URL"),
         ({"events_url": "memory://somewhere"}, "EVENTS_URL"),
         ({"events_channel": "Checkout-Events"}, "EVENTS_CHANNEL"),
+        ({"rate_limits_url": "memcached://user:hunter2@cache"}, "RATE_LIMITS_URL"),
+        ({"rate_limits_url": "memory://here"}, "RATE_LIMITS_URL"),
         ({"events_channel": "x" * 64}, "EVENTS_CHANNEL"),
     ],
 )
