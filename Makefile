@@ -17,6 +17,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench simulator
+	$(BIN)/ruff format --check src tests bench simulator
 	$(BIN)/mypy
 
 test: lint

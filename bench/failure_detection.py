@@ -162,9 +162,10 @@ async def watch_cost(server: LiveServer, watchers: int, seconds: float) -> float
 
 def cost_table(seconds: float, interval: float) -> list[tuple[int, float]]:
     rows = []
-    with tempfile.TemporaryDirectory() as store, live_server(
-        Path(store), watch_interval_seconds=interval, **UNLIMITED
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory() as store,
+        live_server(Path(store), watch_interval_seconds=interval, **UNLIMITED) as server,
+    ):
         for watchers in (1, 100, 1000):
             rows.append((watchers, asyncio.run(watch_cost(server, watchers, seconds))))
     return rows
@@ -178,8 +179,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(
-        f"Failure detection in the page ({args.runs} runs each,"
-        f" watch interval {args.interval:g} s)"
+        f"Failure detection in the page ({args.runs} runs each, watch interval {args.interval:g} s)"
     )
     print("| webhooks  | p50 (s) | p95 (s) | max (s) |")
     print("|-----------|--------:|--------:|--------:|")

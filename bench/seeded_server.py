@@ -145,9 +145,7 @@ async def _insert(engine: Any, orders: list[Order], now: datetime) -> None:
     order_rows = [{"order_id": o.order_id, "version": o.version, **order_values(o)} for o in orders]
     attempts = [attempt_values(o.order_id, i, a) for o in orders for i, a in enumerate(o.attempts)]
     credits = [credit_values(credit_for(o, now)) for o in orders if o.attempts]
-    sent = [
-        outbox_values(m) for o in orders if o.attempts for m in delivered_notifications(o, now)
-    ]
+    sent = [outbox_values(m) for o in orders if o.attempts for m in delivered_notifications(o, now)]
     batches = [(ORDERS, order_rows), (ATTEMPTS, attempts), (CREDITS, credits), (OUTBOX, sent)]
 
     def write(connection: Any) -> None:

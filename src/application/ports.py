@@ -76,6 +76,7 @@ class EventBus(EventPublisher, Protocol):
         """Send what is still queued (bounded wait), then disconnect."""
         ...
 
+
 class Metrics(Protocol):
     """What the service counts and times, for an operator's dashboards (Prometheus).
 
@@ -445,7 +446,6 @@ class PaymentReports(Protocol):
         CREATED and ACTIVE ones, and EXPIRED or TERMINATED ones with a PENDING attempt
         (money the bank confirms late still pays them)."""
         ...
-
 
     async def refunds_of(self, order_id: str) -> list[Refund]:
         """The order's refunds, oldest first."""

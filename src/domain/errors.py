@@ -58,9 +58,7 @@ class InsufficientCredits(DomainError):
     """A ledger change would take a customer's balance below zero."""
 
     def __init__(self, customer_id: str, balance: int, change: int) -> None:
-        super().__init__(
-            f"customer {customer_id} has {balance} credits; cannot apply {change}"
-        )
+        super().__init__(f"customer {customer_id} has {balance} credits; cannot apply {change}")
         self.customer_id = customer_id
         self.balance = balance
         self.change = change

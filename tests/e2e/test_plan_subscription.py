@@ -82,7 +82,5 @@ def test_buy_the_monthly_plan_and_see_it_on_the_customer_page(page: Page, app: L
     expect(subscriptions).to_contain_text("premium-monthly")
     expect(subscriptions.locator(shown_end)).to_be_visible()
     expect(subscriptions).to_contain_text("Active")
-    expect(page.locator(f"#customer-orders tr[data-order-id='{order_id}']")).to_contain_text(
-        "Paid"
-    )
+    expect(page.locator(f"#customer-orders tr[data-order-id='{order_id}']")).to_contain_text("Paid")
     expect(page.locator("#customer-ledger")).to_contain_text(f"Order {order_id}")

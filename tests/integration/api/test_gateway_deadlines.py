@@ -16,7 +16,14 @@ from application.errors import GatewayTimeout, GatewayUnavailable
 from .harness import CUSTOMER, Service, running_service
 
 STATUS_FIELDS = {
-    "success", "status", "order_id", "order_status", "amount", "currency", "attempts", "purchase"
+    "success",
+    "status",
+    "order_id",
+    "order_status",
+    "amount",
+    "currency",
+    "attempts",
+    "purchase",
 }
 # Generous bounds on waits the issue names; without the deadlines each would hang far longer.
 BOUND = 5

@@ -174,8 +174,13 @@ async def test_a_payment_of_another_order_cannot_be_settled(fake_cashfree: FakeC
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[]", b'{"outcome": "MAYBE"}', b'{"outcome": "SUCCESS", "method": 7}',
-     b'{"outcome": "FAILED", "message": ' + b'"' + b"x" * 201 + b'"}'],
+    [
+        b"not json",
+        b"[]",
+        b'{"outcome": "MAYBE"}',
+        b'{"outcome": "SUCCESS", "method": 7}',
+        b'{"outcome": "FAILED", "message": ' + b'"' + b"x" * 201 + b'"}',
+    ],
 )
 async def test_a_malformed_choice_is_a_400(fake_cashfree: FakeCashfree, body: bytes) -> None:
     session = await _session(fake_cashfree, "page_order_10")

@@ -15,16 +15,38 @@ from .conftest import order_body
 from .openapi_contract import OpenApiContract, missing_fields
 
 ORDER_FIELDS = (
-    "cf_order_id", "order_id", "entity", "order_currency", "order_amount", "order_status",
-    "payment_session_id", "order_expiry_time", "created_at", "customer_details",
+    "cf_order_id",
+    "order_id",
+    "entity",
+    "order_currency",
+    "order_amount",
+    "order_status",
+    "payment_session_id",
+    "order_expiry_time",
+    "created_at",
+    "customer_details",
 )
 PAYMENT_FIELDS = (
-    "cf_payment_id", "order_id", "entity", "payment_status", "payment_amount",
-    "payment_currency", "payment_group", "payment_time", "payment_method",
+    "cf_payment_id",
+    "order_id",
+    "entity",
+    "payment_status",
+    "payment_amount",
+    "payment_currency",
+    "payment_group",
+    "payment_time",
+    "payment_method",
 )
 REFUND_FIELDS = (
-    "cf_refund_id", "cf_payment_id", "refund_id", "order_id", "entity", "refund_amount",
-    "refund_currency", "refund_status", "created_at",
+    "cf_refund_id",
+    "cf_payment_id",
+    "refund_id",
+    "order_id",
+    "entity",
+    "refund_amount",
+    "refund_currency",
+    "refund_status",
+    "created_at",
 )
 
 

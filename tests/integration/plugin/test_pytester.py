@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-README_EXAMPLE = '''
+README_EXAMPLE = """
 import pytest
 
 @pytest.mark.asyncio
@@ -25,19 +25,19 @@ def test_live_server(fake_cashfree_server):
     response = httpx.get(fake_cashfree_server.api_url + "/orders/nope",
                          headers=fake_cashfree_server.headers)
     assert response.status_code == 404
-'''
+"""
 
 
-CUSTOM_CONFTEST = '''
+CUSTOM_CONFTEST = """
 import pytest
 from cashfree_simulator.pytest_plugin import FakeCashfreeSettings
 
 @pytest.fixture
 def fake_cashfree_settings():
     return FakeCashfreeSettings(app_id="TEST_MY_APP", secret="cfsk_ma_test_mine")
-'''
+"""
 
-CUSTOM_TEST = '''
+CUSTOM_TEST = """
 def test_credentials(fake_cashfree_server):
     import httpx
     assert fake_cashfree_server.app_id == "TEST_MY_APP"
@@ -45,7 +45,7 @@ def test_credentials(fake_cashfree_server):
                "x-api-version": "2025-01-01"}
     assert httpx.get(fake_cashfree_server.api_url + "/orders/x1x",
                      headers=headers).status_code == 404
-'''
+"""
 
 
 def test_an_outside_project_uses_the_fixtures_and_overrides_the_settings(

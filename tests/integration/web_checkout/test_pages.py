@@ -72,7 +72,7 @@ def test_every_imported_module_is_served(server: LiveServer) -> None:
     """A module that imports a missing file breaks its page silently in the browser."""
     for script in sorted(STATIC_DIR.glob("*.js")):
         for line in script.read_text().splitlines():
-            if " from \"./" in line or line.startswith('} from "./'):
+            if ' from "./' in line or line.startswith('} from "./'):
                 name = line.split('"./', 1)[1].split('"', 1)[0]
                 assert (STATIC_DIR / name).is_file(), f"{script.name} imports missing {name}"
         assert httpx.get(f"{server.base_url}/static/{script.name}").status_code == 200

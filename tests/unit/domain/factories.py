@@ -17,9 +17,7 @@ def customer() -> Customer:
 
 
 def order(amount: str = "499.00", order_id: str = "ORDER_TEST") -> Order:
-    return Order.create(
-        order_id, Money.of(amount), customer(), T0, customer_id=CUSTOMER_ID
-    )
+    return Order.create(order_id, Money.of(amount), customer(), T0, customer_id=CUSTOMER_ID)
 
 
 def active_order(amount: str = "499.00", order_id: str = "ORDER_TEST") -> Order:

@@ -96,9 +96,7 @@ def head() -> str:
     return revision
 
 
-def target_metadata(
-    schema: str | None = None, tables: frozenset[str] = _OUR_TABLES
-) -> MetaData:
+def target_metadata(schema: str | None = None, tables: frozenset[str] = _OUR_TABLES) -> MetaData:
     """The models of `tables` (all of ours by default), in `schema` when one is given."""
     # Indexes named by `index=True` keep their names when the tables move to a schema.
     metadata = MetaData(naming_convention={"ix": "ix_%(table_name)s_%(column_0_name)s"})
