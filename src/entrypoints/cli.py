@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -70,18 +72,24 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     if workers == 1:
         uvicorn.run(app, **server_options(settings))
         return
-    # Every worker builds its own app from the environment: hand it what was generated.
+    # Every worker builds its own app from the environment: hand it what was generated, and
+    # a fresh directory where the workers' metrics meet (one scrape reaches one worker).
+    metrics_directory = tempfile.mkdtemp(prefix="checkout-metrics-")
     os.environ.update(
         ADMIN_TOKEN=settings.admin_token.get_secret_value(),
         HOST=settings.host,
         PORT=str(settings.port),
+        PROMETHEUS_MULTIPROC_DIR=metrics_directory,
     )
-    uvicorn.run(
-        "entrypoints.web.asgi:app_from_environment",
-        factory=True,
-        workers=workers,
-        **server_options(settings),
-    )
+    try:
+        uvicorn.run(
+            "entrypoints.web.asgi:app_from_environment",
+            factory=True,
+            workers=workers,
+            **server_options(settings),
+        )
+    finally:
+        shutil.rmtree(metrics_directory, ignore_errors=True)
 
 
 def _check_shareable(settings: Settings) -> None:

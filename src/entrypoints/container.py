@@ -363,6 +363,7 @@ class Container(containers.DeclarativeContainer):
         StreamSlots,
         per_client=settings.provided.rate_limit_streams_per_client,
         total=settings.provided.max_open_streams,
+        on_change=metrics.provided.open_streams,
     )
 
     store_lifecycle = providers.Resource(_opened, store)
@@ -377,6 +378,7 @@ class Container(containers.DeclarativeContainer):
     )
     gateway_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(gateway))
     rate_counts_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(rate_counts))
+    metrics_lifecycle = providers.Resource(_closed_at_shutdown, providers.List(metrics))
     events_lifecycle = providers.Resource(_looping, event_bus)
     watcher_lifecycle = providers.Resource(
         _closed_at_shutdown,

@@ -157,10 +157,16 @@ def start_simulator(work: Path, *options: str, name: str = "simulator") -> Proce
 
 
 def start_server(
-    work: Path, name: str, store_url: str, simulator: Process, **settings: str
+    work: Path,
+    name: str,
+    store_url: str,
+    simulator: Process,
+    *options: str,
+    **settings: str,
 ) -> Process:
-    """`checkout serve` on `store_url` against the simulator; `settings` add or override
-    environment variables (e.g. RECONCILE_INTERVAL_SECONDS="0.5")."""
+    """`checkout serve` on `store_url` against the simulator; `options` add to its command
+    line (e.g. "--workers", "2"); `settings` add or override environment variables (e.g.
+    RECONCILE_INTERVAL_SECONDS="0.5")."""
     port = free_port()
     variables = {
         "STORE_URL": store_url,
@@ -178,7 +184,7 @@ def start_server(
         "RATE_LIMIT_STATUS": "",
     }
     env = _environment(**{**variables, **settings})
-    argv = [str(BIN / "checkout"), "serve", "--port", str(port)]
+    argv = [str(BIN / "checkout"), "serve", "--port", str(port), *options]
     return _spawn(name, argv, env, work, port, "/health")
 
 
@@ -189,8 +195,10 @@ class Processes:
     work: Path
     started: list[Process] = field(default_factory=list)
 
-    def server(self, name: str, store_url: str, simulator: Process, **settings: str) -> Process:
-        process = start_server(self.work, name, store_url, simulator, **settings)
+    def server(
+        self, name: str, store_url: str, simulator: Process, *options: str, **settings: str
+    ) -> Process:
+        process = start_server(self.work, name, store_url, simulator, *options, **settings)
         self.started.append(process)
         return process
 

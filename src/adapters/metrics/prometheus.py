@@ -1,12 +1,20 @@
 """The `Metrics` port in Prometheus' text format, with a registry of its own.
 
 Each container owns one, so several apps in one process (as in the tests) never share or
-double-register series. Gauges that describe the present (open event streams, outbox
-backlog) are set when /metrics is scraped. With `--workers N` every worker process serves
-its own figures: scrape each worker, or sum them per instance.
+double-register series. Open event streams are counted as they open and close; the outbox
+backlog is read from the store when /metrics is scraped.
+
+With `checkout serve --workers N` a scrape reaches one worker of N, so every worker writes
+its figures to the directory PROMETHEUS_MULTIPROC_DIR names (prometheus-client's
+multiprocess mode, which `serve` sets up) and any worker's /metrics reads them all: counts
+and histograms summed over the workers (those of a worker that died included, as counters
+must), open streams summed over the live workers, the backlog the latest one read.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +24,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 WEBHOOK_RESULTS = ("applied", "duplicate", "refused", "ignored")
 # A gateway call takes tens to hundreds of milliseconds; retries and timeouts take seconds.
@@ -24,8 +35,22 @@ GATEWAY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 COMMIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class PrometheusMetrics:
     def __init__(self) -> None:
+        # prometheus-client chose where values live when it was imported, from this variable
+        self._shared = os.environ.get(MULTIPROCESS_DIRECTORY) or None
+        if self._shared:
+            self._forget_dead_workers(self._shared)
         self.registry = CollectorRegistry()
         registry = self.registry
         self._created = Counter("checkout_orders_created", "Orders created.", registry=registry)
@@ -60,11 +85,26 @@ class PrometheusMetrics:
             registry=registry,
         )
         self._streams = Gauge(
-            "checkout_event_streams_open", "Order event streams open now.", registry=registry
+            "checkout_event_streams_open",
+            "Order event streams open now.",
+            registry=registry,
+            multiprocess_mode="livesum",
         )
         self._backlog = Gauge(
-            "checkout_outbox_backlog", "Notifications not delivered yet.", registry=registry
+            "checkout_outbox_backlog",
+            "Notifications not delivered yet.",
+            registry=registry,
+            multiprocess_mode="mostrecent",
         )
+
+    @staticmethod
+    def _forget_dead_workers(directory: str) -> None:
+        """Drop the live gauges of workers that are gone (killed, so they could not say so):
+        a worker that replaces one must not count its streams."""
+        for path in Path(directory).glob("gauge_live*_*.db"):
+            pid = path.stem.rpartition("_")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                mark_process_dead(int(pid), directory)  # type: ignore[no-untyped-call]
 
     def order_created(self) -> None:
         self._created.inc()
@@ -93,5 +133,14 @@ class PrometheusMetrics:
         self._backlog.set(count)
 
     def render(self) -> tuple[bytes, str]:
-        """The exposition body and its content type."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        """The exposition body and its content type: every worker's figures when shared."""
+        if self._shared is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, self._shared)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+
+    async def aclose(self) -> None:
+        """A worker stopping takes its open streams out of the shared sum."""
+        if self._shared is not None:
+            mark_process_dead(os.getpid(), self._shared)  # type: ignore[no-untyped-call]

@@ -1,8 +1,7 @@
 """GET /metrics: the service's counts and timings in Prometheus' text format.
 
 Behind `Authorization: Bearer` with the admin token or, so a scraper need not hold the
-operator's token, METRICS_TOKEN. The gauges of the present (open event streams, outbox
-backlog) are read at scrape time.
+operator's token, METRICS_TOKEN. The outbox backlog is read from the store at scrape time.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ class MetricsEndpoint:
             raise HttpError(401, "Metrics need the admin token or METRICS_TOKEN")
         metrics = self._container.metrics()
         metrics.outbox_backlog(await self._container.reports().outbox_backlog())
-        metrics.open_streams(self._container.stream_slots().open)
         body, content_type = metrics.render()
         return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 

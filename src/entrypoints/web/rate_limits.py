@@ -177,11 +177,15 @@ class RequestRate:
 
 
 class StreamSlots:
-    """Open event streams: at most `per_client` per client address, `total` in all."""
+    """Open event streams: at most `per_client` per client address, `total` in all.
+    `on_change` hears the number open after each change (the metrics' gauge)."""
 
-    def __init__(self, per_client: int, total: int) -> None:
+    def __init__(
+        self, per_client: int, total: int, on_change: Callable[[int], None] = lambda _: None
+    ) -> None:
         self._per_client = per_client
         self._total = total
+        self._on_change = on_change
         self._open: Counter[str] = Counter()
 
     @property
@@ -196,6 +200,7 @@ class StreamSlots:
         if self._open[client] >= self._per_client:
             raise RateLimited("Too many open event streams from this address", STREAM_RETRY_SECONDS)
         self._open[client] += 1
+        self._on_change(self.open)
         released = False
 
         def release() -> None:
@@ -206,5 +211,6 @@ class StreamSlots:
             self._open[client] -= 1
             if not self._open[client]:
                 del self._open[client]
+            self._on_change(self.open)
 
         return release

@@ -140,3 +140,14 @@ def test_stream_slots_per_client_and_in_total() -> None:
     slots.acquire("c")
     with pytest.raises(RateLimited):
         slots.acquire("d")
+
+
+def test_stream_slots_report_how_many_are_open_after_each_change() -> None:
+    heard: list[int] = []
+    slots = StreamSlots(per_client=2, total=3, on_change=heard.append)
+    release_a = slots.acquire("a")
+    release_b = slots.acquire("b")
+    release_a()
+    release_a()  # a repeated release changes nothing and says nothing
+    release_b()
+    assert heard == [1, 2, 1, 0]
