@@ -42,6 +42,9 @@ log = structlog.get_logger(__name__)
 STREAM_RETRY_SECONDS = 10
 # A request waits at most this long on the shared counts before it is counted here.
 SHARED_TIMEOUT_SECONDS = 0.5
+# Connections one process keeps to the shared counts; a request finding none free within
+# SHARED_TIMEOUT_SECONDS is counted here.
+SHARED_CONNECTIONS = 32
 # Once the shared counts failed, this process counts alone this long before it asks again,
 # so a Redis that is down costs one failed call per interval, not one per request.
 SHARED_RETRY_SECONDS = 5.0
@@ -74,10 +77,11 @@ class RateCounts:
     Redis at `url`, under keys that begin with `namespace` (deployments sharing one Redis
     keep apart as their event channels do).
 
-    When Redis fails or is slower than SHARED_TIMEOUT_SECONDS, the request is counted in
-    this process's memory instead, and so are the next SHARED_RETRY_SECONDS of requests:
-    the limits then hold per process, as without Redis, and checkout goes on. The log says
-    when that starts and when the shared counts are back.
+    When Redis fails or is slower than SHARED_TIMEOUT_SECONDS (or all SHARED_CONNECTIONS
+    stay busy that long), the request is counted in this process's memory instead, and so
+    are the next SHARED_RETRY_SECONDS of requests: the limits then hold per process, as
+    without Redis, and checkout goes on. The log says when that starts and when the shared
+    counts are back.
     """
 
     def __init__(
@@ -93,8 +97,10 @@ class RateCounts:
         self._local_until = 0.0
         self._failing = False
         if url != "memory://":
-            self._pool = redis.ConnectionPool.from_url(
+            self._pool = redis.BlockingConnectionPool.from_url(
                 url,
+                max_connections=SHARED_CONNECTIONS,
+                timeout=SHARED_TIMEOUT_SECONDS,
                 retry=Retry(NoBackoff(), 0),
                 socket_connect_timeout=SHARED_TIMEOUT_SECONDS,
                 socket_timeout=SHARED_TIMEOUT_SECONDS,
