@@ -21,7 +21,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from application.errors import OrderNotFound
 from domain.order import Order
@@ -64,15 +64,32 @@ async def _stream(container: Container, order_id: str) -> AsyncIterator[ServerSe
 
 
 class _HeldStream(EventSourceResponse):
-    """An event stream that gives its slot back when it ends, however it ends."""
+    """An event stream that gives its slot back when it ends, however it ends.
+
+    When the server shuts down, sse-starlette stops the stream without ending its body;
+    uvicorn then logs an error and the client sees a cut-off response. This ends the body
+    instead, so the page's EventSource sees the stream close and reconnects (to another
+    instance behind a balancer)."""
 
     def __init__(self, release: Callable[[], None], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._release = release
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = ended = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started, ended
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                ended = True
+            await send(message)
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, watched)
+            if started and not ended:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             self._release()
 
