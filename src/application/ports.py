@@ -409,8 +409,13 @@ class PaymentReports(Protocol):
 
     async def customer(self, customer_id: str) -> CustomerProfile | None: ...
 
-    async def statement(self, customer_id: str) -> list[StatementLine]:
-        """The customer's ledger entries, oldest first."""
+    async def statement(self, customer_id: str, limit: int, offset: int = 0) -> list[StatementLine]:
+        """A page of the customer's ledger entries, newest first (ties by entry id,
+        descending)."""
+        ...
+
+    async def customer_balance(self, customer_id: str) -> int:
+        """The sum of every ledger entry of the customer."""
         ...
 
     async def subscriptions_of(self, customer_id: str) -> list[Subscription]:

@@ -28,9 +28,9 @@ __all__ = [
     "InsufficientCredits",
     "LedgerAdjustment",
     "StatementLine",
-    "balance",
     "credit_for",
     "statement",
+    "statement_page",
 ]
 
 
@@ -145,5 +145,12 @@ def statement(
     return sorted(lines, key=lambda line: (line.at, line.entry_id))
 
 
-def balance(lines: Iterable[StatementLine]) -> int:
-    return sum(line.credits for line in lines)
+def statement_page(
+    grants: Iterable[CreditEntry],
+    adjustments: Iterable[LedgerAdjustment],
+    limit: int,
+    offset: int = 0,
+) -> list[StatementLine]:
+    """Entries `offset` to `offset + limit` of `statement`, newest first. The entries
+    given may be only each kind's newest `offset + limit`: those hold the page."""
+    return statement(grants, adjustments)[::-1][offset : offset + limit]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from adapters.store.paging import check_page
 from domain.accounts import CustomerProfile
-from domain.ledger import StatementLine, statement
+from domain.ledger import StatementLine, statement_page
 from domain.order import Order
 from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription
@@ -30,11 +30,18 @@ class StateAccountReports:
         async with self._read() as state:
             return state.customers.get(customer_id)
 
-    async def statement(self, customer_id: str) -> list[StatementLine]:
+    async def statement(self, customer_id: str, limit: int, offset: int = 0) -> list[StatementLine]:
+        check_page(limit, offset)
         async with self._read() as state:
             grants = state.credits.rows_in("customer", customer_id)
             adjustments = state.adjustments.rows_in("customer", customer_id)
-        return statement(grants, adjustments)
+        return statement_page(grants, adjustments, limit, offset)
+
+    async def customer_balance(self, customer_id: str) -> int:
+        async with self._read() as state:
+            grants = state.credits.rows_in("customer", customer_id)
+            adjustments = state.adjustments.rows_in("customer", customer_id)
+            return sum(g.credits for g in grants) + sum(a.credits for a in adjustments)
 
     async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         async with self._read() as state:

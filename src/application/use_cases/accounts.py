@@ -17,7 +17,7 @@ from application.ports import Clock, IdGenerator, PaymentReports
 from application.unit_of_work import UnitOfWorkFactory
 from domain.accounts import CustomerProfile, check_id
 from domain.errors import InvalidField
-from domain.ledger import MAX_NOTE_LENGTH, LedgerAdjustment, StatementLine, balance
+from domain.ledger import MAX_NOTE_LENGTH, LedgerAdjustment, StatementLine
 from domain.money import CURRENCY, Money
 from domain.order import Order
 from domain.plans import Plan, PlanCatalogue
@@ -27,6 +27,7 @@ from domain.subscriptions import Subscription
 log = structlog.get_logger(__name__)
 
 ACCOUNT_ORDERS = 50
+ACCOUNT_LEDGER = 100
 MAX_ADJUSTMENT = 1_000_000
 
 
@@ -40,6 +41,8 @@ class CustomerAccount:
     statement: list[StatementLine]
     subscriptions: list[Subscription]
     orders: list[Order]
+    # whether entries older than `statement` remain (the next page's offset is past it)
+    statement_more: bool = False
 
 
 class GetCustomerAccount:
@@ -47,15 +50,27 @@ class GetCustomerAccount:
         self._reports = reports
         self._clock = clock
 
-    async def execute(self, customer_id: str) -> CustomerAccount:
-        """The customer's profile, balance, statement, subscriptions and newest orders."""
+    async def execute(
+        self, customer_id: str, ledger_limit: int = ACCOUNT_LEDGER, ledger_offset: int = 0
+    ) -> CustomerAccount:
+        """The customer's profile, balance (of every entry), a page of the statement
+        (newest first), subscriptions and newest orders."""
         profile = await self._reports.customer(customer_id)
-        lines = await self._reports.statement(customer_id)
+        lines = await self._reports.statement(customer_id, ledger_limit + 1, ledger_offset)
         subscriptions = await self._reports.subscriptions_of(customer_id)
         orders = await self._reports.orders_of(customer_id, ACCOUNT_ORDERS)
         if profile is None and not lines and not subscriptions and not orders:
-            raise CustomerNotFound(customer_id)
-        return CustomerAccount(profile, balance(lines), lines, subscriptions, orders)
+            known = ledger_offset > 0 and await self._reports.statement(customer_id, 1)
+            if not known:
+                raise CustomerNotFound(customer_id)
+        return CustomerAccount(
+            profile,
+            await self._reports.customer_balance(customer_id),
+            lines[:ledger_limit],
+            subscriptions,
+            orders,
+            statement_more=len(lines) > ledger_limit,
+        )
 
 
 def _check_adjustment(credits: object, note: object) -> tuple[int, str]:

@@ -147,6 +147,7 @@ def account_view(customer_id: str, account: CustomerAccount, now: datetime) -> A
         "customerId": customer_id,
         "balance": account.balance,
         "ledger": [statement_line_view(line) for line in account.statement],
+        "ledgerMore": account.statement_more,
         "subscriptions": [subscription_view(s, now, plans_by_order) for s in account.subscriptions],
         "orders": [customer_order_view(order) for order in account.orders],
     }

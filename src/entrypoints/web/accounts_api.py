@@ -66,8 +66,11 @@ class AccountsApi:
     async def me(self, request: Request) -> JSONResponse:
         """The caller's account; a customer who never paid has an empty one, not a 404."""
         identity = self._customers.require(request)
+        limit, offset = paging(request, "ledgerLimit", "ledgerOffset")
         try:
-            account = await self._container.get_customer_account().execute(identity.customer_id)
+            account = await self._container.get_customer_account().execute(
+                identity.customer_id, limit, offset
+            )
         except CustomerNotFound:
             account = _empty_account()
         now = self._container.clock().now()
@@ -102,7 +105,8 @@ class AccountsApi:
     async def customer(self, request: Request) -> JSONResponse:
         self._admin(request)
         customer_id = path_id(request, "customer_id")
-        account = await self._container.get_customer_account().execute(customer_id)
+        limit, offset = paging(request, "ledgerLimit", "ledgerOffset")
+        account = await self._container.get_customer_account().execute(customer_id, limit, offset)
         now = self._container.clock().now()
         view = customer_view(customer_id, account, now)
         return JSONResponse({"success": True, "data": view})

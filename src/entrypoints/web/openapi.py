@@ -57,6 +57,18 @@ PAGING = (
     Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE}),
     Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
 )
+LEDGER_PAGING = (
+    Param(
+        "ledgerLimit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
+        description="ledger entries in the answer, newest first",
+    ),
+    Param(
+        "ledgerOffset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+        description="newer ledger entries to skip",
+    ),
+)
 WEBHOOK_HEADERS = (
     Param("x-webhook-timestamp", {"type": "string", "pattern": "^[0-9]{1,16}$"}, "header"),
     Param("x-webhook-signature", {"type": "string"}, "header"),
@@ -195,7 +207,14 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("GET", "/api/payment/plans", "The plans for sale", list[s.PlanView], data=True),
     Operation(
-        "GET", "/api/payment/me", "The caller's account", s.AccountView, "customer", data=True
+        "GET",
+        "/api/payment/me",
+        "The caller's account",
+        s.AccountView,
+        "customer",
+        errors=(400,),
+        params=LEDGER_PAGING,
+        data=True,
     ),
     Operation(
         "GET",
@@ -224,6 +243,7 @@ OPERATIONS: tuple[Operation, ...] = (
         s.CustomerView,
         "admin",
         errors=(400,),
+        params=LEDGER_PAGING,
         data=True,
     ),
     Operation(

@@ -57,13 +57,17 @@ def path_id(request: Request, name: str) -> str:
     return value
 
 
-def paging(request: Request) -> tuple[int, int]:
-    """`limit` (1 to 500, default 100) and `offset` (0 to 10^9) from the query string."""
-    limit = _whole_number(request, "limit", DEFAULT_PAGE)
-    offset = _whole_number(request, "offset", 0)
-    if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
-        raise HttpError(400, f"limit must be 1 to {MAX_PAGE} and offset 0 to {MAX_OFFSET}")
-    return limit, offset
+def paging(request: Request, limit: str = "limit", offset: str = "offset") -> tuple[int, int]:
+    """The query parameters named `limit` (1 to 500, default 100) and `offset` (0 to
+    10^9, default 0)."""
+    try:
+        size = _whole_number(request, limit, DEFAULT_PAGE)
+        start = _whole_number(request, offset, 0)
+    except ValueError:
+        raise HttpError(400, f"{limit} and {offset} must be whole numbers") from None
+    if not 1 <= size <= MAX_PAGE or not 0 <= start <= MAX_OFFSET:
+        raise HttpError(400, f"{limit} must be 1 to {MAX_PAGE} and {offset} 0 to {MAX_OFFSET}")
+    return size, start
 
 
 def _whole_number(request: Request, name: str, default: int) -> int:
@@ -72,5 +76,5 @@ def _whole_number(request: Request, name: str, default: int) -> int:
         return default
     # ASCII digits only, and few of them: `int` also reads Arabic-Indic digits, ' 5', '1_0'.
     if not (0 < len(raw) <= 12 and raw.isascii() and raw.isdigit()):
-        raise HttpError(400, "limit and offset must be whole numbers")
+        raise ValueError(name)
     return int(raw)

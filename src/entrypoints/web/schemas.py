@@ -398,6 +398,7 @@ class AccountView(TypedDict):
     customerId: str
     balance: int
     ledger: list[StatementLineView]
+    ledgerMore: bool
     subscriptions: list[SubscriptionView]
     orders: list[CustomerOrderView]
 

@@ -89,7 +89,41 @@ async def test_an_adjustment_is_201_with_its_entry_and_changes_the_balance(shop:
         "data"
     ]
     assert account["balance"] == 0
-    assert [line["kind"] for line in account["ledger"]] == ["grant", "adjustment"]
+    assert [line["kind"] for line in account["ledger"]] == ["adjustment", "grant"]  # newest first
+
+
+async def test_the_ledger_comes_a_page_at_a_time_newest_first(shop: Service) -> None:
+    await buy_plan(shop, "premium-monthly")  # a grant of 2 credits
+    for credits in (1, 2, 3):
+        response = await shop.client.post(
+            f"/api/payment/customers/{ASHA}/adjustments",
+            json={"credits": credits, "note": f"gift {credits}"},
+            headers=shop.admin,
+        )
+        assert response.status_code == 201
+
+    async def page(query: str) -> dict[str, Any]:
+        url = f"/api/payment/customers/{ASHA}{query}"
+        response = await shop.client.get(url, headers=shop.admin)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+    first, second = await page("?ledgerLimit=3"), await page("?ledgerLimit=3&ledgerOffset=3")
+    assert [line["credits"] for line in first["ledger"]] == [3, 2, 1]
+    assert [line["kind"] for line in second["ledger"]] == ["grant"]
+    assert (first["ledgerMore"], second["ledgerMore"]) == (True, False)
+    assert first["balance"] == second["balance"] == 8  # every entry, whatever the page
+    whole = await page("")
+    assert len(whole["ledger"]) == 4 and whole["ledgerMore"] is False
+    assert (await page("?ledgerOffset=10"))["ledger"] == []
+
+
+@pytest.mark.parametrize("query", ["?ledgerLimit=0", "?ledgerLimit=501", "?ledgerOffset=-1"])
+async def test_a_bad_ledger_page_is_400_naming_it(shop: Service, query: str) -> None:
+    response = await shop.client.get(f"/api/payment/customers/{ASHA}{query}", headers=shop.admin)
+    assert response.status_code == 400
+    assert "ledgerLimit" in response.json()["error"]
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,9 @@ async def test_me_shows_balance_ledger_subscriptions_and_orders(shop: Service) -
     assert [(line["kind"], line["credits"], line["orderId"]) for line in data["ledger"]] == [
         ("grant", 2, order["order_id"])
     ]
+    assert data["ledgerMore"] is False
+    paged = await shop.client.get("/api/payment/me?ledgerOffset=1", headers=headers)
+    assert (paged.json()["data"]["ledger"], paged.json()["data"]["balance"]) == ([], 2)
     [subscription] = data["subscriptions"]
     assert subscription["kind"] == "premium"
     assert subscription["planId"] == "premium-monthly"
@@ -127,6 +130,7 @@ async def test_me_of_a_customer_who_never_paid_is_empty(shop: Service) -> None:
         "customerId": "newcomer",
         "balance": 0,
         "ledger": [],
+        "ledgerMore": False,
         "subscriptions": [],
         "orders": [],
     }

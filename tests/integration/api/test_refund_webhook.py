@@ -54,7 +54,7 @@ async def test_a_refund_webhook_settles_the_refund_once(service: Service) -> Non
         assert response.status_code == 200 and response.json()["status"] == "received"
     [refund] = await service.container.store().reports().refunds_of(order_id)
     assert (refund.state, refund.gateway_refund_id) == (RefundState.SUCCESS, "cf_refund_hook")
-    lines = await service.container.store().reports().statement(customer_id)
+    lines = await service.container.store().reports().statement(customer_id, 100)
     assert sum(line.credits for line in lines) == 0
 
 

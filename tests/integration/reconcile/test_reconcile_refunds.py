@@ -36,7 +36,7 @@ async def test_a_refund_whose_webhook_was_dropped_is_settled_by_one_run(world: W
     assert settled[0].gateway_refund_id
     totals = await world.store.reports().refund_totals()
     assert (totals.count, totals.amount) == (1, Decimal("400.00"))
-    statement = await world.store.reports().statement(order.customer_id)
+    statement = await world.store.reports().statement(order.customer_id, 100)
     reversals = [line for line in statement if line.credits < 0]
     assert [(line.refund_id, line.credits) for line in reversals] == [("rf_full", -1)]
 
@@ -46,7 +46,7 @@ async def test_a_refund_whose_webhook_was_dropped_is_settled_by_one_run(world: W
         len(
             [
                 line
-                for line in await world.store.reports().statement(order.customer_id)
+                for line in await world.store.reports().statement(order.customer_id, 100)
                 if line.credits < 0
             ]
         )

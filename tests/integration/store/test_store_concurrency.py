@@ -153,7 +153,7 @@ async def test_fifty_confirmations_of_a_paid_plan_fulfil_it_once(store: Store) -
     assert {r.status for r in results} == {OrderStatus.PAID}
     reports = store.reports()
     assert (await reports.ledger_totals()).entries == 1
-    assert [line.credits for line in await reports.statement(order.customer_id)] == [5]
+    assert [line.credits for line in await reports.statement(order.customer_id, 100)] == [5]
     [subscription] = await reports.subscriptions_of(order.customer_id)
     assert [p.order_id for p in subscription.periods] == [order.order_id]
     [record] = await reports.referrals_of("agent_1")

@@ -664,15 +664,47 @@ async def test_adjustments_balance_and_statement(store: Store) -> None:
             await uow.ledger.add_adjustment(gift)
         assert await uow.ledger.balance(CUSTOMER_ID) == 7
         assert await uow.ledger.balance("cus_none") == 0
-    lines = await store.reports().statement(CUSTOMER_ID)
+    lines = await store.reports().statement(CUSTOMER_ID, 100)
     assert [(line.entry_id, line.kind, line.credits) for line in lines] == [
-        ("ORDER_A", EntryKind.GRANT, 1),
-        ("ADJ_1", EntryKind.ADJUSTMENT, 7),
         ("REV_1", EntryKind.REVERSAL, -1),
+        ("ADJ_1", EntryKind.ADJUSTMENT, 7),
+        ("ORDER_A", EntryKind.GRANT, 1),
     ]
-    assert lines[1].note == "goodwill" and lines[2].refund_id == "R1"
-    assert lines[2].order_id == "ORDER_A" and lines[2].at == at(5)
-    assert await store.reports().statement("cus_none") == []
+    assert lines[1].note == "goodwill" and lines[0].refund_id == "R1"
+    assert lines[0].order_id == "ORDER_A" and lines[0].at == at(5)
+    assert await store.reports().statement("cus_none", 100) == []
+    assert await store.reports().customer_balance(CUSTOMER_ID) == 7
+    assert await store.reports().customer_balance("cus_none") == 0
+
+
+async def test_the_statement_pages_newest_first_across_grants_and_adjustments(
+    store: Store,
+) -> None:
+    """Pages of any size, put together, are the whole statement newest first, ties by
+    entry id descending, whichever table each entry lives in."""
+    orders = [paid_order(f"ORDER_{n}") for n in "ABC"]
+    adjustments = [
+        LedgerAdjustment(f"ADJ_{n}", CUSTOMER_ID, EntryKind.ADJUSTMENT, n, at(n), "note")
+        for n in range(1, 6)
+    ]
+    async with store.unit_of_work() as uow:
+        for order in orders:
+            await uow.orders.add(order)
+            await uow.ledger.add(credit(order))
+        for adjustment in adjustments:
+            await uow.ledger.add_adjustment(adjustment)
+        await uow.commit()
+    reports = store.reports()
+    whole = await reports.statement(CUSTOMER_ID, 100)
+    keys = [(line.at, line.entry_id) for line in whole]
+    assert keys == sorted(keys, reverse=True) and len(whole) == 8
+    for size in (1, 2, 3, 5):
+        pages = [await reports.statement(CUSTOMER_ID, size, start) for start in range(0, 9, size)]
+        assert [line for page in pages for line in page] == whole
+    assert await reports.statement(CUSTOMER_ID, 3, 8) == []
+    assert await reports.customer_balance(CUSTOMER_ID) == 3 + sum(range(1, 6))
+    with pytest.raises(ValueError):
+        await reports.statement(CUSTOMER_ID, -1)
 
 
 async def test_subscriptions_save_with_versions_and_refuse_stale_saves(store: Store) -> None:
@@ -794,7 +826,7 @@ async def test_account_writes_roll_back_with_the_unit_of_work(store: Store) -> N
             raise RuntimeError("boom")
     reports = store.reports()
     assert await reports.customer("cus_a") is None
-    assert await reports.statement("cus_a") == []
+    assert await reports.statement("cus_a", 100) == []
     assert await reports.subscriptions_of("cus_a") == []
     assert await reports.referrals_of("agent_1") == []
 
@@ -835,7 +867,7 @@ async def test_the_json_store_reloads_account_data_from_its_files(
             assert await reports.customer("cus_a") == profile(agent="agent_1")
             [subscription] = await reports.subscriptions_of("cus_a")
             assert _same(subscription, saved)
-            assert [line.credits for line in await reports.statement("cus_a")] == [3]
+            assert [line.credits for line in await reports.statement("cus_a", 100)] == [3]
             [record] = await reports.referrals_of("agent_1")
             assert record.commission == Money.of("1.00")
         finally:

@@ -189,7 +189,7 @@ async def test_racing_settlements_apply_the_policy_once(store: Store) -> None:
     await asyncio.gather(
         *(apply.execute("ORDER_SETTLE", "refund_s", RefundState.SUCCESS) for _ in range(20))
     )
-    lines = await store.reports().statement(CUSTOMER_ID)
+    lines = await store.reports().statement(CUSTOMER_ID, 100)
     assert [(line.entry_id, line.credits) for line in lines if line.refund_id] == [
         ("rev_refund_s", -1)
     ]

@@ -87,7 +87,7 @@ async def test_every_seed_record_maps_to_the_domain(store: Store) -> None:
     totals = await reports.ledger_totals()
     assert (totals.entries, totals.credits) == (5, 5)
     assert totals.amount == Decimal("299.00") + Decimal("499.50") + 1000 + Decimal("1.10") + 150
-    assert sum(line.credits for line in await reports.statement(PRIYA)) == 2
+    assert sum(line.credits for line in await reports.statement(PRIYA, 100)) == 2
     assert len(await reports.failed_attempts(100)) == 4
     profile = await reports.customer(PRIYA)
     assert profile is not None and profile.email == "priya.sharma@example.com"

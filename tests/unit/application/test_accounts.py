@@ -21,7 +21,7 @@ from application.use_cases.accounts import (
 )
 from domain.accounts import CustomerProfile
 from domain.errors import InsufficientCredits, InvalidField
-from domain.ledger import EntryKind, credit_for
+from domain.ledger import EntryKind, LedgerAdjustment, credit_for
 from domain.money import Money
 from domain.order import AttemptStatus, Order
 from domain.plans import Period, Plan, PlanCatalogue, Purchase
@@ -71,12 +71,30 @@ async def test_the_account_gathers_profile_balance_statement_subscriptions_order
     assert account.profile is not None and account.profile.customer_id == "cus_a"
     assert account.balance == 1
     assert [(line.kind, line.credits) for line in account.statement] == [
-        (EntryKind.GRANT, 2),
         (EntryKind.ADJUSTMENT, -1),
+        (EntryKind.GRANT, 2),
     ]
-    assert account.statement[1].note == "duplicate grant"
+    assert account.statement[0].note == "duplicate grant"
     assert [o.order_id for o in account.orders] == [order.order_id]
     assert account.subscriptions == []
+    assert account.statement_more is False
+
+
+async def test_the_account_pages_its_statement_and_keeps_the_whole_balance(
+    store: MemoryStore, clock: FixedClock, adjust: AdjustCredits
+) -> None:
+    await seed(store)
+    for credits in (1, 2, 3):
+        clock.advance(60)
+        await adjust.execute("cus_a", credits, "gift")
+    use_case = GetCustomerAccount(store.reports(), clock)
+    first = await use_case.execute("cus_a", ledger_limit=2)
+    last = await use_case.execute("cus_a", ledger_limit=2, ledger_offset=2)
+    assert [line.credits for line in first.statement + last.statement] == [3, 2, 1, 2]
+    assert (first.statement_more, last.statement_more) == (True, False)
+    assert first.balance == last.balance == 8
+    beyond = await use_case.execute("cus_a", ledger_limit=2, ledger_offset=10)
+    assert beyond.statement == [] and beyond.balance == 8
 
 
 async def test_an_unknown_customer_is_not_found(store: MemoryStore, clock: FixedClock) -> None:
@@ -173,3 +191,17 @@ async def test_list_plans_shows_active_plans_in_catalogue_order() -> None:
         ]
     )
     assert [p.plan_id for p in await ListPlans(plans).execute()] == ["b", "c"]
+
+
+async def test_a_page_past_the_end_is_empty_for_a_customer_known_only_by_the_ledger(
+    store: MemoryStore, clock: FixedClock
+) -> None:
+    entry = LedgerAdjustment("ADJ_1", "cus_ledger", EntryKind.ADJUSTMENT, 4, T0, "imported")
+    async with store.unit_of_work() as uow:
+        await uow.ledger.add_adjustment(entry)
+        await uow.commit()
+    use_case = GetCustomerAccount(store.reports(), clock)
+    beyond = await use_case.execute("cus_ledger", ledger_offset=5)
+    assert (beyond.profile, beyond.statement, beyond.balance) == (None, [], 4)
+    with pytest.raises(CustomerNotFound):
+        await use_case.execute("cus_nobody", ledger_offset=5)

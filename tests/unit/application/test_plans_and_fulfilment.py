@@ -175,7 +175,7 @@ async def test_paying_a_plan_grants_its_credits_period_and_commission_once(
     await confirm_rate.execute(order.order_id)
     await confirm_rate.apply(order.order_id, gateway.payments[order.order_id])
     reports = store.reports()
-    lines = await reports.statement(order.customer_id)
+    lines = await reports.statement(order.customer_id, 100)
     assert [(line.order_id, line.credits) for line in lines] == [(order.order_id, 3)]
     [subscription] = await reports.subscriptions_of(order.customer_id)
     assert subscription.kind == "premium" and len(subscription.periods) == 1

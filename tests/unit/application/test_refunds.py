@@ -101,7 +101,7 @@ async def test_a_full_refund_reverses_credits_period_and_referral(
     assert done.state is RefundState.SUCCESS and done.gateway_refund_id == "cf_refund_1"
     assert gateway.calls.count("create_refund") == 1
     assert await balance(store, yearly.customer_id) == 0
-    lines = await store.reports().statement(yearly.customer_id)
+    lines = await store.reports().statement(yearly.customer_id, 100)
     reversal = [line for line in lines if line.kind is EntryKind.REVERSAL]
     assert [(r.entry_id, r.credits, r.refund_id) for r in reversal] == [
         ("rev_refund_1", -3, "refund_1")
@@ -201,7 +201,7 @@ async def test_an_unavailable_gateway_leaves_it_pending_for_the_reconciler(
     late = await apply.execute(yearly.order_id, "refund_1", RefundState.FAILED)
     assert again.state is late.state is RefundState.SUCCESS
     assert await balance(store, yearly.customer_id) == 0
-    lines = await store.reports().statement(yearly.customer_id)
+    lines = await store.reports().statement(yearly.customer_id, 100)
     assert len([line for line in lines if line.kind is EntryKind.REVERSAL]) == 1
 
 
@@ -234,7 +234,7 @@ async def test_a_reversal_stops_at_zero_when_credits_were_spent(
         await uow.commit()
     await refund.execute(yearly.order_id, "refund_1", "4999.00", REASON)
     assert await balance(store, yearly.customer_id) == 0
-    lines = await store.reports().statement(yearly.customer_id)
+    lines = await store.reports().statement(yearly.customer_id, 100)
     assert [line.credits for line in lines if line.kind is EntryKind.REVERSAL] == [-1]
 
 

@@ -12,9 +12,9 @@ from domain.errors import InsufficientCredits, InvalidField
 from domain.ledger import (
     EntryKind,
     LedgerAdjustment,
-    balance,
     credit_for,
     statement,
+    statement_page,
 )
 from domain.money import Money
 from domain.order import AttemptStatus, Order
@@ -105,7 +105,7 @@ def test_profile_merge_keeps_the_first_agent_and_updates_contact_details() -> No
         CustomerProfile(" ", "Asha", "a@x.in", "9876543210", None, T0)
 
 
-def test_statement_is_oldest_first_and_balance_sums_every_kind() -> None:
+def test_statement_is_oldest_first_and_a_page_of_it_newest_first() -> None:
     grant = credit_for(paid(), T0 + timedelta(minutes=1))
     taken = LedgerAdjustment("ADJ_1", "cus_a", EntryKind.ADJUSTMENT, -1, T0 + timedelta(2), "fix")
     reversal = LedgerAdjustment(
@@ -118,7 +118,9 @@ def test_statement_is_oldest_first_and_balance_sums_every_kind() -> None:
         EntryKind.GRANT,
         EntryKind.ADJUSTMENT,
     ]
-    assert balance(lines) == -1
+    page = statement_page([grant], [taken, reversal], limit=2, offset=1)
+    assert [line.entry_id for line in page] == ["ORDER_1", "REV_1"]
+    assert statement_page([grant], [taken, reversal], limit=2, offset=3) == []
 
 
 @pytest.mark.parametrize(

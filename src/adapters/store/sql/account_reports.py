@@ -8,14 +8,19 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 
 from adapters.store.paging import check_page
-from adapters.store.sql.accounts import adjustment_from_row, load_subscription, referral_from_row
+from adapters.store.sql.accounts import (
+    adjustment_from_row,
+    customer_balance,
+    load_subscription,
+    referral_from_row,
+)
 from adapters.store.sql.customers import load_customer
 from adapters.store.sql.rows import credit_from_row
 from adapters.store.sql.tables import ADJUSTMENTS, CREDITS, ORDERS, PERIODS, REFERRALS
 from adapters.store.sql.tables import SUBSCRIPTIONS as SUBS
 from adapters.store.sql.unit_of_work import SqlUnitOfWork, load_orders
 from domain.accounts import CustomerProfile
-from domain.ledger import StatementLine, statement
+from domain.ledger import StatementLine, statement_page
 from domain.order import Order
 from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription
@@ -28,18 +33,33 @@ class SqlAccountReports:
         async with self._unit_of_work() as uow:
             return await load_customer(uow.session, customer_id)
 
-    async def statement(self, customer_id: str) -> list[StatementLine]:
+    async def statement(self, customer_id: str, limit: int, offset: int = 0) -> list[StatementLine]:
+        """Each kind's newest `offset + limit` entries, merged into the page."""
+        check_page(limit, offset)
+        newest = offset + limit
         async with self._unit_of_work() as uow:
             grants = await uow.session.execute(
-                select(CREDITS).where(CREDITS.c.customer_id == customer_id)
+                select(CREDITS)
+                .where(CREDITS.c.customer_id == customer_id)
+                .order_by(CREDITS.c.at.desc(), CREDITS.c.order_id.desc())
+                .limit(newest)
             )
             adjustments = await uow.session.execute(
-                select(ADJUSTMENTS).where(ADJUSTMENTS.c.customer_id == customer_id)
+                select(ADJUSTMENTS)
+                .where(ADJUSTMENTS.c.customer_id == customer_id)
+                .order_by(ADJUSTMENTS.c.at.desc(), ADJUSTMENTS.c.entry_id.desc())
+                .limit(newest)
             )
-            return statement(
+            return statement_page(
                 [credit_from_row(row) for row in grants.mappings()],
                 [adjustment_from_row(row) for row in adjustments.mappings()],
+                limit,
+                offset,
             )
+
+    async def customer_balance(self, customer_id: str) -> int:
+        async with self._unit_of_work() as uow:
+            return await customer_balance(uow.session, customer_id)
 
     async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         async with self._unit_of_work() as uow:

@@ -1,5 +1,6 @@
 // One customer for the operator: profile, balance, subscriptions with their end dates,
-// the credit ledger and the orders. Uses the admin token the dashboard kept in this tab.
+// the credit ledger (newest first, LEDGER_PAGE entries a page) and the orders. Uses the
+// admin token the dashboard kept in this tab.
 
 import { element, formatInr, loadConfig, queryParam, requestJson, showNotice, timeElement } from "./common.js";
 import { orderStatusInWords, paymentStatusInWords } from "./words.js";
@@ -7,6 +8,8 @@ import { orderStatusInWords, paymentStatusInWords } from "./words.js";
 const LEDGER_KINDS = { grant: "Grant", reversal: "Reversal", adjustment: "Adjustment" };
 
 const TOKEN_KEY = "adminToken";
+const LEDGER_PAGE = 20;
+let ledgerOffset = 0;
 const $ = (id) => document.getElementById(id);
 
 function cell(label, text, className) {
@@ -75,6 +78,19 @@ function renderLedger(lines) {
   $("customer-ledger").querySelector("tbody").replaceChildren(...rowsOrEmpty(rows, 4, "No ledger entries."));
 }
 
+function renderLedgerPager(shown, more) {
+  const pager = $("ledger-pager");
+  pager.hidden = ledgerOffset === 0 && !more;
+  pager.querySelector("[data-page='newer']").disabled = ledgerOffset === 0;
+  pager.querySelector("[data-page='older']").disabled = !more;
+  pager.querySelector("[data-page-position]").textContent = `${ledgerOffset + 1}–${ledgerOffset + shown}`;
+}
+
+function turnLedgerPage(direction) {
+  ledgerOffset = Math.max(0, ledgerOffset + direction * LEDGER_PAGE);
+  load();
+}
+
 function renderOrders(orders) {
   const rows = orders.map((order) =>
     element(
@@ -112,7 +128,8 @@ async function load() {
   }
   let response;
   try {
-    response = await requestJson(`/api/payment/customers/${encodeURIComponent(customerId)}`, {
+    const page = `ledgerLimit=${LEDGER_PAGE}&ledgerOffset=${ledgerOffset}`;
+    response = await requestJson(`/api/payment/customers/${encodeURIComponent(customerId)}?${page}`, {
       headers: { Authorization: `Bearer ${token}` },
     });
   } catch {
@@ -134,10 +151,13 @@ async function load() {
   renderProfile(data);
   renderSubscriptions(data.subscriptions || []);
   renderLedger(data.ledger || []);
+  renderLedgerPager((data.ledger || []).length, Boolean(data.ledgerMore));
   renderOrders(data.orders || []);
   $("customer").hidden = false;
   document.body.dataset.loaded = "true";
 }
 
 loadConfig().catch(() => {});
+$("ledger-pager").querySelector("[data-page='newer']").addEventListener("click", () => turnLedgerPage(-1));
+$("ledger-pager").querySelector("[data-page='older']").addEventListener("click", () => turnLedgerPage(1));
 load();
