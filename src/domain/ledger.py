@@ -28,6 +28,7 @@ __all__ = [
     "InsufficientCredits",
     "LedgerAdjustment",
     "StatementLine",
+    "balance",
     "credit_for",
     "statement",
     "statement_page",
@@ -143,6 +144,11 @@ def statement(
         for a in adjustments
     ]
     return sorted(lines, key=lambda line: (line.at, line.entry_id))
+
+
+def balance(grants: Iterable[CreditEntry], adjustments: Iterable[LedgerAdjustment]) -> int:
+    """A customer's credits: every grant and adjustment (reversals included) summed."""
+    return sum(g.credits for g in grants) + sum(a.credits for a in adjustments)
 
 
 def statement_page(

@@ -57,6 +57,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _check_url(
+    variable: str, url: str, schemes: tuple[str, ...], expected: str, with_driver: bool = False
+) -> None:
+    """A URL setting of one of `schemes` (`with_driver`: also "scheme+driver://");
+    memory:// takes no path. The error names the setting, never the URL (it may hold a
+    password)."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    kind = scheme.split("+", 1)[0] if with_driver else scheme
+    if not separator or kind not in schemes:
+        raise ValueError(f"{variable} must be {expected}")
+    if scheme == "memory" and rest:
+        raise ValueError(f"{variable} memory:// takes no path")
+
+
 def _is_webhook_secret(value: str) -> bool:
     """Standard Webhooks secrets are base64 (usually `whsec_`-prefixed), as the signing
     package expects: anything else would fail only at the first delivery."""
@@ -221,13 +236,13 @@ class Settings(BaseSettings):
     def _check_events(self) -> None:
         """The event bus: a URL of a kind we have, and a channel every broker accepts."""
         if self.events_url:
-            scheme, separator, rest = self.events_url.partition("://")
-            if not separator or scheme.lower().split("+", 1)[0] not in EVENTS_SCHEMES:
-                raise ValueError(
-                    "EVENTS_URL must be memory://, redis://host:port/db or postgresql://..."
-                )
-            if scheme.lower() == "memory" and rest:
-                raise ValueError("EVENTS_URL memory:// takes no path")
+            _check_url(
+                "EVENTS_URL",
+                self.events_url,
+                EVENTS_SCHEMES,
+                "memory://, redis://host:port/db or postgresql://...",
+                with_driver=True,
+            )
         if not EVENTS_CHANNEL.fullmatch(self.events_channel):
             raise ValueError(
                 "EVENTS_CHANNEL must be 1 to 63 lower-case letters, digits or _, "
@@ -236,17 +251,17 @@ class Settings(BaseSettings):
 
     def _check_rate_limits(self) -> None:
         if self.rate_limits_url:
-            scheme, separator, rest = self.rate_limits_url.partition("://")
-            if not separator or scheme.lower() not in ("memory", *REDIS_SCHEMES):
-                raise ValueError("RATE_LIMITS_URL must be memory:// or redis://host:port/db")
-            if scheme.lower() == "memory" and rest:
-                raise ValueError("RATE_LIMITS_URL memory:// takes no path")
+            schemes = ("memory", *REDIS_SCHEMES)
+            _check_url(
+                "RATE_LIMITS_URL",
+                self.rate_limits_url,
+                schemes,
+                "memory:// or redis://host:port/db",
+            )
 
     @property
     def rate_limits_store_url(self) -> str:
         """RATE_LIMITS_URL; unset, EVENTS_URL when it is a Redis, else memory://."""
-        if self.rate_limits_url.lower() == "memory://":
-            return "memory://"
         if self.rate_limits_url:
             return self.rate_limits_url
         scheme = self.events_url.partition("://")[0].lower()

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from application.errors import ConcurrencyConflict
+from domain import ledger
 from domain.accounts import CustomerProfile
 from domain.errors import DuplicateEntry, DuplicateReferral
 from domain.ledger import CreditEntry, LedgerAdjustment
@@ -63,7 +64,7 @@ class StagedAdjustments:
         adjustments: list[LedgerAdjustment] = await self._staging.rows_in(
             "adjustments", "customer", customer_id
         )
-        return sum(c.credits for c in grants) + sum(a.credits for a in adjustments)
+        return ledger.balance(grants, adjustments)
 
 
 class StagedSubscriptions:

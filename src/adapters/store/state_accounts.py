@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from adapters.store.paging import check_page
 from domain.accounts import CustomerProfile
-from domain.ledger import StatementLine, statement_page
+from domain.ledger import StatementLine, balance, statement_page
 from domain.order import Order
 from domain.referrals import ReferralRecord
 from domain.subscriptions import Subscription
@@ -41,7 +41,7 @@ class StateAccountReports:
         async with self._read() as state:
             grants = state.credits.rows_in("customer", customer_id)
             adjustments = state.adjustments.rows_in("customer", customer_id)
-            return sum(g.credits for g in grants) + sum(a.credits for a in adjustments)
+            return balance(grants, adjustments)
 
     async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         async with self._read() as state:

@@ -53,21 +53,30 @@ class Param:
     description: str = ""
 
 
-PAGING = (
-    Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE}),
-    Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
-)
-LEDGER_PAGING = (
-    Param(
-        "ledgerLimit",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
-        description="ledger entries in the answer, newest first",
-    ),
-    Param(
-        "ledgerOffset",
-        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-        description="newer ledger entries to skip",
-    ),
+def _paging(
+    limit: str = "limit", offset: str = "offset", limit_text: str = "", offset_text: str = ""
+) -> tuple[Param, Param]:
+    """The query parameters `params.paging` reads under these names."""
+    return (
+        Param(
+            limit,
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
+            description=limit_text,
+        ),
+        Param(
+            offset,
+            {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            description=offset_text,
+        ),
+    )
+
+
+PAGING = _paging()
+LEDGER_PAGING = _paging(
+    "ledgerLimit",
+    "ledgerOffset",
+    "ledger entries in the answer, newest first",
+    "newer ledger entries to skip",
 )
 WEBHOOK_HEADERS = (
     Param("x-webhook-timestamp", {"type": "string", "pattern": "^[0-9]{1,16}$"}, "header"),

@@ -94,9 +94,9 @@ class RateCounts:
         self._now = now
         self._pool: redis.ConnectionPool | None = None
         self._shared: MovingWindowRateLimiter | None = None
+        # 0 while the shared counts answer; else until when this process counts alone
         self._local_until = 0.0
-        self._failing = False
-        if url != "memory://":
+        if not url.lower().startswith("memory:"):
             self._pool = redis.BlockingConnectionPool.from_url(
                 url,
                 max_connections=SHARED_CONNECTIONS,
@@ -127,17 +127,16 @@ class RateCounts:
             try:
                 reset = await self._hit(self._shared, item, identifiers)
             except StorageError as exc:
-                self._local_until = self._now() + SHARED_RETRY_SECONDS
-                if not self._failing:
-                    self._failing = True
+                if not self._local_until:
                     log.warning(
                         "rate_limits_counted_per_process",
                         reason=type(exc.storage_error).__name__,
                         retry_seconds=SHARED_RETRY_SECONDS,
                     )
+                self._local_until = self._now() + SHARED_RETRY_SECONDS
             else:
-                if self._failing:
-                    self._failing = False
+                if self._local_until:
+                    self._local_until = 0.0
                     log.info("rate_limits_shared_again")
                 return reset
         return await self._hit(self._local, item, identifiers)
