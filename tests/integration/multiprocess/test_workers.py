@@ -6,7 +6,6 @@ limit counts its requests at both (in the event bus's Redis)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,8 +22,8 @@ NEW_CONNECTION = {"Connection": "close"}
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'shop.db'}"
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'shop.db'}"
 
 
 def metric(text: str, name: str) -> float:
@@ -53,9 +52,8 @@ async def create_order(client: httpx.AsyncClient, server: Process) -> httpx.Resp
     )
 
 
-async def serve_two_workers(
-    tmp_path: Path, simulator: Process, store_url: str, **settings: str
-) -> dict[str, str]:
+async def two_worker_settings(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """What two workers share besides the store: the Redis bus (and so the rate limits)."""
     return {
         "EVENTS_URL": await require_redis(),
         "EVENTS_CHANNEL": private_channel(),
@@ -69,7 +67,7 @@ async def serve_two_workers(
 async def test_every_scrape_counts_the_orders_of_both_workers(
     tmp_path: Path, simulator: Process, sqlite_url: str
 ) -> None:
-    settings = await serve_two_workers(tmp_path, simulator, sqlite_url)
+    settings = await two_worker_settings(tmp_path)
     with processes(tmp_path) as started:
         server = started.server("server", sqlite_url, simulator, *WORKERS, **settings)
         await server.ready()
@@ -101,9 +99,7 @@ async def test_every_scrape_counts_the_orders_of_both_workers(
 async def test_a_client_rate_limit_counts_its_orders_at_both_workers(
     tmp_path: Path, simulator: Process, sqlite_url: str
 ) -> None:
-    settings = await serve_two_workers(
-        tmp_path, simulator, sqlite_url, RATE_LIMIT_CREATE_ORDER="5/minute"
-    )
+    settings = await two_worker_settings(tmp_path, RATE_LIMIT_CREATE_ORDER="5/minute")
     with processes(tmp_path) as started:
         server = started.server("server", sqlite_url, simulator, *WORKERS, **settings)
         await server.ready()
