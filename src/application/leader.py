@@ -13,8 +13,10 @@ last held, which is the earliest another instance could take it: the lease's ans
 awaited no longer than that deadline allows, so a hanging database cannot keep the tasks
 running past it, and the period left is the time the tasks get to stop.
 
-What every lease assumes, this one does too: the instances' clocks agree to well within
-a period, and a process is not frozen for longer than that. The tasks are safe to repeat
+What every lease assumes, this one does too: clocks run at the same rate, and a process
+is not frozen for longer than a period. The leader only measures time from its own asking,
+so a lease that keeps its times on one clock (the database's, one machine's) needs no
+agreement between the instances' clocks. The tasks are safe to repeat
 anyway (confirmations are idempotent, notifications are delivered at least once): the
 lease keeps them from running twice, not from running wrong.
 """

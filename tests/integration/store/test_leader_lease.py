@@ -16,7 +16,7 @@ import pytest
 
 from adapters.store.json_journal import JsonJournalStore
 from adapters.store.memory import MemoryStore
-from adapters.store.sql.leases import advisory_key
+from adapters.store.sql.leases import advisory_key, keepalives
 from adapters.store.sql.store import SqlStore
 from application.ports import LeaderLease, Store
 
@@ -33,7 +33,7 @@ DURABLE_KINDS = [
     pytest.param("postgresql", marks=pytest.mark.services),
     pytest.param("mariadb", marks=pytest.mark.services),
 ]
-ROW_KINDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.services)]
+MARIADB = [pytest.param("mariadb", marks=pytest.mark.services)]
 
 
 def at(seconds: float) -> datetime:
@@ -125,7 +125,7 @@ async def test_instances_racing_for_a_free_lease_elect_one(shared: Shared) -> No
         await lease.release()
 
 
-@pytest.mark.parametrize("shared", ROW_KINDS, indirect=True)
+@pytest.mark.parametrize("shared", ["sqlite"], indirect=True)
 async def test_an_expired_row_goes_to_another_instance_and_its_holder_has_lost_it(
     shared: Shared,
 ) -> None:
@@ -138,6 +138,26 @@ async def test_an_expired_row_goes_to_another_instance_and_its_holder_has_lost_i
 
     await first.release()
     assert not await first.hold(at(4), at(7)), "releasing a lost lease frees nothing"
+    await second.release()
+
+
+@pytest.mark.parametrize("shared", MARIADB, indirect=True)
+async def test_a_mariadb_row_keeps_the_databases_time_not_the_instances(shared: Shared) -> None:
+    """Instances on many machines: a clock an hour ahead does not free a held lease, and
+    one an hour behind does not keep a lease its length has run out on."""
+    first, second = await shared.instance("inst_a"), await shared.instance("inst_b")
+    length = timedelta(seconds=0.5)
+    now = datetime.now(UTC)
+    assert await first.hold(now, now + length)
+
+    ahead = now + timedelta(hours=1)
+    assert not await second.hold(ahead, ahead + LENGTH), "an hour ahead, still held"
+
+    await asyncio.sleep(0.6)
+    behind = datetime.now(UTC) - timedelta(hours=1)
+    assert await second.hold(behind, behind + LENGTH), "the length has run out on the database"
+    assert not await first.hold(ahead, ahead + LENGTH), "the old holder finds it lost"
+    await first.release()
     await second.release()
 
 
@@ -155,6 +175,20 @@ async def test_the_advisory_lock_goes_with_its_holders_session(shared: Shared) -
     assert not await first.hold(at(2), at(2) + LENGTH), "the holder finds its session gone"
     await first.release()
     await second.release()
+
+
+@pytest.mark.parametrize("seconds", [0.5, 3, 12, 30, 300])
+def test_the_server_frees_an_unreachable_holders_lock_no_sooner_than_its_lease(
+    seconds: float,
+) -> None:
+    """A holder cut off stops its tasks within the lease's length of its last renewal; its
+    session must outlive that, whatever length the shop sets."""
+    settings = keepalives(timedelta(seconds=seconds))
+
+    idle = settings["tcp_keepalives_idle"]
+    assert idle >= seconds
+    assert idle >= 5, "short leases keep the least idle time"
+    assert settings["tcp_keepalives_interval"] * settings["tcp_keepalives_count"] > 0
 
 
 async def _terminate_holder(key: int) -> None:

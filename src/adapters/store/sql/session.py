@@ -240,13 +240,18 @@ class SqlSession:
         statement = insert_or_ignore(self.dialect, table)
         if statement is not None:
             return await self.write(statement, row, tuple(row)) == 1
+        return await self.insert_in_savepoint(plain_insert(table), row)
+
+    async def insert_in_savepoint(self, statement: Insert, params: Mapping[str, Any]) -> bool:
+        """Run `statement` in a savepoint; False when a uniqueness constraint refused it
+        (the unit's transaction goes on without it)."""
         await self._ready(writes=True)
         connection = await self.core_connection()
         assert isinstance(connection, AsyncConnection)
         try:
             with conflicts():
                 async with connection.begin_nested():
-                    await connection.execute(plain_insert(table), row)
+                    await connection.execute(statement, params)
         except IntegrityError:
             return False
         return True

@@ -180,11 +180,12 @@ class SqlStore:
         return SqlTransfer(self.unit_of_work)
 
     def leader_lease(self, name: str, holder: str) -> AdvisoryLockLease | RowLease:
-        """PostgreSQL: an advisory lock; SQLite and MariaDB: a row (see `sql.leases`)."""
+        """PostgreSQL: an advisory lock; SQLite and MariaDB: a row, on the database's
+        clock for MariaDB (see `sql.leases`)."""
         if self.dialect == "postgresql":
             assert self._engine is not None
             return AdvisoryLockLease(self._engine, advisory_key(name, self._schema))
-        return RowLease(self.unit_of_work, name, holder)
+        return RowLease(self.unit_of_work, name, holder, database_clock=self.dialect != "sqlite")
 
     async def open(self) -> None:
         """Bring the schema to head, or check it is there (see `migrate`)."""
