@@ -11,12 +11,12 @@ notifier took it; a retry goes to all of them again (at least once, never at mos
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import structlog
 
+from application.background_loop import BackgroundLoop
 from application.errors import DeliveryFailed
 from application.ports import Clock, Notifier
 from application.unit_of_work import UnitOfWorkFactory
@@ -29,7 +29,7 @@ DEFAULT_BATCH = 50
 DEFAULT_DELIVERY_TIMEOUT = 10.0
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """`run_once` delivers one bounded batch; `start`/`aclose` run the loop, which takes
     batch after batch while they come full and waits an interval once one does not, so the
     backlog drains at the notifiers' pace, not at one batch per interval.
@@ -61,15 +61,10 @@ class OutboxRelay:
         self._timeout = delivery_timeout
         self._sleep = sleep
         self._lock = asyncio.Lock()
-        self._loop: asyncio.Task[None] | None = None
 
     @property
     def notifier_names(self) -> list[str]:
         return [n.name for n in self._notifiers]
-
-    @property
-    def running(self) -> bool:
-        return self._loop is not None and not self._loop.done()
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Deliver the messages due at `now` (default: the clock's now), one batch at most;
@@ -100,19 +95,6 @@ class OutboxRelay:
         failed = len(due) - len(delivered)
         log.info("outbox batch", due=len(due), delivered=len(delivered), failed=failed)
         return len(due), len(delivered)
-
-    async def start(self) -> None:
-        """Start the background loop (idempotent)."""
-        if not self.running:
-            self._loop = asyncio.get_running_loop().create_task(self._run())
-
-    async def aclose(self) -> None:
-        """Stop the loop; a batch cut short is delivered again after the restart."""
-        loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
 
     async def _run(self) -> None:
         while True:

@@ -9,11 +9,11 @@ run for the operator's view.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
 
+from application.background_loop import BackgroundLoop
 from application.use_cases.reconcile import Reconcile, ReconcileRun
 
 log = structlog.get_logger(__name__)
@@ -21,7 +21,7 @@ log = structlog.get_logger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class Reconciler:
+class Reconciler(BackgroundLoop):
     """`run_once` runs now; `start`/`aclose` run it every `interval_seconds`."""
 
     def __init__(
@@ -36,31 +36,13 @@ class Reconciler:
         self._reconcile = reconcile
         self._interval = interval_seconds
         self._sleep = sleep
-        self._loop: asyncio.Task[None] | None = None
         self.last_run: ReconcileRun | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._loop is not None and not self._loop.done()
 
     async def run_once(self) -> ReconcileRun:
         """One run now (the loop's, or an operator's on demand); kept as `last_run`."""
         run = await self._reconcile.run()
         self.last_run = run
         return run
-
-    async def start(self) -> None:
-        """Start the background loop (idempotent)."""
-        if not self.running:
-            self._loop = asyncio.get_running_loop().create_task(self._run())
-
-    async def aclose(self) -> None:
-        """Stop the loop; a run cut short is simply done again after a restart."""
-        loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
 
     async def _run(self) -> None:
         while True:
