@@ -119,9 +119,6 @@ class OutboxMessage:
         return self if self.read_at is not None else replace(self, read_at=now)
 
 
-Notification = OutboxMessage
-
-
 @dataclass(frozen=True)
 class InboxNotification:
     """A customer's notification as their inbox shows it."""

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.errors import DomainError, InvalidField
+from domain.errors import InvalidField
 from domain.events import Event
 from domain.money import AMOUNT_DIGITS_MESSAGE, Money, is_plain_decimal
 from domain.plans import prorate_credits, refund_fraction
@@ -101,11 +101,6 @@ class RefundExceedsRemaining(InvalidField):
         )
         self.requested = requested
         self.remaining = remaining
-
-
-class IllegalRefundTransition(DomainError):
-    def __init__(self, refund_id: str, state: str, target: str) -> None:
-        super().__init__(f"refund {refund_id}: cannot move from {state} to {target}")
 
 
 def check_reason(reason: object) -> str:

@@ -12,8 +12,6 @@ from adapters.events.postgres import postgres_event_bus
 from adapters.events.redis import redis_event_bus
 from application.ports import EventBus
 
-BUS_SCHEMES = ("memory", "postgresql", "postgres", "redis", "rediss")
-
 
 def event_bus_from_url(url: str, channel: str) -> EventBus:
     """ValueError (naming EVENTS_URL, never echoing a password) for anything else."""
