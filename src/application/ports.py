@@ -436,6 +436,18 @@ class PaymentReports(Protocol):
         """The agent's referral records, by order id."""
         ...
 
+    async def find_orders(self, text: str, limit: int) -> list[Order]:
+        """The order whose id is `text` and the orders with a payment attempt whose id is
+        `text` (Cashfree's `cf_payment_id`), newest first, at most `limit`."""
+        ...
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, limit: int
+    ) -> list[CustomerProfile]:
+        """Customers whose latest e-mail (lower case) or phone (10 digits) is the one given,
+        newest first, at most `limit`."""
+        ...
+
     async def notifications_of(
         self, customer_id: str, limit: int, offset: int = 0
     ) -> list[InboxNotification]:

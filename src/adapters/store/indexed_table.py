@@ -22,6 +22,14 @@ Grouping = Callable[[Any], Hashable | None]
 
 
 @dataclass(frozen=True)
+class Each:
+    """Rows in every group `groups(row)` names (an order under each of its payments' ids):
+    for a lookup by a value a row may hold several of."""
+
+    groups: Callable[[Any], tuple[Hashable, ...]]
+
+
+@dataclass(frozen=True)
 class Sorted:
     """Rows in the order of their places, then of their keys. `places(row)` names a row's
     places: none (not in the index), one, or several (an order once per failed attempt).
@@ -48,7 +56,7 @@ class Counted:
     group: Grouping
 
 
-Index = Grouping | Sorted | Tally | Counted
+Index = Grouping | Each | Sorted | Tally | Counted
 
 
 class IndexedTable(dict[K, V]):
@@ -61,11 +69,15 @@ class IndexedTable(dict[K, V]):
 
     def __init__(self, **indexes: Index) -> None:
         super().__init__()
-        kinds = (Sorted, Tally, Counted)
+        kinds = (Each, Sorted, Tally, Counted)
         grouping = {n: f for n, f in indexes.items() if not isinstance(f, kinds)}
+        each = {n: f.groups for n, f in indexes.items() if isinstance(f, Each)}
         self._grouping = grouping
-        self._groups: dict[str, dict[Hashable, dict[K, None]]] = {name: {} for name in grouping}
+        self._groups: dict[str, dict[Hashable, dict[K, None]]] = {
+            name: {} for name in (*grouping, *each)
+        }
         self._indexes = [(grouping[name], self._groups[name]) for name in grouping]
+        self._each = [(each[name], self._groups[name]) for name in each]
         placing = {n: f.places for n, f in indexes.items() if isinstance(f, Sorted)}
         self._sorted: dict[str, list[tuple[Any, K]]] = {name: [] for name in placing}
         self._orders = [(placing[name], self._sorted[name]) for name in placing]
@@ -138,6 +150,14 @@ class IndexedTable(dict[K, V]):
             if group != group_before:
                 _tick(counts, group, 1)
                 _tick(counts, group_before, -1)
+        for named, groups in self._each:
+            now_in = named(row)
+            was_in = () if old is None else named(old)
+            if now_in != was_in:
+                for group in was_in:
+                    _leave(groups, group, key)
+                for group in now_in:
+                    groups.setdefault(group, {})[key] = None
         for grouping, groups in self._indexes:
             group = grouping(row)
             if old is not None:
@@ -162,6 +182,9 @@ class IndexedTable(dict[K, V]):
         if old is not None:
             for grouping, groups in self._indexes:
                 _leave(groups, grouping(old), key)
+            for named, groups in self._each:
+                for group in named(old):
+                    _leave(groups, group, key)
             for places, entries in self._orders:
                 for place in places(old):
                     _unplace(entries, (place, key))

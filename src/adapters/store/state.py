@@ -15,12 +15,13 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from adapters.store.indexed_table import Counted, IndexedTable, Sorted, Tally
+from adapters.store.indexed_table import Counted, Each, IndexedTable, Sorted, Tally
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
 from adapters.store.state_reconcile import StateReconcileReports, may_still_move
 from adapters.store.state_refunds import StateRefundReports
+from adapters.store.state_search import StateSearchReports
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
 from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry, LedgerAdjustment
@@ -128,11 +129,17 @@ def _statistics(order: Order) -> tuple[int, int, int, Decimal, int] | None:
     return 1, int(order.paid_after_close), len(failed), amount, dropped
 
 
+def _payment_ids(order: Order) -> tuple[str, ...]:
+    return tuple(attempt.payment_id for attempt in order.attempts)
+
+
 def _orders() -> IndexedTable[str, Order]:
     """By customer; the orders the reconciler may still see move; and for the operator:
-    counts by status, newest first, failed attempts, and the statistics' sums."""
+    by payment id (a search), counts by status, newest first, failed attempts, and the
+    statistics' sums."""
     return IndexedTable(
         customer=lambda o: o.customer_id,
+        payment=Each(_payment_ids),
         may_move=lambda o: True if may_still_move(o) else None,
         status=Counted(lambda o: o.status),
         created=Sorted(lambda o: (o.created_at,)),
@@ -162,6 +169,11 @@ def _subscriptions() -> IndexedTable[tuple[str, str], Subscription]:
         customer=lambda s: s.customer_id,
         ending=Sorted(lambda s: () if s.ends_at is None else (s.ends_at,)),
     )
+
+
+def _customers() -> IndexedTable[str, CustomerProfile]:
+    """By e-mail and by phone: what an operator's search finds a customer by."""
+    return IndexedTable(email=lambda c: c.email, phone=lambda c: c.phone)
 
 
 def _referrals() -> IndexedTable[str, ReferralRecord]:
@@ -204,7 +216,7 @@ class StoreState:
 
     orders: IndexedTable[str, Order] = field(default_factory=_orders)
     credits: IndexedTable[str, CreditEntry] = field(default_factory=_credits)
-    customers: dict[str, CustomerProfile] = field(default_factory=dict)
+    customers: IndexedTable[str, CustomerProfile] = field(default_factory=_customers)
     adjustments: IndexedTable[str, LedgerAdjustment] = field(default_factory=_by_customer)
     subscriptions: IndexedTable[tuple[str, str], Subscription] = field(
         default_factory=_subscriptions
@@ -245,7 +257,11 @@ class StoreState:
 
 
 class StateReports(
-    StateAccountReports, StateOutboxReports, StateReconcileReports, StateRefundReports
+    StateAccountReports,
+    StateOutboxReports,
+    StateReconcileReports,
+    StateRefundReports,
+    StateSearchReports,
 ):
     """The operator's queries over committed state in process memory.
 

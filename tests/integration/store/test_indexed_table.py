@@ -8,21 +8,28 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.store.indexed_table import Counted, IndexedTable, Sorted, Tally
+from adapters.store.indexed_table import Counted, Each, IndexedTable, Sorted, Tally
 
 
 def table() -> IndexedTable[str, tuple[str, int]]:
-    """Rows (owner, amount): by owner, the positive ones apart, the non-zero ones by amount,
-    each positive one once per unit of its amount, the count and sum of the non-zero, and
-    how many are negative and how many positive."""
+    """Rows (owner, amount): by owner, the positive ones apart, under each of the amounts
+    from zero to its own (a row in several groups), the non-zero ones by amount, each
+    positive one once per unit of its amount, the count and sum of the non-zero, and how
+    many are negative and how many positive."""
     return IndexedTable(
         owner=lambda row: row[0],
+        reaches=Each(_reached),
         positive=lambda row: True if row[1] > 0 else None,
         by_amount=Sorted(lambda row: (row[1],) if row[1] != 0 else ()),
         units=Sorted(lambda row: tuple(range(row[1]))),
         sums=Tally(lambda row: (1, row[1]) if row[1] else None, (0, 0)),
         signs=Counted(lambda row: (row[1] > 0) - (row[1] < 0) or None),
     )
+
+
+def _reached(row: tuple[str, int]) -> tuple[int, ...]:
+    step = 1 if row[1] >= 0 else -1
+    return tuple(range(0, row[1] + step, step))
 
 
 def recomputed(rows: IndexedTable[str, Any], index: str) -> dict[Hashable, set[str]]:
@@ -43,6 +50,13 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
             assert sorted(rows.rows_in(index, group)) == sorted(rows[k] for k in keys)
         # and no group emptied by a write is kept (it would grow with every key ever seen)
         assert {g: set(keys) for g, keys in rows._groups[index].items()} == expected
+    reached: dict[Hashable, set[str]] = {}
+    for key, row in rows.items():
+        for group in _reached(row):
+            reached.setdefault(group, set()).add(key)
+    assert {g: set(keys) for g, keys in rows._groups["reaches"].items()} == reached
+    for group, keys in reached.items():
+        assert set(rows.keys_in("reaches", group)) == keys
     ranked = sorted((row[1], key) for key, row in rows.items() if row[1] != 0)
     assert list(rows.in_order("by_amount")) == ranked
     assert list(rows.in_order("by_amount", reverse=True)) == ranked[::-1]
@@ -67,6 +81,8 @@ def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
     assert set(rows.keys_in("owner", "ann")) == {"a", "c"}
     assert set(rows.keys_in("positive", True)) == {"a", "d", "e"}
     assert list(rows.in_order("by_amount")) == [(-1, "c"), (2, "d"), (3, "e"), (5, "a")]
+    assert set(rows.keys_in("reaches", 3)) == {"a", "e"}
+    assert set(rows.keys_in("reaches", 0)) == {"a", "b", "c", "d", "e"}
 
     rows |= {"a": ("bob", -5)}  # a row that changes group leaves the old one
     rows.pop("d")

@@ -872,3 +872,79 @@ async def test_the_json_store_reloads_account_data_from_its_files(
             assert record.commission == Money.of("1.00")
         finally:
             await again.close()
+
+
+async def test_find_orders_by_order_id_or_payment_id_newest_first(store: Store) -> None:
+    first = paid_order("ORDER_A", minutes=0)
+    second = active_order("ORDER_B", minutes=5)
+    second.record_attempt(attempt("pay_shared", AttemptStatus.FAILED, minutes=6), at(6))
+    third = active_order("pay_shared", minutes=9)  # an order whose id is another's payment id
+    async with store.unit_of_work() as uow:
+        for order in (first, second, third):
+            await uow.orders.add(order)
+        await uow.commit()
+    reports = store.reports()
+
+    assert [o.order_id for o in await reports.find_orders("ORDER_A", 20)] == ["ORDER_A"]
+    by_payment = await reports.find_orders("ORDER_A_2", 20)
+    assert by_payment == [first], "the order of a payment, with every attempt"
+    found = await reports.find_orders("pay_shared", 20)
+    assert [o.order_id for o in found] == ["pay_shared", "ORDER_B"]
+    assert [o.order_id for o in await reports.find_orders("pay_shared", 1)] == ["pay_shared"]
+    assert await reports.find_orders("ORDER_", 20) == [], "whole ids only, no prefixes"
+    assert await reports.find_orders("nothing", 20) == []
+
+
+async def test_found_orders_follow_attempts_added_later(store: Store) -> None:
+    order = active_order("ORDER_L")
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order)
+        await uow.commit()
+    assert await store.reports().find_orders("pay_late", 20) == []
+    async with store.unit_of_work() as uow:
+        loaded = await uow.orders.get("ORDER_L")
+        assert loaded is not None
+        loaded.record_attempt(attempt("pay_late", AttemptStatus.SUCCESS), at(2))
+        await uow.orders.save(loaded)
+        await uow.commit()
+
+    found = await store.reports().find_orders("pay_late", 20)
+
+    assert [(o.order_id, o.status) for o in found] == [("ORDER_L", OrderStatus.PAID)]
+
+
+async def test_find_customers_by_email_or_phone_newest_first(store: Store) -> None:
+    asha = profile("cus_a")
+    ravi = replace(profile("cus_r"), name="Ravi", email="ravi@example.com", created_at=at(5))
+    other = replace(
+        profile("cus_o"), email="other@example.com", phone="9123456780", created_at=at(9)
+    )
+    async with store.unit_of_work() as uow:
+        for one in (asha, ravi, other):
+            await uow.customers.upsert(one)
+        await uow.commit()
+    reports = store.reports()
+
+    by_email = await reports.find_customers(email="asha@example.com", phone=None, limit=20)
+    assert by_email == [asha]
+    by_phone = await reports.find_customers(email=None, phone="9876543210", limit=20)
+    assert by_phone == [ravi, asha]
+    either = await reports.find_customers(email="other@example.com", phone="9876543210", limit=20)
+    assert either == [other, ravi, asha]
+    assert await reports.find_customers(email=None, phone="9876543210", limit=1) == [ravi]
+    assert await reports.find_customers(email=None, phone=None, limit=20) == []
+    assert await reports.find_customers(email="none@example.com", phone=None, limit=20) == []
+
+
+async def test_a_customer_is_found_by_their_latest_contact_details(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.customers.upsert(profile("cus_a"))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        await uow.customers.upsert(replace(profile("cus_a"), email="asha.new@example.com"))
+        await uow.commit()
+    reports = store.reports()
+
+    assert await reports.find_customers(email="asha@example.com", phone=None, limit=20) == []
+    found = await reports.find_customers(email="asha.new@example.com", phone=None, limit=20)
+    assert [c.customer_id for c in found] == ["cus_a"]

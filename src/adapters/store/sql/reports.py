@@ -16,6 +16,7 @@ from adapters.store.sql.outbox import SqlOutboxReports
 from adapters.store.sql.reconcile_reports import SqlReconcileReports
 from adapters.store.sql.refund_reports import SqlRefundReports
 from adapters.store.sql.rows import attempt_from_row, credit_from_row
+from adapters.store.sql.search_reports import SqlSearchReports
 from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS
 from adapters.store.sql.unit_of_work import SqlUnitOfWork, load_orders
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
@@ -26,7 +27,13 @@ from domain.order import AttemptStatus, Order
 FAILURES = sorted(s.value for s in AttemptStatus if s.is_failure)
 
 
-class SqlReports(SqlAccountReports, SqlOutboxReports, SqlReconcileReports, SqlRefundReports):
+class SqlReports(
+    SqlAccountReports,
+    SqlOutboxReports,
+    SqlReconcileReports,
+    SqlRefundReports,
+    SqlSearchReports,
+):
     def __init__(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> None:
         self._unit_of_work = unit_of_work
 

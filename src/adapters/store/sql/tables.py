@@ -72,6 +72,7 @@ class PaymentAttemptRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("order_id", "payment_id", name="uq_payment_attempts_order_payment"),
         Index("ix_payment_attempts_status_at", "status", "at"),
+        Index("ix_payment_attempts_payment", "payment_id"),
         _MYSQL,
     )
 
@@ -118,7 +119,12 @@ class CreditEntryRow(SQLModel, table=True):
 
 class CustomerRow(SQLModel, table=True):
     __tablename__ = "customers"
-    __table_args__ = (Index("ix_customers_referral_agent", "referral_agent"), _MYSQL)
+    __table_args__ = (
+        Index("ix_customers_referral_agent", "referral_agent"),
+        Index("ix_customers_email", "email"),
+        Index("ix_customers_phone", "phone"),
+        _MYSQL,
+    )
 
     customer_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
     name: str = Field(sa_column=Column(String(200), nullable=False))

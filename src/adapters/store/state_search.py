@@ -1,0 +1,46 @@
+"""The operator's search over state in process memory: an order by its id or a payment's,
+a customer by e-mail or phone, each one read from an index, never a scan."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from adapters.store.paging import check_page
+from domain.accounts import CustomerProfile
+from domain.order import Order
+
+if TYPE_CHECKING:
+    from adapters.store.state import StoreState
+
+
+class StateSearchReports:
+    """The search queries of `StateReports`; `_read` lends the committed state."""
+
+    _read: Callable[[], AbstractAsyncContextManager[StoreState]]
+
+    async def find_orders(self, text: str, limit: int) -> list[Order]:
+        check_page(limit, 0)
+        async with self._read() as state:
+            keys = dict.fromkeys(state.orders.keys_in("payment", text))
+            if text in state.orders:
+                keys[text] = None
+            found = [state.orders[key] for key in keys]
+            newest = heapq.nlargest(limit, found, key=lambda o: (o.created_at, o.order_id))
+            return [replace(o, attempts=list(o.attempts), events=[]) for o in newest]
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, limit: int
+    ) -> list[CustomerProfile]:
+        check_page(limit, 0)
+        async with self._read() as state:
+            keys: dict[str, None] = {}
+            if email is not None:
+                keys.update(dict.fromkeys(state.customers.keys_in("email", email)))
+            if phone is not None:
+                keys.update(dict.fromkeys(state.customers.keys_in("phone", phone)))
+            found = [state.customers[key] for key in keys]
+        return heapq.nlargest(limit, found, key=lambda c: (c.created_at, c.customer_id))
