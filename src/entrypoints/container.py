@@ -77,6 +77,7 @@ from application.use_cases.reconcile import Reconcile
 from application.use_cases.record_failure import RecordFailure
 from application.use_cases.refunds import ApplyRefundState, ListRefunds, RefundOrder
 from application.use_cases.reset_store import ResetStore
+from application.use_cases.search import SearchPayments
 from application.watcher import OrderWatcher
 from cashfree_simulator import build_simulator, create_simulator_app
 from entrypoints.settings import ConfigurationError, Settings
@@ -266,6 +267,7 @@ class Container(containers.DeclarativeContainer):
     list_credits = providers.Singleton(ListCredits, reports=reports)
     list_failed_payments = providers.Singleton(ListFailedPayments, reports=reports)
     get_statistics = providers.Singleton(GetStatistics, reports=reports)
+    search_payments = providers.Singleton(SearchPayments, reports=reports)
     reset_store = providers.Singleton(
         ResetStore, store=store, environment=settings.provided.cashfree_environment
     )

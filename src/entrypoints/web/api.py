@@ -33,6 +33,7 @@ from entrypoints.web.views import (
     credits_view,
     failed_payment_view,
     number,
+    search_view,
     statistics_view,
 )
 
@@ -118,6 +119,13 @@ class PaymentApi:
         statistics = await self._container.get_statistics().execute()
         return JSONResponse({"success": True, "data": statistics_view(statistics)})
 
+    async def search(self, request: Request) -> JSONResponse:
+        """Find orders and customers by what a support request names (`q`)."""
+        require_admin(request, self._settings.admin_token)
+        text = params.search_text(request)
+        found = await self._container.search_payments().execute(text)
+        return JSONResponse({"success": True, "data": search_view(text, found)})
+
     async def reset(self, request: Request) -> JSONResponse:
         require_admin(request, self._settings.admin_token)
         await self._container.reset_store().execute()
@@ -139,5 +147,6 @@ def api_routes(container: Container) -> list[BaseRoute]:
         Route("/api/payment/credits", api.credits, methods=["GET"]),
         Route("/api/payment/failed-payments", api.failed_payments, methods=["GET"]),
         Route("/api/payment/stats", api.stats, methods=["GET"]),
+        Route("/api/payment/search", api.search, methods=["GET"]),
         Route("/api/payment/credits/reset", api.reset, methods=["POST"]),
     ]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from domain.refunds import RefundState
 from entrypoints.web import schemas as s
-from entrypoints.web.params import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE
+from entrypoints.web.params import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, MAX_SEARCH
 from entrypoints.web.schemas import MAX_ORDER_ID, MAX_PATH_ID, MIN_ORDER_ID
 
 Access = Literal[
@@ -365,6 +365,23 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "GET", "/api/payment/stats", "Payment statistics", s.StatisticsView, "admin", data=True
+    ),
+    Operation(
+        "GET",
+        "/api/payment/search",
+        "Orders and customers by order id, payment id, customer id, e-mail or phone",
+        s.SearchView,
+        "admin",
+        errors=(400,),
+        params=(
+            Param(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": MAX_SEARCH},
+                required=True,
+                description="what a support request names, as it came",
+            ),
+        ),
+        data=True,
     ),
     Operation(
         "POST",

@@ -14,6 +14,8 @@ from entrypoints.web.errors import HttpError
 from entrypoints.web.schemas import MAX_ORDER_ID, MAX_PATH_ID, MIN_ORDER_ID
 
 MAX_PAGE = 500
+MAX_SEARCH = 254
+"""The longest search text: an e-mail address's limit, longer than any id."""
 MAX_OFFSET = 1_000_000_000
 DEFAULT_PAGE = 100
 
@@ -55,6 +57,19 @@ def path_id(request: Request, name: str) -> str:
         raise HttpError(400, f"{name} must be 1 to {MAX_PATH_ID} printable characters")
     assert isinstance(value, str)
     return value
+
+
+def search_text(request: Request) -> str:
+    """The query parameter `q`, stripped: 1 to 254 printable characters, else 400."""
+    raw = request.query_params.get("q", "")
+    text = raw.strip()
+    if not is_printable_id(text, 1, MAX_SEARCH):
+        raise HttpError(
+            400,
+            f"q must be 1 to {MAX_SEARCH} printable characters: an order id, a payment id, "
+            "a customer id, an e-mail or a phone number",
+        )
+    return text
 
 
 def paging(request: Request, limit: str = "limit", offset: str = "offset") -> tuple[int, int]:

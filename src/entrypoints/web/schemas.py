@@ -252,6 +252,7 @@ class OrderView(TypedDict):
     orderId: str
     amount: Amount
     currency: Currency
+    customerId: str
     customerName: str
     customerEmail: str
     customerPhone: str
@@ -298,6 +299,28 @@ class CreditsView(TypedDict):
     payments: list[CreditView]
     failedPayments: list[FailedPaymentView]
     orders: list[OrderView]
+
+
+@with_config(CLOSED)
+class FoundCustomerView(TypedDict):
+    """A customer a search found, with the contact details of their latest order."""
+
+    customerId: str
+    name: str
+    email: str
+    phone: str
+    referralAgent: str | None
+    createdAt: Timestamp
+
+
+@with_config(CLOSED)
+class SearchView(TypedDict):
+    """What `q` named: orders by their id or a payment's, customers by id, e-mail or
+    phone; newest first, at most 20 of each."""
+
+    query: str
+    orders: list[OrderView]
+    customers: list[FoundCustomerView]
 
 
 @with_config(CLOSED)

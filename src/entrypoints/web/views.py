@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from application.ports import FailedAttempt
 from application.use_cases.queries import CheckedStatus, CreditsReport, GatewayCheck, Statistics
+from application.use_cases.search import SearchResult
+from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
@@ -21,9 +23,11 @@ from entrypoints.web.schemas import (
     CreditsView,
     CreditView,
     FailedPaymentView,
+    FoundCustomerView,
     OrderView,
     PaymentStatusAnswer,
     PurchaseView,
+    SearchView,
     StatisticsView,
 )
 
@@ -135,6 +139,7 @@ def order_view(order: Order) -> OrderView:
         "orderId": order.order_id,
         "amount": number(order.amount),
         "currency": order.amount.currency,
+        "customerId": order.customer_id,
         "customerName": order.customer.name,
         "customerEmail": order.customer.email,
         "customerPhone": order.customer.phone,
@@ -145,6 +150,25 @@ def order_view(order: Order) -> OrderView:
         "failureReason": order.failure_reason,
         "paidAfterClose": order.paid_after_close,
         "attempts": [attempt_view(a) for a in order.attempts],
+    }
+
+
+def found_customer_view(profile: CustomerProfile) -> FoundCustomerView:
+    return {
+        "customerId": profile.customer_id,
+        "name": profile.name,
+        "email": profile.email,
+        "phone": profile.phone,
+        "referralAgent": profile.referral_agent,
+        "createdAt": profile.created_at.isoformat(),
+    }
+
+
+def search_view(query: str, result: SearchResult) -> SearchView:
+    return {
+        "query": query,
+        "orders": [order_view(o) for o in result.orders],
+        "customers": [found_customer_view(c) for c in result.customers],
     }
 
 

@@ -1,0 +1,43 @@
+"""The operator's search: what a support request names, pasted as it came (an order id, a
+Cashfree payment id from a bank statement, a customer id, an e-mail or a phone number as
+the customer wrote it), found among every order and customer, not only the recent ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports import PaymentReports
+from domain.accounts import CustomerProfile
+from domain.customer import normalize_phone
+from domain.order import Order
+
+FOUND_MOST = 20
+"""Orders, and customers, one search answers at most (newest first)."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    orders: list[Order]
+    customers: list[CustomerProfile]
+
+
+class SearchPayments:
+    def __init__(self, reports: PaymentReports) -> None:
+        self._reports = reports
+
+    async def execute(self, text: str) -> SearchResult:
+        """`text` (stripped, printable) read every way it could be meant: an order id or a
+        payment id; a customer id; an e-mail (any case); a phone number (any spacing, with
+        or without +91 or 0)."""
+        orders = await self._reports.find_orders(text, FOUND_MOST)
+        customers: dict[str, CustomerProfile] = {}
+        named = await self._reports.customer(text)
+        if named is not None:
+            customers[named.customer_id] = named
+        email = text.lower() if "@" in text else None
+        phone = normalize_phone(text)
+        if email is not None or phone is not None:
+            reached = await self._reports.find_customers(email=email, phone=phone, limit=FOUND_MOST)
+            for profile in reached:
+                customers.setdefault(profile.customer_id, profile)
+        return SearchResult(orders, list(customers.values())[:FOUND_MOST])
