@@ -1,5 +1,6 @@
-// The operator's dashboard: totals, charts of the last 24 hours, and the tables of orders,
-// unpaid attempts, refunds and subscriptions, a page at a time.
+// The operator's dashboard: a search over every order and customer, totals, charts of the
+// last 24 hours, and the tables of orders, unpaid attempts, refunds and subscriptions, a
+// page at a time.
 // The admin token is asked once and kept in sessionStorage (this tab only).
 // A paid order has a refund button: amount and reason, with a refund_id generated once per
 // form opening, so a repeated click repeats the same refund instead of making another.
@@ -204,7 +205,8 @@ function renderOrders(orders) {
 }
 
 function customerCell(order) {
-  const who = element("div", {}, order.customerName || "");
+  const name = order.customerName || "";
+  const who = element("div", {}, order.customerId ? customerLink(order.customerId, name) : name);
   if (order.customerEmail) {
     who.append(element("div", { class: "hint", text: order.customerEmail }));
   }
@@ -360,10 +362,69 @@ function renderUnpaid(unpaid) {
   );
 }
 
-/** The link to a customer's page (balance, ledger, subscriptions, orders). */
+/** The link to a customer's page (balance, ledger, subscriptions, orders): their name, or
+ * their id in the monospace of ids. */
 function customerLink(customerId, text) {
   const href = `/admin/customer?id=${encodeURIComponent(customerId)}`;
-  return element("a", { href, class: "mono id" }, text || customerId);
+  return element("a", text ? { href } : { href, class: "mono id" }, text || customerId);
+}
+
+function plural(count, one, many) {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function renderFound(found) {
+  const { orders, customers, query } = found;
+  $("search-customers").replaceChildren(
+    ...customers.map((customer) =>
+      element(
+        "li",
+        { "data-customer-id": customer.customerId },
+        customerLink(customer.customerId, customer.name),
+        element("span", { class: "hint", text: ` ${customer.email} · ${customer.phone}` }),
+      ),
+    ),
+  );
+  $("search-orders").querySelector("tbody").replaceChildren(...renderOrders(orders));
+  $("search-orders-wrap").hidden = !orders.length;
+  $("search-summary").textContent =
+    orders.length || customers.length
+      ? `Found ${plural(customers.length, "customer", "customers")} and ${plural(orders.length, "order", "orders")} for “${query}”.`
+      : `Nothing found for “${query}”. Check the id, or try the customer's e-mail or phone.`;
+  $("search-results").hidden = false;
+}
+
+async function search(event) {
+  event.preventDefault();
+  const text = $("search-text").value.trim();
+  const summary = $("search-summary");
+  if (!text) {
+    $("search-results").hidden = false;
+    $("search-customers").replaceChildren();
+    $("search-orders-wrap").hidden = true;
+    summary.textContent = "Enter an order id, payment id, customer id, e-mail or phone number.";
+    $("search-text").focus();
+    return;
+  }
+  let answer;
+  try {
+    answer = await adminGet(`/api/payment/search?q=${encodeURIComponent(text)}`);
+  } catch {
+    showNotice($("admin-notice"), "bad", "Could not reach the server. Try again.");
+    return;
+  }
+  if (answer.status === 401 || answer.status === 403) {
+    askForToken("That admin token was not accepted.");
+    return;
+  }
+  if (!answer.ok || !answer.body) {
+    $("search-results").hidden = false;
+    $("search-orders-wrap").hidden = true;
+    $("search-customers").replaceChildren();
+    summary.textContent = answer.body?.error || "The search failed. Try again.";
+    return;
+  }
+  renderFound(answer.body.data);
 }
 
 function renderSubscriptions(subscriptions) {
@@ -515,6 +576,7 @@ function init() {
   });
   $("refresh-button").addEventListener("click", refresh);
   $("refund-form").addEventListener("submit", submitRefund);
+  $("search-form").addEventListener("submit", search);
   $("refund-cancel").addEventListener("click", () => {
     refunding = null;
     $("refund-form").hidden = true;

@@ -1,0 +1,80 @@
+"""The operator's search in a real browser: a payment id from a bank statement finds its
+order among orders long off the first page, and a phone number as written finds the
+customer, whose page is one click away."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from domain.customer import customer_id_for_email
+from e2e.test_admin_dashboard import sign_in
+from integration.web_checkout.live_server import LiveServer
+
+CUSTOMER = {
+    "customerName": "Meera Iyer",
+    "customerEmail": "meera@example.com",
+    "customerPhone": "9988776655",
+}
+OTHER = {
+    "customerName": "Arjun Das",
+    "customerEmail": "arjun@example.com",
+    "customerPhone": "9090909090",
+}
+LATER_ORDERS = 12  # more than a page of the recent orders' table
+
+
+def paid_order_then_others(app: LiveServer) -> tuple[str, str]:
+    """Meera's paid order (and its payment id), then LATER_ORDERS of somebody else's."""
+    with httpx.Client(base_url=app.base_url, timeout=10) as client:
+        created = client.post("/api/payment/create-order", json={"amount": "640.00", **CUSTOMER})
+        assert created.status_code == 200, created.text
+        order_id = created.json()["order_id"]
+        paid = client.post(
+            f"/_fake-cashfree/control/orders/{order_id}/attempts", json={"outcome": "SUCCESS"}
+        )
+        assert paid.status_code == 200, paid.text
+        for _ in range(LATER_ORDERS):
+            later = client.post("/api/payment/create-order", json={"amount": "10.00", **OTHER})
+            assert later.status_code == 200, later.text
+    return order_id, str(paid.json()["cf_payment_id"])
+
+
+def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: LiveServer) -> None:
+    order_id, payment_id = paid_order_then_others(app)
+    sign_in(page, app)
+    expect(page.locator(f"#orders-table tr[data-order-id='{order_id}']")).to_have_count(0)
+
+    search = page.get_by_role("search")
+    search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill(payment_id)
+    search.get_by_role("button", name="Find").click()
+
+    summary = page.locator("#search-summary")
+    expect(summary).to_have_text(f"Found 0 customers and 1 order for “{payment_id}”.")
+    row = page.locator(f"#search-orders tr[data-order-id='{order_id}']")
+    expect(row).to_contain_text("₹640.00")
+    expect(row).to_contain_text("Paid")
+    expect(row.get_by_role("button", name=f"Refund order {order_id}")).to_be_visible()
+
+    search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill(
+        "+91 99887 76655"
+    )
+    search.get_by_role("button", name="Find").click()
+    expect(summary).to_have_text("Found 1 customer and 0 orders for “+91 99887 76655”.")
+    expect(page.locator("#search-orders-wrap")).to_be_hidden()
+    page.locator("#search-customers").get_by_role("link", name="Meera Iyer").click()
+
+    expect(page).to_have_url(
+        f"{app.base_url}/admin/customer?id={customer_id_for_email(CUSTOMER['customerEmail'])}"
+    )
+
+
+def test_a_search_that_finds_nothing_says_so(page: Page, app: LiveServer) -> None:
+    sign_in(page, app)
+    search = page.get_by_role("search")
+    search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill("nobody@x.in")
+    search.get_by_role("button", name="Find").click()
+
+    expect(page.locator("#search-summary")).to_have_text(
+        "Nothing found for “nobody@x.in”. Check the id, or try the customer's e-mail or phone."
+    )
