@@ -1,0 +1,185 @@
+"""What the operator's search costs, by store and size of history, and what building its
+indexes (migration 0003) takes on a database that already holds that history.
+
+For each store it writes a history of paid orders (as `bench/seeded_server.py` does: SQL
+stores in bulk, the others through their units of work) and a profile for each of its
+1,000 customers, then times, in process, the p50 of `--calls` calls of each way a search
+reads the store: an order by id, an order by payment id, an id nothing has, a customer by
+e-mail, and by a phone number all of them share (the worst case: every customer matches,
+20 are answered). The memory and JSON stores answer under the lock every payment waits for,
+so their time is also how long a search holds payments up. For the SQL stores it then
+drops the three indexes of migration 0003 and times creating them again: how long
+`checkout db upgrade` holds writes to `payment_attempts` and `customers` at that size.
+
+    .venv/bin/python bench/search.py [--stores memory,json,sqlite,postgresql]
+        [--history 1000,100000] [--calls 50]
+
+PostgreSQL needs a server at postgresql://postgres@127.0.0.1:5432/test (a throwaway
+database per size, dropped after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from http_webhooks import throwaway_database
+from seeded_server import CUSTOMERS, seed
+
+from adapters.store.url import store_from_url
+from application.use_cases.search import SearchPayments
+from domain.accounts import CustomerProfile
+from domain.customer import customer_id_for_email
+
+INDEXES = (
+    ("ix_payment_attempts_payment", "payment_attempts", "payment_id"),
+    ("ix_customers_email", "customers", "email"),
+    ("ix_customers_phone", "customers", "phone"),
+)
+PREFIX = "S"
+SHARED_PHONE = "9876543210"
+
+
+async def add_customers(store: Any, now: datetime) -> None:
+    """The profiles of the history's customers, as create-order leaves them."""
+    async with store.unit_of_work() as uow:
+        for number in range(CUSTOMERS):
+            email = f"buyer{number}@example.com"
+            profile = CustomerProfile(
+                customer_id_for_email(email), "Bench Buyer", email, SHARED_PHONE, None, now
+            )
+            await uow.customers.upsert(profile)
+        await uow.commit()
+
+
+async def p50_ms(call: Callable[[], Awaitable[Any]], calls: int) -> float:
+    await call()
+    times = []
+    for _ in range(calls):
+        began = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+async def searches(store: Any, history: int, calls: int) -> dict[str, float]:
+    reports = store.reports()
+    search = SearchPayments(reports)
+    order_id = f"{PREFIX}h{history // 2:07d}"
+    payment_id = str(history // 2 + 1)
+    ways: dict[str, Callable[[], Awaitable[Any]]] = {
+        "order id": lambda: reports.find_orders(order_id, 20),
+        "payment id": lambda: reports.find_orders(payment_id, 20),
+        "nothing": lambda: reports.find_orders("no-such-thing", 20),
+        "e-mail": lambda: reports.find_customers(email="buyer7@example.com", phone=None, limit=20),
+        "shared phone": lambda: reports.find_customers(email=None, phone=SHARED_PHONE, limit=20),
+        "whole search, by payment id": lambda: search.execute(payment_id),
+    }
+    found = await reports.find_orders(payment_id, 20)
+    assert [o.order_id for o in found] == [order_id], found
+    return {name: await p50_ms(call, calls) for name, call in ways.items()}
+
+
+async def index_build_ms(store_url: str) -> float:
+    """Drop migration 0003's indexes, then time creating them as it does."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from adapters.store.sql.store import engine_url
+
+    url = engine_url(store_url)
+    drop = [text(f"DROP INDEX {name}") for name, _, _ in INDEXES]
+    build = [text(f"CREATE INDEX {name} ON {table} ({column})") for name, table, column in INDEXES]
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                for statement in drop:
+                    connection.execute(statement)
+            began = time.perf_counter()
+            with engine.begin() as connection:
+                for statement in build:
+                    connection.execute(statement)
+            return (time.perf_counter() - began) * 1000
+        finally:
+            engine.dispose()
+    async_engine = create_async_engine(url)
+    try:
+        async with async_engine.begin() as connection:
+            for statement in drop:
+                await connection.execute(statement)
+        began = time.perf_counter()
+        async with async_engine.begin() as connection:
+            for statement in build:
+                await connection.execute(statement)
+        return (time.perf_counter() - began) * 1000
+    finally:
+        await async_engine.dispose()
+
+
+async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[str, float]:
+    async def run(store_url: str) -> dict[str, float]:
+        store = store_from_url(store_url, auto_migrate=True)
+        await store.open()
+        try:
+            now = datetime.now(UTC) - timedelta(days=1)
+            await seed(store, store_url, PREFIX, history, 0)
+            await add_customers(store, now)
+            figures = await searches(store, history, calls)
+        finally:
+            await store.close()
+        if kind in ("sqlite", "postgresql"):
+            figures["build the 0003 indexes"] = await index_build_ms(store_url)
+        return figures
+
+    if kind == "memory":
+        return await run("memory://")
+    if kind == "json":
+        return await run(f"json://{directory}/{history}/credits.json")
+    if kind == "sqlite":
+        return await run(f"sqlite:///{directory}/{history}.db")
+    async with throwaway_database("bench_search_") as (url, _):
+        return await run(url)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stores", default="memory,json,sqlite,postgresql")
+    parser.add_argument("--history", default="1000,100000")
+    parser.add_argument("--calls", type=int, default=50)
+    args = parser.parse_args()
+    stores = args.stores.split(",")
+    sizes = [int(size) for size in args.history.split(",")]
+    load = os.getloadavg()[0]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"# the operator's search, p50 ms of {args.calls} calls, in process")
+    print(f"{os.cpu_count()} cores, load average {load:.2f}, {stamp}\n")
+    rows: list[tuple[str, int, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory(prefix="bench_search_") as directory:
+        for kind in stores:
+            for history in sizes:
+                figures = asyncio.run(measure(kind, history, args.calls, Path(directory)))
+                rows.append((kind, history, figures))
+                print(f"  {kind} at {history:,} paid orders: done", file=sys.stderr)
+    columns = list(dict.fromkeys(name for _, _, figures in rows for name in figures))
+    print("| store | paid orders | " + " | ".join(columns) + " |")
+    print("|---|---:|" + "---:|" * len(columns))
+    for kind, history, figures in rows:
+        cells = [f"{figures[name]:.2f}" if name in figures else "" for name in columns]
+        print(f"| {kind} | {history:,} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
