@@ -12,6 +12,7 @@ from datetime import datetime
 
 from application.use_cases.accounts import AgentReferrals, CustomerAccount
 from application.use_cases.notifications import InboxNotification
+from application.use_cases.search import SearchResult
 from domain.accounts import CustomerProfile
 from domain.ledger import LedgerAdjustment, StatementLine
 from domain.order import Order
@@ -24,15 +25,17 @@ from entrypoints.web.schemas import (
     AgentReferralsView,
     CustomerOrderView,
     CustomerView,
+    FoundCustomerView,
     NotificationView,
     PeriodView,
     PlanView,
     ProfileView,
     ReferralView,
+    SearchView,
     StatementLineView,
     SubscriptionView,
 )
-from entrypoints.web.views import attempt_view, number, purchase_view
+from entrypoints.web.views import attempt_view, number, order_view, purchase_view
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -137,6 +140,18 @@ def profile_view(profile: CustomerProfile | None) -> ProfileView:
         "phone": profile.phone,
         "referralAgent": profile.referral_agent,
         "createdAt": profile.created_at.isoformat(),
+    }
+
+
+def found_customer_view(profile: CustomerProfile) -> FoundCustomerView:
+    return {"customerId": profile.customer_id, **profile_view(profile)}
+
+
+def search_view(query: str, result: SearchResult) -> SearchView:
+    return {
+        "query": query,
+        "orders": [order_view(o) for o in result.orders],
+        "customers": [found_customer_view(c) for c in result.customers],
     }
 
 

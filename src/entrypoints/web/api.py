@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from application.use_cases.create_payment import CreatePaymentCommand
 from entrypoints.container import Container
 from entrypoints.web import params
+from entrypoints.web.account_views import search_view
 from entrypoints.web.accounts_api import account_routes
 from entrypoints.web.auth import require_admin
 from entrypoints.web.body import read_json_object, require_json
@@ -33,7 +34,6 @@ from entrypoints.web.views import (
     credits_view,
     failed_payment_view,
     number,
-    search_view,
     statistics_view,
 )
 

@@ -302,28 +302,6 @@ class CreditsView(TypedDict):
 
 
 @with_config(CLOSED)
-class FoundCustomerView(TypedDict):
-    """A customer a search found, with the contact details of their latest order."""
-
-    customerId: str
-    name: str
-    email: str
-    phone: str
-    referralAgent: str | None
-    createdAt: Timestamp
-
-
-@with_config(CLOSED)
-class SearchView(TypedDict):
-    """What `q` named: orders by their id or a payment's, customers by id, e-mail or
-    phone; newest first, at most 20 of each."""
-
-    query: str
-    orders: list[OrderView]
-    customers: list[FoundCustomerView]
-
-
-@with_config(CLOSED)
 class StatisticsView(TypedDict):
     totalPayments: int
     totalFailures: int
@@ -435,6 +413,23 @@ class ProfileView(TypedDict):
     phone: str | None
     referralAgent: str | None
     createdAt: NotRequired[Timestamp]
+
+
+@with_config(CLOSED)
+class FoundCustomerView(ProfileView):
+    """A customer a search found, with the contact details of their latest order."""
+
+    customerId: str
+
+
+@with_config(CLOSED)
+class SearchView(TypedDict):
+    """What `q` named: orders by their id or a payment's, customers by id, e-mail or
+    phone; newest first, at most 20 of each."""
+
+    query: str
+    orders: list[OrderView]
+    customers: list[FoundCustomerView]
 
 
 @with_config(CLOSED)

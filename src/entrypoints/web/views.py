@@ -12,8 +12,6 @@ from decimal import Decimal
 
 from application.ports import FailedAttempt
 from application.use_cases.queries import CheckedStatus, CreditsReport, GatewayCheck, Statistics
-from application.use_cases.search import SearchResult
-from domain.accounts import CustomerProfile
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
@@ -23,11 +21,9 @@ from entrypoints.web.schemas import (
     CreditsView,
     CreditView,
     FailedPaymentView,
-    FoundCustomerView,
     OrderView,
     PaymentStatusAnswer,
     PurchaseView,
-    SearchView,
     StatisticsView,
 )
 
@@ -150,25 +146,6 @@ def order_view(order: Order) -> OrderView:
         "failureReason": order.failure_reason,
         "paidAfterClose": order.paid_after_close,
         "attempts": [attempt_view(a) for a in order.attempts],
-    }
-
-
-def found_customer_view(profile: CustomerProfile) -> FoundCustomerView:
-    return {
-        "customerId": profile.customer_id,
-        "name": profile.name,
-        "email": profile.email,
-        "phone": profile.phone,
-        "referralAgent": profile.referral_agent,
-        "createdAt": profile.created_at.isoformat(),
-    }
-
-
-def search_view(query: str, result: SearchResult) -> SearchView:
-    return {
-        "query": query,
-        "orders": [order_view(o) for o in result.orders],
-        "customers": [found_customer_view(c) for c in result.customers],
     }
 
 
