@@ -54,9 +54,13 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
     for key, row in rows.items():
         for group in _reached(row):
             reached.setdefault(group, set()).add(key)
-    assert {g: set(keys) for g, keys in rows._groups["reaches"].items()} == reached
+    kept = rows._every["reaches"]
+    assert set(kept) == set(reached), "no group emptied by a write is kept"
     for group, keys in reached.items():
         assert set(rows.keys_in("reaches", group)) == keys
+        assert rows.count_in("reaches", group) == len(keys)
+        assert isinstance(kept[group], dict) == (len(keys) > 1), "one key is kept alone"
+    assert list(rows.keys_in("reaches", 99)) == []
     ranked = sorted((row[1], key) for key, row in rows.items() if row[1] != 0)
     assert list(rows.in_order("by_amount")) == ranked
     assert list(rows.in_order("by_amount", reverse=True)) == ranked[::-1]
