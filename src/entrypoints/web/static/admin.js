@@ -387,10 +387,13 @@ function renderFound(found) {
   );
   $("search-orders").querySelector("tbody").replaceChildren(...renderOrders(orders));
   $("search-orders-wrap").hidden = !orders.length;
-  $("search-summary").textContent =
-    orders.length || customers.length
-      ? `Found ${plural(customers.length, "customer", "customers")} and ${plural(orders.length, "order", "orders")} for “${query}”.`
-      : `Nothing found for “${query}”. Check the id, or try the customer's e-mail or phone.`;
+  const counts = [
+    customers.length ? plural(customers.length, "customer", "customers") : "",
+    orders.length ? plural(orders.length, "order", "orders") : "",
+  ].filter(Boolean);
+  $("search-summary").textContent = counts.length
+    ? `Found ${counts.join(" and ")} for “${query}”.`
+    : `Nothing found for “${query}”. Check the id, or try the customer's e-mail or phone.`;
   $("search-results").hidden = false;
 }
 
