@@ -3,11 +3,12 @@ support request names, however the customer wrote it."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 
-from .harness import CUSTOMER, Service
+from .harness import CUSTOMER, Service, running_service
 
 RAVI = {
     "customerName": "Ravi Kumar",
@@ -104,3 +105,16 @@ async def test_a_missing_or_unreadable_query_is_400(service: Service, q: str | N
 async def test_the_search_needs_the_admin_token(service: Service) -> None:
     response = await service.client.get("/api/payment/search", params={"q": "asha@example.com"})
     assert response.status_code == 401
+
+
+async def test_what_was_searched_for_never_reaches_the_log(rendered_log: io.StringIO) -> None:
+    """An operator pastes customers' e-mails and phone numbers: the request's log line
+    carries its path, not its query."""
+    async with running_service() as service:
+        await _order(service, CUSTOMER)
+        for written in ("asha@example.com", "+91 98765 43210"):
+            await _search(service, written)
+    logged = rendered_log.getvalue()
+    assert "/api/payment/search" in logged
+    for personal in ("asha@example.com", "98765", "Asha Rao"):
+        assert personal not in logged
