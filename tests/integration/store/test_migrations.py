@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.schema import DropIndex
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from adapters.store.sql.schema import (
     BASELINE,
@@ -134,6 +134,26 @@ def _revisions_newest_first() -> list[str]:
 async def test_upgrading_an_empty_database_gives_exactly_the_models_schema(
     database: Database,
 ) -> None:
+    await database.open_and_close()
+
+    assert await database.state() == (head(), [])
+
+
+async def test_the_search_indexes_built_by_hand_first_are_kept_by_the_upgrade(
+    database: Database,
+) -> None:
+    """A shop with many payments builds 0003's indexes itself, without holding writes
+    (PostgreSQL: CREATE INDEX CONCURRENTLY), then upgrades."""
+
+    def at_0002_with_the_indexes(connection: Connection) -> None:
+        command.upgrade(config(connection, database.schema), "0002")
+        for table in TABLES:
+            for index in table.indexes:
+                if index.name in LATER_INDEXES:
+                    connection.execute(CreateIndex(index))
+
+    await database.run(at_0002_with_the_indexes)
+
     await database.open_and_close()
 
     assert await database.state() == (head(), [])

@@ -3,7 +3,9 @@ e-mail and by phone (see `adapters.store.sql.search_reports`).
 
 Only indexes: a version before this one keeps working on the upgraded schema. Building
 them holds writes to `payment_attempts` and `customers` until it is done (`bench/search.py`
-times it; docs/DEPLOYMENT.md, "Schema migrations", has the figures).
+times it; docs/DEPLOYMENT.md, "Schema migrations", has the figures). An index already there
+is left as it is, so a shop with many payments can build them first without holding writes
+(PostgreSQL's `CREATE INDEX CONCURRENTLY`, the same names) and then upgrade.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_payment_attempts_payment", "payment_attempts", ["payment_id"])
-    op.create_index("ix_customers_email", "customers", ["email"])
-    op.create_index("ix_customers_phone", "customers", ["phone"])
+    op.create_index(
+        "ix_payment_attempts_payment", "payment_attempts", ["payment_id"], if_not_exists=True
+    )
+    op.create_index("ix_customers_email", "customers", ["email"], if_not_exists=True)
+    op.create_index("ix_customers_phone", "customers", ["phone"], if_not_exists=True)
 
 
 def downgrade() -> None:
