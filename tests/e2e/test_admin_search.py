@@ -25,11 +25,17 @@ LATER_ORDERS = 12  # more than a page of the recent orders' table
 
 
 def paid_order_then_others(app: LiveServer) -> tuple[str, str]:
-    """Meera's paid order (and its payment id), then LATER_ORDERS of somebody else's."""
+    """Meera's order, declined once then paid (and the payment id of the success), then
+    LATER_ORDERS of somebody else's."""
     with httpx.Client(base_url=app.base_url, timeout=10) as client:
         created = client.post("/api/payment/create-order", json={"amount": "640.00", **CUSTOMER})
         assert created.status_code == 200, created.text
         order_id = created.json()["order_id"]
+        declined = client.post(
+            f"/_fake-cashfree/control/orders/{order_id}/attempts",
+            json={"outcome": "FAILED", "message": "Card declined by the issuing bank"},
+        )
+        assert declined.status_code == 200, declined.text
         paid = client.post(
             f"/_fake-cashfree/control/orders/{order_id}/attempts", json={"outcome": "SUCCESS"}
         )
@@ -55,6 +61,13 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
     expect(row).to_contain_text("₹640.00")
     expect(row).to_contain_text("Paid")
     expect(row.get_by_role("button", name=f"Refund order {order_id}")).to_be_visible()
+    attempts = page.locator("#search-attempts tbody tr")
+    expect(attempts).to_have_count(2)
+    expect(attempts.first).to_have_attribute("data-payment-id", payment_id)
+    expect(attempts.first).to_contain_text("searched for")
+    expect(attempts.first).to_contain_text("₹640.00")
+    expect(attempts.nth(1)).to_contain_text("Card declined by the issuing bank")
+    expect(attempts.nth(1)).not_to_contain_text("searched for")
 
     search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill(
         "+91 99887 76655"
@@ -62,6 +75,7 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
     search.get_by_role("button", name="Find").click()
     expect(summary).to_have_text("Found 1 customer for “+91 99887 76655”.")
     expect(page.locator("#search-orders-wrap")).to_be_hidden()
+    expect(page.locator("#search-attempts-wrap")).to_be_hidden()
     page.locator("#search-customers").get_by_role("link", name="Meera Iyer").click()
 
     expect(page).to_have_url(

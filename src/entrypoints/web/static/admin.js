@@ -18,6 +18,7 @@ import {
 import { labelledBars, stackedColumns } from "./charts.js";
 import {
   attemptStatusInWords,
+  methodInWords,
   orderStatusInWords,
   paymentStatusInWords,
   refundStateInWords,
@@ -373,6 +374,36 @@ function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+/** Every attempt of the orders found, newest first; the one whose payment id was searched
+ * for is marked. */
+function renderAttempts(orders, query) {
+  const attempts = orders.flatMap((order) =>
+    (order.attempts || []).map((attempt, position) => ({ order, attempt, position })),
+  );
+  // Times come to the second: attempts of one second keep the order's own order, newest first.
+  attempts.sort(
+    (a, b) => Date.parse(b.attempt.at) - Date.parse(a.attempt.at) || b.position - a.position,
+  );
+  return attempts.map(({ order, attempt }) => {
+    const searched = attempt.payment_id === query;
+    const paymentCell = codeCell("Payment id", attempt.payment_id);
+    if (searched) {
+      paymentCell.append(" ", element("span", { class: "flag", text: "searched for" }));
+    }
+    return element(
+      "tr",
+      { "data-payment-id": attempt.payment_id, ...(searched ? { class: "searched" } : {}) },
+      timeCell("When", attempt.at),
+      codeCell("Order", order.orderId),
+      paymentCell,
+      cell("Outcome", attemptStatusInWords(attempt.status)),
+      cell("Method", methodInWords(attempt.method)),
+      cell("Amount", formatInr(attempt.amount), "num"),
+      cell("Reason", attempt.status === "SUCCESS" ? "" : attempt.message || ""),
+    );
+  });
+}
+
 function renderFound(found) {
   const { orders, customers, query } = found;
   $("search-customers").replaceChildren(
@@ -387,6 +418,9 @@ function renderFound(found) {
   );
   $("search-orders").querySelector("tbody").replaceChildren(...renderOrders(orders));
   $("search-orders-wrap").hidden = !orders.length;
+  const attempts = renderAttempts(orders, query);
+  $("search-attempts").querySelector("tbody").replaceChildren(...attempts);
+  $("search-attempts-wrap").hidden = !attempts.length;
   const counts = [
     customers.length ? plural(customers.length, "customer", "customers") : "",
     orders.length ? plural(orders.length, "order", "orders") : "",
@@ -405,6 +439,7 @@ async function search(event) {
     $("search-results").hidden = false;
     $("search-customers").replaceChildren();
     $("search-orders-wrap").hidden = true;
+    $("search-attempts-wrap").hidden = true;
     summary.textContent = "Enter an order id, payment id, customer id, e-mail or phone number.";
     $("search-text").focus();
     return;
@@ -423,6 +458,7 @@ async function search(event) {
   if (!answer.ok || !answer.body) {
     $("search-results").hidden = false;
     $("search-orders-wrap").hidden = true;
+    $("search-attempts-wrap").hidden = true;
     $("search-customers").replaceChildren();
     summary.textContent = answer.body?.error || "The search failed. Try again.";
     return;
