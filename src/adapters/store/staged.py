@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.store.detached import detached
 from adapters.store.staged_accounts import (
     StagedAdjustments,
     StagedCustomers,
@@ -22,7 +23,7 @@ from adapters.store.staged_accounts import (
 )
 from adapters.store.staged_outbox import StagedOutbox
 from adapters.store.staged_refunds import StagedRefunds
-from adapters.store.state import Changes, StoreState, detached
+from adapters.store.state import Changes, StoreState
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import (
     CreditLedger,

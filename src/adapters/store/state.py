@@ -15,6 +15,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
+from adapters.store.detached import detached
 from adapters.store.indexed_table import Counted, Each, IndexedTable, Sorted, Tally
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
@@ -33,19 +34,6 @@ from domain.subscriptions import Subscription
 
 ZERO = Decimal("0.00")
 _ABSENT = object()
-
-
-def detached(order: Order) -> Order:
-    """A copy no caller can change the stored order through.
-
-    Everything an Order holds besides its attempt list is immutable (frozen attempts, Money,
-    Customer, datetimes, strings), so copying the list is a deep copy. Events stay behind.
-    """
-    copy = object.__new__(Order)  # `replace` reads every field by name: 4 times slower
-    copy.__dict__.update(order.__dict__)
-    copy.attempts = list(order.attempts)
-    copy.events = []
-    return copy
 
 
 @dataclass

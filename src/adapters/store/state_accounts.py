@@ -5,11 +5,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import replace
 from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from adapters.store.detached import detached
 from adapters.store.paging import check_page
 from domain.accounts import CustomerProfile
 from domain.ledger import StatementLine, balance, statement_page
@@ -65,7 +65,7 @@ class StateAccountReports:
         async with self._read() as state:
             mine = state.orders.rows_in("customer", customer_id)
             top = heapq.nlargest(offset + limit, mine, key=lambda o: (o.created_at, o.order_id))
-            return [replace(o, attempts=list(o.attempts), events=[]) for o in top[offset:]]
+            return [detached(o) for o in top[offset:]]
 
     async def referrals_of(self, agent_id: str) -> list[ReferralRecord]:
         async with self._read() as state:

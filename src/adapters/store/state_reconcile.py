@@ -5,9 +5,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from adapters.store.detached import detached
 from adapters.store.paging import check_page
 from domain.order import AttemptStatus, Order, OrderStatus
 
@@ -39,4 +39,4 @@ class StateReconcileReports:
                 state.orders.rows_in("may_move", True),
                 key=lambda o: (o.created_at, o.order_id),
             )
-            return [replace(o, attempts=list(o.attempts), events=[]) for o in oldest]
+            return [detached(o) for o in oldest]

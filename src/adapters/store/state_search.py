@@ -6,9 +6,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from adapters.store.detached import detached
 from adapters.store.paging import check_page
 from domain.accounts import CustomerProfile
 from domain.order import Order
@@ -30,7 +30,7 @@ class StateSearchReports:
                 keys[text] = None
             found = [state.orders[key] for key in keys]
             newest = heapq.nlargest(limit, found, key=lambda o: (o.created_at, o.order_id))
-            return [replace(o, attempts=list(o.attempts), events=[]) for o in newest]
+            return [detached(o) for o in newest]
 
     async def find_customers(
         self, *, email: str | None, phone: str | None, limit: int

@@ -14,9 +14,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from adapters.store.detached import detached
 from adapters.store.staged import StagedUnitOfWork
 from adapters.store.staged_refunds import detached_refund
-from adapters.store.state import StoreState, detached
+from adapters.store.state import StoreState
 from application.store_transfer import (
     RECORD_TYPES,
     DuplicateRecord,

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Insert,
     Integer,
     bindparam,
     delete,
@@ -80,12 +81,15 @@ class RowLease:
         self._units = units
         self._name = name
         self._holder = holder
-        self._database_clock = database_clock
         now: ColumnElement[datetime] = _time("now")
         until: ColumnElement[datetime] = _time("until")
+        # MariaDB's insert runs in a savepoint (see `SqlSession.insert_once`); SQLite's is
+        # an insert-or-ignore of a row with the instance's times.
+        self._create: Insert | None = None
         if database_clock:
             now = _database_now()
             until = func.timestampadd(literal_column("MICROSECOND"), _MICROSECONDS, now)
+            self._create = insert(LEASES).values(name=name, holder=holder, expires_at=until)
         self._take = (
             update(LEASES)
             .where(
@@ -94,16 +98,15 @@ class RowLease:
             )
             .values(holder=holder, expires_at=until)
         )
-        self._create = insert(LEASES).values(name=name, holder=holder, expires_at=until)
 
     async def hold(self, now: datetime, until: datetime) -> bool:
         params: dict[str, object] = {"now": now, "until": until}
-        if self._database_clock:
+        if self._create is not None:
             params = {"microseconds": (until - now) // _ONE_MICROSECOND}
         async with self._units() as uow:
             taken = await uow.session.execute(self._take, params)
             held = bool(taken.rowcount == 1)
-            if not held and self._database_clock:
+            if not held and self._create is not None:
                 held = await uow.session.insert_in_savepoint(self._create, params)
             elif not held:
                 row = {"name": self._name, "holder": self._holder, "expires_at": until}
