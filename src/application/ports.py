@@ -437,8 +437,9 @@ class PaymentReports(Protocol):
         ...
 
     async def find_orders(self, text: str, limit: int) -> list[Order]:
-        """The order whose id is `text` and the orders with a payment attempt whose id is
-        `text` (Cashfree's `cf_payment_id`), newest first, at most `limit`."""
+        """The orders `text` names: by their id or Cashfree's (`cf_order_id`), by a payment
+        attempt's id (`cf_payment_id`) or bank reference (the UTR on a statement), by a
+        refund's id or Cashfree's (`cf_refund_id`); newest first, at most `limit`."""
         ...
 
     async def find_customers(

@@ -112,6 +112,8 @@ class PaymentAttempt:
     message: str = ""
     method: str = ""
     mismatch: bool = False
+    bank_reference: str = ""
+    """The bank's or UPI's reference (UTR): what a customer reads from their statement."""
 
     def supersedes(self, other: PaymentAttempt) -> bool:
         return _RANK[self.status] > _RANK[other.status]

@@ -22,11 +22,12 @@ OTHER = {
     "customerPhone": "9090909090",
 }
 LATER_ORDERS = 12  # more than a page of the recent orders' table
+LABEL = "Id, bank reference (UTR), e-mail or phone"
 
 
-def paid_order_then_others(app: LiveServer) -> tuple[str, str]:
-    """Meera's order, declined once then paid (and the payment id of the success), then
-    LATER_ORDERS of somebody else's."""
+def paid_order_then_others(app: LiveServer) -> tuple[str, str, str]:
+    """Meera's order, declined once then paid (and the payment id and bank reference of the
+    success), then LATER_ORDERS of somebody else's."""
     with httpx.Client(base_url=app.base_url, timeout=10) as client:
         created = client.post("/api/payment/create-order", json={"amount": "640.00", **CUSTOMER})
         assert created.status_code == 200, created.text
@@ -43,16 +44,16 @@ def paid_order_then_others(app: LiveServer) -> tuple[str, str]:
         for _ in range(LATER_ORDERS):
             later = client.post("/api/payment/create-order", json={"amount": "10.00", **OTHER})
             assert later.status_code == 200, later.text
-    return order_id, str(paid.json()["cf_payment_id"])
+    return order_id, str(paid.json()["cf_payment_id"]), paid.json()["bank_reference"]
 
 
 def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: LiveServer) -> None:
-    order_id, payment_id = paid_order_then_others(app)
+    order_id, payment_id, bank_reference = paid_order_then_others(app)
     sign_in(page, app)
     expect(page.locator(f"#orders-table tr[data-order-id='{order_id}']")).to_have_count(0)
 
     search = page.get_by_role("search")
-    search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill(payment_id)
+    search.get_by_label(LABEL).fill(payment_id)
     search.get_by_role("button", name="Find").click()
 
     summary = page.locator("#search-summary")
@@ -69,9 +70,16 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
     expect(attempts.nth(1)).to_contain_text("Card declined by the issuing bank")
     expect(attempts.nth(1)).not_to_contain_text("searched for")
 
-    search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill(
-        "+91 99887 76655"
-    )
+    search.get_by_label(LABEL).fill(bank_reference)
+    search.get_by_role("button", name="Find").click()
+    expect(summary).to_have_text(f"Found 1 order for “{bank_reference}”.")
+    searched = page.locator("#search-attempts tbody tr.searched")
+    expect(searched).to_have_count(1)
+    expect(searched).to_have_attribute("data-payment-id", payment_id)
+    expect(searched.locator("td[data-label='Bank reference']")).to_contain_text("searched for")
+    expect(searched.locator("td[data-label='Payment id']")).not_to_contain_text("searched for")
+
+    search.get_by_label(LABEL).fill("+91 99887 76655")
     search.get_by_role("button", name="Find").click()
     expect(summary).to_have_text("Found 1 customer for “+91 99887 76655”.")
     expect(page.locator("#search-orders-wrap")).to_be_hidden()
@@ -86,9 +94,10 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
 def test_a_search_that_finds_nothing_says_so(page: Page, app: LiveServer) -> None:
     sign_in(page, app)
     search = page.get_by_role("search")
-    search.get_by_label("Order id, payment id, customer id, e-mail or phone").fill("nobody@x.in")
+    search.get_by_label(LABEL).fill("nobody@x.in")
     search.get_by_role("button", name="Find").click()
 
     expect(page.locator("#search-summary")).to_have_text(
-        "Nothing found for “nobody@x.in”. Check the id, or try the customer's e-mail or phone."
+        "Nothing found for “nobody@x.in”. Check the id or reference,"
+        " or try the customer's e-mail or phone."
     )

@@ -46,7 +46,10 @@ def assert_no_raw_codes(page: Page) -> None:
 def test_the_success_page_is_a_receipt(page: Page, app: LiveServer) -> None:
     order_id = new_order(app, planId="premium-monthly", amount="299.00")
     attempt(app, order_id, "SUCCESS", method="credit_card")
-    payment_id = httpx.get(f"{app.base_url}/api/payment/status/{order_id}").json()["transaction_id"]
+    status = httpx.get(f"{app.base_url}/api/payment/status/{order_id}").json()
+    payment_id = status["transaction_id"]
+    [paid] = status["attempts"]
+    assert paid["bank_reference"], "the simulator gives every payment a bank reference"
     page.goto(f"/success?order_id={order_id}")
     expect(page.get_by_role("heading", name="Payment successful", level=1)).to_be_visible()
     expect(page).to_have_title("Payment successful · Cashfree Checkout")
@@ -56,6 +59,7 @@ def test_the_success_page_is_a_receipt(page: Page, app: LiveServer) -> None:
         ("Amount paid", "₹299.00"),
         ("Paid by", "Credit card"),
         ("Payment reference", payment_id),
+        ("Bank reference", paid["bank_reference"]),
         ("Order number", order_id),
     ):
         expect(receipt.locator(f"dt:text-is('{term}') + dd")).to_have_text(value)

@@ -7,9 +7,9 @@ numbers parsed to `Decimal`; a float never holds money on either side of the wir
 This is also where the gateway's values meet what every store can hold, so all stores
 treat them alike: an id (order, payment, refund) is 1 to 100 characters without NUL or
 unpaired surrogates, an amount is below 10^10 (NUMERIC(12, 2)), or the entity is refused
-(`CashfreeValueUnstorable`); free text (message, payment group, note) is cleaned of those
-characters and cut to its column; a time outside the years 1970 to 2999 is treated as
-absent (a payment is then stamped when we learnt of it).
+(`CashfreeValueUnstorable`); free text (message, payment group, note, bank reference) is
+cleaned of those characters and cut to its column; a time outside the years 1970 to 2999
+is treated as absent (a payment is then stamped when we learnt of it).
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def payment_attempt(data: Any, fallback_time: datetime) -> PaymentAttempt:
         at=at,
         message=_payment_message(entity),
         method=_label(_text(entity, "payment_group", default=""), MAX_LABEL_LENGTH),
+        bank_reference=_bank_reference(entity),
     )
 
 
@@ -169,6 +170,17 @@ def _payment_message(entity: Mapping[str, Any]) -> str:
         if isinstance(description, str):
             return _label(description, MAX_MESSAGE_LENGTH)
     return ""
+
+
+def _bank_reference(entity: Mapping[str, Any]) -> str:
+    """The payment's bank reference (UTR), trimmed; "" when absent or not text. It only
+    helps an operator find the payment: a malformed one never refuses the payment."""
+    value = entity.get("bank_reference")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return ""
+    return _label(value.strip(), MAX_ID_LENGTH)
 
 
 def is_storable_id(value: str) -> bool:

@@ -82,6 +82,7 @@ def attempt_record(attempt: PaymentAttempt) -> Record:
         "message": attempt.message,
         "method": attempt.method,
         "mismatch": attempt.mismatch,
+        "bank_reference": attempt.bank_reference,
     }
 
 
@@ -94,6 +95,7 @@ def attempt_from_record(record: Record) -> PaymentAttempt:
         message=record["message"],
         method=_shared_id(record["method"]),
         mismatch=record["mismatch"],
+        bank_reference=record.get("bank_reference", ""),
     )
 
 

@@ -117,17 +117,23 @@ def _statistics(order: Order) -> tuple[int, int, int, Decimal, int] | None:
     return 1, int(order.paid_after_close), len(failed), amount, dropped
 
 
-def _payment_ids(order: Order) -> tuple[str, ...]:
-    return tuple(attempt.payment_id for attempt in order.attempts)
+def _references(order: Order) -> tuple[str, ...]:
+    """What an operator may find an order by besides its id: its payments' ids and bank
+    references, and Cashfree's id of the order."""
+    found = [attempt.payment_id for attempt in order.attempts]
+    found.extend(attempt.bank_reference for attempt in order.attempts if attempt.bank_reference)
+    if order.gateway_order_id:
+        found.append(order.gateway_order_id)
+    return tuple(found)
 
 
 def _orders() -> IndexedTable[str, Order]:
     """By customer; the orders the reconciler may still see move; and for the operator:
-    by payment id (a search), counts by status, newest first, failed attempts, and the
-    statistics' sums."""
+    by a payment's or Cashfree's reference (a search), counts by status, newest first,
+    failed attempts, and the statistics' sums."""
     return IndexedTable(
         customer=lambda o: o.customer_id,
-        payment=Each(_payment_ids),
+        reference=Each(_references),
         may_move=lambda o: True if may_still_move(o) else None,
         status=Counted(lambda o: o.status),
         created=Sorted(lambda o: (o.created_at,)),
@@ -186,11 +192,12 @@ def _refunded(refund: Refund) -> tuple[int, Decimal] | None:
 
 
 def _refunds() -> IndexedTable[str, Refund]:
-    """By order; by creation, all and in each state (the refund pages, the reconciler's
-    pending ones); the successful ones' count and amount."""
+    """By order; by Cashfree's id (a search); by creation, all and in each state (the
+    refund pages, the reconciler's pending ones); the successful ones' count and amount."""
     in_state = {f"created_{s.value}": Sorted(partial(_created_in, s)) for s in RefundState}
     return IndexedTable(
         order=lambda r: r.order_id,
+        gateway=lambda r: r.gateway_refund_id,
         created=Sorted(lambda r: (r.created_at,)),
         refunded=Tally(_refunded, (0, ZERO)),
         **in_state,

@@ -1,5 +1,6 @@
-"""The operator's search over state in process memory: an order by its id or a payment's,
-a customer by e-mail or phone, each one read from an index, never a scan."""
+"""The operator's search over state in process memory: an order by its id, Cashfree's, a
+payment's id or bank reference, or a refund's id or Cashfree's; a customer by e-mail or
+phone; each one read from an index, never a scan."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ class StateSearchReports:
     async def find_orders(self, text: str, limit: int) -> list[Order]:
         check_page(limit, 0)
         async with self._read() as state:
-            keys = dict.fromkeys(state.orders.keys_in("payment", text))
+            keys = dict.fromkeys(state.orders.keys_in("reference", text))
             if text in state.orders:
                 keys[text] = None
-            found = [state.orders[key] for key in keys]
+            refunds = [*state.refunds.rows_in("gateway", text), state.refunds.get(text)]
+            keys.update((refund.order_id, None) for refund in refunds if refund is not None)
+            found = [state.orders[key] for key in keys if key in state.orders]
             newest = heapq.nlargest(limit, found, key=lambda o: (o.created_at, o.order_id))
             return [detached(o) for o in newest]
 

@@ -369,7 +369,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "GET",
         "/api/payment/search",
-        "Orders and customers by order id, payment id, customer id, e-mail or phone",
+        "Orders and customers by an order, payment, refund or customer id (ours or"
+        " Cashfree's), a bank reference (UTR), an e-mail or a phone",
         s.SearchView,
         "admin",
         errors=(400,),

@@ -210,6 +210,9 @@ class AttemptView(TypedDict):
     method: str
     at: Timestamp
     mismatch: bool
+    bank_reference: Annotated[
+        str, _json({"type": "string", "description": "the bank's reference (UTR), or empty"})
+    ]
 
 
 @with_config(CLOSED)

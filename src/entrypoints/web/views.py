@@ -56,6 +56,7 @@ def attempt_view(attempt: PaymentAttempt) -> AttemptView:
         "method": attempt.method,
         "at": attempt.at.isoformat(),
         "mismatch": attempt.mismatch,
+        "bank_reference": attempt.bank_reference,
     }
 
 

@@ -56,6 +56,35 @@ async def test_an_order_is_found_by_its_id_and_by_a_payment_id(service: Service)
         assert [o["orderId"] for o in by_payment["orders"]] == [asha["order_id"]]
 
 
+async def test_an_order_is_found_by_what_cashfree_and_the_bank_call_it(
+    service: Service,
+) -> None:
+    """A bank statement's UTR, Cashfree's order id, a refund's id or Cashfree's id."""
+    asha = await _order(service, CUSTOMER)
+    await _order(service, RAVI)
+    paid = await service.attempt(asha["order_id"], "SUCCESS")
+    refunded = await service.client.post(
+        f"/api/payment/orders/{asha['order_id']}/refunds",
+        json={"amount": "10.00", "reason": "customer asked", "refund_id": "refund_asha"},
+        headers=service.admin,
+    )
+    assert refunded.status_code in (200, 201), refunded.text
+    refund = refunded.json()["data"]
+    assert paid["bank_reference"] and refund["gatewayRefundId"]
+
+    references = (
+        paid["bank_reference"],
+        paid["payment_gateway_details"]["gateway_order_id"],
+        "refund_asha",
+        refund["gatewayRefundId"],
+    )
+    for reference in references:
+        found = await _search(service, str(reference))
+        assert [o["orderId"] for o in found["orders"]] == [asha["order_id"]], reference
+    [attempt] = found["orders"][0]["attempts"]
+    assert attempt["bank_reference"] == paid["bank_reference"]
+
+
 @pytest.mark.parametrize(
     "written",
     ["asha@example.com", " ASHA@Example.COM ", "9876543210", "+91 98765 43210", "098765-43210"],

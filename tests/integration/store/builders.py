@@ -41,6 +41,7 @@ def attempt(
         at=at(minutes),
         message="Transaction declined by bank" if status.is_failure else "",
         method="upi",
+        bank_reference=f"UTR{payment_id}",
     )
 
 

@@ -19,6 +19,8 @@ from typing import TypeVar
 
 import pytest
 from alembic import command
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, update
 from sqlalchemy.engine import Connection
@@ -28,6 +30,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from adapters.store.sql.schema import (
     BASELINE,
     BASELINE_TABLES,
+    LATER_COLUMNS,
     LATER_INDEXES,
     SchemaError,
     baseline_differences,
@@ -116,15 +119,26 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         await drop()
 
 
+SEARCH_INDEXES_0003 = frozenset(
+    {"ix_payment_attempts_payment", "ix_customers_email", "ix_customers_phone"}
+)
+
+REFERENCE_INDEXES_0004 = LATER_INDEXES - SEARCH_INDEXES_0003
+
+
 def _create_all(connection: Connection) -> None:
     """What SqlStore.open() did before migrations existed: the baseline's tables, without
-    the indexes later migrations added to them."""
+    the indexes and columns later migrations added to them."""
     baseline = [table for table in TABLES if table.name in BASELINE_TABLES]
     TABLES[0].metadata.create_all(connection, tables=baseline)
     for table in baseline:
         for index in table.indexes:
             if index.name in LATER_INDEXES:
                 connection.execute(DropIndex(index))
+    schema = connection.get_execution_options().get("schema_translate_map", {}).get(None)
+    operations = Operations(MigrationContext.configure(connection))
+    for table_name, column in LATER_COLUMNS:
+        operations.drop_column(table_name, column, schema=schema)
 
 
 def _revisions_newest_first() -> list[str]:
@@ -149,10 +163,35 @@ async def test_the_search_indexes_built_by_hand_first_are_kept_by_the_upgrade(
         command.upgrade(config(connection, database.schema), "0002")
         for table in TABLES:
             for index in table.indexes:
-                if index.name in LATER_INDEXES:
+                if index.name in SEARCH_INDEXES_0003:
                     connection.execute(CreateIndex(index))
 
     await database.run(at_0002_with_the_indexes)
+
+    await database.open_and_close()
+
+    assert await database.state() == (head(), [])
+
+
+async def test_the_references_column_and_indexes_added_by_hand_first_are_kept(
+    database: Database,
+) -> None:
+    """0004's column and indexes, added by a shop before it upgrades (PostgreSQL: the
+    column at once, the indexes CONCURRENTLY), are kept."""
+
+    def at_0003_with_the_additions(connection: Connection) -> None:
+        command.upgrade(config(connection, database.schema), "0003")
+        Operations(MigrationContext.configure(connection)).add_column(
+            "payment_attempts",
+            Column("bank_reference", String(100), nullable=False, server_default=""),
+            schema=database.schema,
+        )
+        for table in TABLES:
+            for index in table.indexes:
+                if index.name in REFERENCE_INDEXES_0004:
+                    connection.execute(CreateIndex(index))
+
+    await database.run(at_0003_with_the_additions)
 
     await database.open_and_close()
 
@@ -323,8 +362,11 @@ async def test_a_pre_migrations_database_that_differs_is_refused(database: Datab
     )
     current, missing = await database.state(BASELINE_TABLES)
     assert current is None
-    assert {change[0] for change in missing} == {"add_index"}
-    assert {change[1].name for change in missing} == {"ix_orders_created_at", *LATER_INDEXES}
+    indexes = {change[1].name for change in missing if change[0] == "add_index"}
+    columns = {(change[2], change[3].name) for change in missing if change[0] == "add_column"}
+    assert len(missing) == len(indexes) + len(columns)
+    assert indexes == {"ix_orders_created_at", *LATER_INDEXES}
+    assert columns == LATER_COLUMNS
 
 
 def test_processes_upgrading_one_fresh_sqlite_file_together_migrate_it_once(

@@ -26,6 +26,7 @@ from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus
 from domain.plans import Period, Purchase
 from domain.referrals import ReferralRecord
+from domain.refunds import Refund, RefundState
 from domain.subscriptions import Subscription
 from unit.application.fakes import RecordingPublisher
 
@@ -893,6 +894,42 @@ async def test_find_orders_by_order_id_or_payment_id_newest_first(store: Store) 
     assert [o.order_id for o in await reports.find_orders("pay_shared", 1)] == ["pay_shared"]
     assert await reports.find_orders("ORDER_", 20) == [], "whole ids only, no prefixes"
     assert await reports.find_orders("nothing", 20) == []
+
+
+async def test_find_orders_by_cashfree_ids_bank_references_and_refunds(store: Store) -> None:
+    """Every reference a support request may quote names its order, whole values only."""
+    paid = paid_order("ORDER_P", minutes=0)
+    other = active_order("ORDER_Q", minutes=5)
+    requested = Refund.request(
+        "refund_p",
+        "ORDER_P",
+        CUSTOMER_ID,
+        Money.of("9.00"),
+        "asked",
+        at(8),
+        paid=Money.of("499.00"),
+    )
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(paid)
+        await uow.orders.add(other)
+        await uow.refunds.add(requested)
+        await uow.commit()
+    reports = store.reports()
+    assert await reports.find_orders("cf_refund_p", 20) == []
+    async with store.unit_of_work() as uow:
+        loaded = await uow.refunds.get("refund_p")
+        assert loaded is not None
+        loaded.settle(RefundState.PENDING, at(9), gateway_refund_id="cf_refund_p")
+        await uow.refunds.save(loaded)
+        await uow.commit()
+
+    for reference in ("cf_ORDER_P", "UTRORDER_P_2", "UTRORDER_P_1", "refund_p", "cf_refund_p"):
+        found = await reports.find_orders(reference, 20)
+        assert [o.order_id for o in found] == ["ORDER_P"], reference
+    assert [o.order_id for o in await reports.find_orders("cf_ORDER_Q", 20)] == ["ORDER_Q"]
+    [found] = await reports.find_orders("UTRORDER_P_2", 20)
+    assert [a.bank_reference for a in found.attempts] == ["UTRORDER_P_1", "UTRORDER_P_2"]
+    assert await reports.find_orders("UTRORDER", 20) == [], "whole references only"
 
 
 async def test_found_orders_follow_attempts_added_later(store: Store) -> None:

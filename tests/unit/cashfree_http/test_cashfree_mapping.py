@@ -273,6 +273,29 @@ def test_a_long_payment_group_is_cut_to_its_column(cashfree_json: Load) -> None:
     assert payment_attempts([payment], NOW)[0].method == "g" * 100
 
 
+def test_the_bank_reference_is_kept_trimmed_and_never_refuses_a_payment(
+    cashfree_json: Load,
+) -> None:
+    payments = cashfree_json("payments.json")
+    assert [a.bank_reference for a in payment_attempts(payments, NOW)] == [
+        "P78112898712",
+        "P78112898713",
+        "",
+    ]
+    read: list[tuple[Any, str]] = [
+        (" 412345678901 ", "412345678901"),
+        (412345678901, "412345678901"),
+        ("U\x00TR" + "9" * 120, "UTR" + "9" * 97),
+        (True, ""),
+        ({"utr": "1"}, ""),
+    ]
+    for value, kept in read:
+        payment = payments[0] | {"bank_reference": value}
+        assert payment_attempts([payment], NOW)[0].bank_reference == kept, value
+    absent = {k: v for k, v in payments[0].items() if k != "bank_reference"}
+    assert payment_attempts([absent], NOW)[0].bank_reference == ""
+
+
 @pytest.mark.parametrize(
     "moment", ["0001-01-01T00:00:00+05:30", "9999-12-31T23:59:59-05:00", "1969-12-31T23:59:59Z"]
 )

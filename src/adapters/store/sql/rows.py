@@ -50,6 +50,7 @@ def attempt_values(order_id: str, position: int, attempt: PaymentAttempt) -> dic
         "message": attempt.message,
         "method": attempt.method,
         "mismatch": attempt.mismatch,
+        "bank_reference": attempt.bank_reference,
     }
 
 
@@ -62,6 +63,7 @@ def attempt_from_row(row: Row) -> PaymentAttempt:
         message=row["message"],
         method=row["method"],
         mismatch=bool(row["mismatch"]),
+        bank_reference=row["bank_reference"],
     )
 
 

@@ -28,7 +28,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Boolean, Column, MetaData, inspect, text
+from sqlalchemy import Boolean, Column, MetaData, String, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.schema import RETAIN_SCHEMA
@@ -54,13 +54,23 @@ BASELINE_TABLES = frozenset(
     }
 )
 """The tables BASELINE creates. A database from before migrations is compared with the
-models of these tables only, but for LATER_INDEXES (a test checks that the baseline makes
-exactly that: a later migration that changes these tables otherwise must be named here)."""
+models of these tables only, but for LATER_INDEXES and LATER_COLUMNS (a test checks that
+the baseline makes exactly that: a later migration that changes these tables otherwise
+must be named here)."""
 LATER_INDEXES = frozenset(
-    {"ix_payment_attempts_payment", "ix_customers_email", "ix_customers_phone"}
+    {
+        "ix_payment_attempts_payment",
+        "ix_customers_email",
+        "ix_customers_phone",
+        "ix_payment_attempts_bank_reference",
+        "ix_orders_gateway_order",
+        "ix_refunds_gateway_refund",
+    }
 )
-"""Indexes later migrations (0003) added to the baseline's tables: a database from before
-migrations lacks them, and the upgrade that follows its stamping builds them."""
+"""Indexes later migrations (0003, 0004) added to the baseline's tables: a database from
+before migrations lacks them, and the upgrade that follows its stamping builds them."""
+LATER_COLUMNS = frozenset({("payment_attempts", "bank_reference")})
+"""Columns (table, column) later migrations (0004) added to the baseline's tables."""
 LOCK_TIMEOUT_SECONDS = 300
 _LOCK_POLL_SECONDS = 0.05
 _OUR_TABLES = frozenset(table.name for table in TABLES)
@@ -146,10 +156,19 @@ def _compare_default(
     rendered_metadata_default: str | None,
 ) -> bool | None:
     """Whether a server default differs; None leaves it to Alembic. A boolean default is
-    compared by truth: MariaDB reports `false()` back as '0'."""
+    compared by truth: MariaDB reports `false()` back as '0'; a text one by its text."""
+    if isinstance(metadata_column.type, String):
+        return _text(inspected_default) != _text(rendered_metadata_default)
     if not isinstance(metadata_column.type, Boolean):
         return None
     return _truth(inspected_default) != _truth(rendered_metadata_default)
+
+
+def _text(default: str | None) -> str | None:
+    """A text default as each database reports it ('x', ('x'), 'x'::character varying)."""
+    if default is None:
+        return None
+    return default.split("::", 1)[0].strip().strip("()").strip("'\"")
 
 
 def _truth(default: str | None) -> bool | None:
@@ -174,16 +193,18 @@ def baseline_differences(connection: Connection, schema: str | None) -> list[Any
     return [
         difference
         for difference in differences(connection, schema, BASELINE_TABLES)
-        if not _later_index(difference)
+        if not _later_addition(difference)
     ]
 
 
-def _later_index(difference: Any) -> bool:
-    return (
-        isinstance(difference, tuple)
-        and difference[0] == "add_index"
-        and difference[1].name in LATER_INDEXES
-    )
+def _later_addition(difference: Any) -> bool:
+    if not isinstance(difference, tuple):
+        return False
+    if difference[0] == "add_index":
+        return difference[1].name in LATER_INDEXES
+    if difference[0] == "add_column":
+        return (difference[2], difference[3].name) in LATER_COLUMNS
+    return False
 
 
 def revision(connection: Connection, schema: str | None) -> str | None:

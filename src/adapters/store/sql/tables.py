@@ -40,6 +40,7 @@ class OrderRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_orders_created_at", "created_at"),
         Index("ix_orders_customer_created", "customer_id", "created_at"),
+        Index("ix_orders_gateway_order", "gateway_order_id"),
         _MYSQL,
     )
 
@@ -73,6 +74,7 @@ class PaymentAttemptRow(SQLModel, table=True):
         UniqueConstraint("order_id", "payment_id", name="uq_payment_attempts_order_payment"),
         Index("ix_payment_attempts_status_at", "status", "at"),
         Index("ix_payment_attempts_payment", "payment_id"),
+        Index("ix_payment_attempts_bank_reference", "bank_reference"),
         _MYSQL,
     )
 
@@ -93,6 +95,9 @@ class PaymentAttemptRow(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     method: str = Field(sa_column=Column(String(100), nullable=False))
     mismatch: bool = Field(sa_column=Column(Boolean, nullable=False))
+    bank_reference: str = Field(
+        sa_column=Column(String(ID_LENGTH), nullable=False, default="", server_default="")
+    )
 
 
 class CreditEntryRow(SQLModel, table=True):
@@ -227,6 +232,7 @@ class RefundRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_refunds_order", "order_id", "created_at"),
         Index("ix_refunds_state_created", "state", "created_at"),
+        Index("ix_refunds_gateway_refund", "gateway_refund_id"),
         _MYSQL,
     )
 

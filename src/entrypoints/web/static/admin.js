@@ -374,8 +374,8 @@ function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
 }
 
-/** Every attempt of the orders found, newest first; the one whose payment id was searched
- * for is marked. */
+/** Every attempt of the orders found, newest first; the one whose payment id or bank
+ * reference was searched for is marked there. */
 function renderAttempts(orders, query) {
   const attempts = orders.flatMap((order) =>
     (order.attempts || []).map((attempt, position) => ({ order, attempt, position })),
@@ -385,17 +385,27 @@ function renderAttempts(orders, query) {
     (a, b) => Date.parse(b.attempt.at) - Date.parse(a.attempt.at) || b.position - a.position,
   );
   return attempts.map(({ order, attempt }) => {
-    const searched = attempt.payment_id === query;
     const paymentCell = codeCell("Payment id", attempt.payment_id);
-    if (searched) {
-      paymentCell.append(" ", element("span", { class: "flag", text: "searched for" }));
+    const bankCell = attempt.bank_reference
+      ? codeCell("Bank reference", attempt.bank_reference)
+      : cell("Bank reference", "");
+    const matches = [
+      [attempt.payment_id, paymentCell],
+      [attempt.bank_reference, bankCell],
+    ].filter(([value]) => value && value === query);
+    for (const [, matched] of matches) {
+      matched.append(" ", element("span", { class: "flag", text: "searched for" }));
     }
     return element(
       "tr",
-      { "data-payment-id": attempt.payment_id, ...(searched ? { class: "searched" } : {}) },
+      {
+        "data-payment-id": attempt.payment_id,
+        ...(matches.length ? { class: "searched" } : {}),
+      },
       timeCell("When", attempt.at),
       codeCell("Order", order.orderId),
       paymentCell,
+      bankCell,
       cell("Outcome", attemptStatusInWords(attempt.status)),
       cell("Method", methodInWords(attempt.method)),
       cell("Amount", formatInr(attempt.amount), "num"),
@@ -427,7 +437,7 @@ function renderFound(found) {
   ].filter(Boolean);
   $("search-summary").textContent = counts.length
     ? `Found ${counts.join(" and ")} for “${query}”.`
-    : `Nothing found for “${query}”. Check the id, or try the customer's e-mail or phone.`;
+    : `Nothing found for “${query}”. Check the id or reference, or try the customer's e-mail or phone.`;
   $("search-results").hidden = false;
 }
 

@@ -80,6 +80,7 @@ async function showPaid(view) {
     ["Paid by", paying ? methodInWords(paying.method) : ""],
     ["Paid on", paying ? formatTime(paying.at) : ""],
     ["Payment reference", paying ? code(paying.payment_id) : ""],
+    ["Bank reference", paying && paying.bank_reference ? code(paying.bank_reference) : ""],
     ["Order number", code(view.order_id)],
   ]);
   const print = element("button", { type: "button", class: "secondary" }, "Print receipt");
