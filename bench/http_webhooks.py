@@ -361,6 +361,7 @@ def webhook_line(order_id: str, payment_id: int, ts: str) -> tuple[str, str]:
                     "payment_message": "Transaction successful",
                     "payment_time": "2026-01-01T12:00:00+05:30",
                     "payment_group": "upi",
+                    "bank_reference": f"{payment_id:012d}",
                 },
             },
             "type": "PAYMENT_SUCCESS_WEBHOOK",

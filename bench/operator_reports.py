@@ -66,14 +66,15 @@ def history_unit(number: int, now: datetime) -> tuple[Any, Any, Any | None]:
         customer_id=customer_id_for_email(email),
     )
     order.activate(f"cf_{number}", f"session_{number}", at)
-    for payment, status in ((f"{number}_1", AttemptStatus.FAILED), (f"{number}_2", None)):
+    for place, status in ((1, AttemptStatus.FAILED), (2, None)):
         attempt = PaymentAttempt(
-            payment_id=payment,
+            payment_id=f"{number}_{place}",
             status=status or AttemptStatus.SUCCESS,
             amount=amount,
             at=at,
             message="declined" if status else "Transaction successful",
             method="upi",
+            bank_reference=f"{number:010d}{place:02d}",  # a UTR's twelve digits
         )
         order.record_attempt(attempt, at)
     refund = None

@@ -1,15 +1,16 @@
 """What the operator's search costs, by store and size of history, and what building its
-indexes (migration 0003) takes on a database that already holds that history.
+indexes (migrations 0003 and 0004) takes on a database that already holds that history.
 
 For each store it writes a history of paid orders (as `bench/seeded_server.py` does: SQL
 stores in bulk, the others through their units of work) and a profile for each of its
 1,000 customers, then times, in process, the p50 of `--calls` calls of each way a search
-reads the store: an order by id, an order by payment id, an id nothing has, a customer by
-e-mail, and by a phone number all of them share (the worst case: every customer matches,
-20 are answered). The memory and JSON stores answer under the lock every payment waits for,
-so their time is also how long a search holds payments up. For the SQL stores it then
-drops the three indexes of migration 0003 and times creating them again: how long
-`checkout db upgrade` holds writes to `payment_attempts` and `customers` at that size.
+reads the store: an order by id, by payment id, by bank reference and by Cashfree's order
+id, an id nothing has, a customer by e-mail, and by a phone number all of them share (the
+worst case: every customer matches, 20 are answered). The memory and JSON stores answer
+under the lock every payment waits for, so their time is also how long a search holds
+payments up. For the SQL stores it then drops the indexes of migrations 0003 and 0004 and
+times creating them again: how long `checkout db upgrade` holds writes to
+`payment_attempts`, `customers`, `orders` and `refunds` at that size.
 
     .venv/bin/python bench/search.py [--stores memory,json,sqlite,postgresql]
         [--history 1000,100000] [--calls 50]
@@ -42,11 +43,18 @@ from application.use_cases.search import SearchPayments
 from domain.accounts import CustomerProfile
 from domain.customer import customer_id_for_email
 
-INDEXES = (
-    ("ix_payment_attempts_payment", "payment_attempts", "payment_id"),
-    ("ix_customers_email", "customers", "email"),
-    ("ix_customers_phone", "customers", "phone"),
-)
+INDEXES = {
+    "0003": (
+        ("ix_payment_attempts_payment", "payment_attempts", "payment_id"),
+        ("ix_customers_email", "customers", "email"),
+        ("ix_customers_phone", "customers", "phone"),
+    ),
+    "0004": (
+        ("ix_payment_attempts_bank_reference", "payment_attempts", "bank_reference"),
+        ("ix_orders_gateway_order", "orders", "gateway_order_id"),
+        ("ix_refunds_gateway_refund", "refunds", "gateway_refund_id"),
+    ),
+}
 PREFIX = "S"
 SHARED_PHONE = "9876543210"
 
@@ -78,32 +86,36 @@ async def searches(store: Any, history: int, calls: int) -> dict[str, float]:
     search = SearchPayments(reports)
     order_id = f"{PREFIX}h{history // 2:07d}"
     payment_id = str(history // 2 + 1)
+    bank_reference = f"{history // 2 + 1:012d}"
     ways: dict[str, Callable[[], Awaitable[Any]]] = {
         "order id": lambda: reports.find_orders(order_id, 20),
         "payment id": lambda: reports.find_orders(payment_id, 20),
+        "bank reference": lambda: reports.find_orders(bank_reference, 20),
+        "Cashfree's order id": lambda: reports.find_orders(f"cf_{order_id}", 20),
         "nothing": lambda: reports.find_orders("no-such-thing", 20),
         "e-mail": lambda: reports.find_customers(email="buyer7@example.com", phone=None, limit=20),
         "shared phone": lambda: reports.find_customers(email=None, phone=SHARED_PHONE, limit=20),
         "whole search, by payment id": lambda: search.execute(payment_id),
     }
-    found = await reports.find_orders(payment_id, 20)
-    assert [o.order_id for o in found] == [order_id], found
+    for reference in (payment_id, bank_reference, f"cf_{order_id}"):
+        found = await reports.find_orders(reference, 20)
+        assert [o.order_id for o in found] == [order_id], (reference, found)
     return {name: await p50_ms(call, calls) for name, call in ways.items()}
 
 
-async def index_build_ms(store_url: str) -> float:
-    """Drop migration 0003's indexes, then time creating them as it does."""
+async def index_build_ms(store_url: str, revision: str) -> float:
+    """Drop the indexes of migration `revision`, then time creating them as it does."""
     from sqlalchemy import Connection, create_engine, text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from adapters.store.sql.store import engine_url
 
     def rebuild(connection: Connection) -> float:
-        for name, _, _ in INDEXES:
+        for name, _, _ in INDEXES[revision]:
             connection.execute(text(f"DROP INDEX {name}"))
         connection.commit()
         began = time.perf_counter()
-        for name, table, column in INDEXES:
+        for name, table, column in INDEXES[revision]:
             connection.execute(text(f"CREATE INDEX {name} ON {table} ({column})"))
         connection.commit()
         return (time.perf_counter() - began) * 1000
@@ -136,7 +148,8 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
         finally:
             await store.close()
         if kind in ("sqlite", "postgresql"):
-            figures["build the 0003 indexes"] = await index_build_ms(store_url)
+            for revision in INDEXES:
+                figures[f"build the {revision} indexes"] = await index_build_ms(store_url, revision)
         return figures
 
     if kind == "memory":

@@ -73,6 +73,7 @@ def paid_order(order_id: str, number: int, now: datetime) -> Order:
         at=now,
         message="Transaction successful",
         method="upi",
+        bank_reference=f"{number + 1:012d}",
     )
     order.record_attempt(attempt, now)
     return order
