@@ -60,3 +60,34 @@ def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:
     expect(page.locator("#tiles")).to_contain_text(re.compile(r"Refunded₹375\.00 \(1\)"))
     expect(page.locator("#tiles")).to_contain_text("Net revenue₹375.00")
     expect(page.locator("#reconcile-summary")).to_contain_text("No reconciliation run yet")
+
+
+def test_the_refund_form_says_what_was_refunded_and_what_remains(
+    page: Page, app: LiveServer
+) -> None:
+    """Opened again after a refund, the form shows it; asking for more than remains is
+    refused with how much can still be refunded."""
+    order_id = paid_order(app, "750.00")
+    page.goto("/admin")
+    page.get_by_label("Admin token").fill(app.admin_token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("body[data-loaded='true']")).to_be_attached()
+    row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
+    refund_button = row.get_by_role("button", name=f"Refund order {order_id}")
+    refund_button.click()
+    expect(page.locator("#refund-remaining")).to_have_text("Paid ₹750.00.")
+    page.get_by_label("Refund amount (INR)").fill("500.00")
+    page.get_by_label("Refund reason").fill("Two of three seats cancelled")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.locator("#refund-notice")).to_contain_text("₹500.00")
+
+    refund_button.click()
+    expect(page.locator("#refund-remaining")).to_have_text(
+        re.compile(r"^Paid ₹750\.00\. (Refunded ₹500\.00\.|₹500\.00 being refunded\.)$")
+    )
+    page.get_by_label("Refund amount (INR)").fill("300.00")
+    page.get_by_label("Refund reason").fill("The last seat too")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    notice = page.locator("#refund-notice")
+    expect(notice).to_contain_text("The amount is more than remains refundable")
+    expect(notice).to_contain_text("Up to ₹250.00 can be refunded.")

@@ -238,10 +238,44 @@ function actionsCell(order) {
   return td;
 }
 
+/** The order's amount and what its refunds already took or are taking, so the operator
+ * sees it before asking for more (the server refuses more than remains, and says how much). */
+async function refundFacts(order) {
+  const paid = `Paid ${formatInr(order.amount)}.`;
+  let answer;
+  try {
+    answer = await adminGet(`/api/payment/orders/${encodeURIComponent(order.orderId)}/refunds`);
+  } catch {
+    return paid;
+  }
+  if (!answer.ok) {
+    return paid;
+  }
+  const paiseIn = (state) =>
+    answer.body.data
+      .filter((refund) => refund.state === state)
+      .reduce((sum, refund) => sum + Math.round(refund.amount * 100), 0);
+  const done = paiseIn("SUCCESS");
+  const pending = paiseIn("PENDING");
+  return [
+    paid,
+    done ? `Refunded ${formatInr(done / 100)}.` : "",
+    pending ? `${formatInr(pending / 100)} being refunded.` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+}
+
 function openRefund(order) {
   refunding = { orderId: order.orderId, refundId: newRefundId() };
+  const opened = refunding;
   $("refund-order").textContent = order.orderId;
   $("refund-remaining").textContent = `Paid ${formatInr(order.amount)}.`;
+  refundFacts(order).then((facts) => {
+    if (refunding === opened) {
+      $("refund-remaining").textContent = facts;
+    }
+  });
   $("refund-amount").value = "";
   $("refund-reason").value = "";
   hide($("refund-notice"));
@@ -280,9 +314,12 @@ async function submitRefund(event) {
     $("refund-submit").disabled = false;
   }
   if (!answer.ok) {
-    const error = (answer.body && answer.body.error) || `Refused (${answer.status})`;
-    const details = (answer.body && answer.body.details) || [];
-    showNotice(notice, "bad", [error, ...details].join(": "));
+    const body = answer.body || {};
+    const error = body.error || `Refused (${answer.status})`;
+    const refusal = [error, ...(body.details || [])].join(": ");
+    const left =
+      typeof body.remaining === "number" ? ` Up to ${formatInr(body.remaining)} can be refunded.` : "";
+    showNotice(notice, "bad", refusal + left);
     return;
   }
   const refund = answer.body.data;
