@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -467,6 +467,11 @@ class PaymentReports(Protocol):
 
     async def refunds_of(self, order_id: str) -> list[Refund]:
         """The order's refunds, oldest first."""
+        ...
+
+    async def refunds_of_orders(self, order_ids: Collection[str]) -> dict[str, list[Refund]]:
+        """Each of the orders' refunds, oldest first; an order without any is left out (a
+        page of orders reads its refunds at once, not one query an order)."""
         ...
 
     async def recent_refunds(

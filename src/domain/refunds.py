@@ -219,6 +219,11 @@ def remaining_refundable(paid: Money, refunds: Iterable[Refund]) -> Money:
     return Money(max(Decimal("0.00"), paid.amount - held), paid.currency)
 
 
+def total_in(state: RefundState, refunds: Iterable[Refund]) -> Decimal:
+    """The amount of the refunds in `state`; zero when there are none."""
+    return sum((r.amount.amount for r in refunds if r.state is state), Decimal("0.00"))
+
+
 def refunded_total(refunds: Iterable[Refund]) -> Money | None:
     """The sum of SUCCESS refunds, or None when there are none."""
     done = [r.amount for r in refunds if r.state is RefundState.SUCCESS]

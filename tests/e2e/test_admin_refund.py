@@ -65,8 +65,8 @@ def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:
 def test_the_refund_form_says_what_was_refunded_and_what_remains(
     page: Page, app: LiveServer
 ) -> None:
-    """Opened again after a refund, the form shows it; asking for more than remains is
-    refused with how much can still be refunded."""
+    """After a refund the order's row and the form opened again show it (the order stays
+    paid); asking for more than remains is refused with how much can still be refunded."""
     order_id = paid_order(app, "750.00")
     page.goto("/admin")
     page.get_by_label("Admin token").fill(app.admin_token)
@@ -81,10 +81,12 @@ def test_the_refund_form_says_what_was_refunded_and_what_remains(
     page.get_by_role("button", name="Refund", exact=True).click()
     expect(page.locator("#refund-notice")).to_contain_text("₹500.00")
 
+    taken = r"(Refunded ₹500\.00\.|₹500\.00 being refunded\.)"
+    expect(row.locator("td[data-label='Status'] .hint")).to_have_text(re.compile(f"^{taken}$"))
+    expect(row.locator("td[data-label='Status']")).to_contain_text("Paid")
     refund_button.click()
-    expect(page.locator("#refund-remaining")).to_have_text(
-        re.compile(r"^Paid ₹750\.00\. (Refunded ₹500\.00\.|₹500\.00 being refunded\.)$")
-    )
+    remaining = page.locator("#refund-remaining")
+    expect(remaining).to_have_text(re.compile(f"^Paid ₹750\\.00\\. {taken}$"))
     page.get_by_label("Refund amount (INR)").fill("300.00")
     page.get_by_label("Refund reason").fill("The last seat too")
     page.get_by_role("button", name="Refund", exact=True).click()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -23,9 +23,19 @@ class StateRefundReports:
 
     async def refunds_of(self, order_id: str) -> list[Refund]:
         """The order's refunds, oldest first."""
+        return (await self.refunds_of_orders([order_id])).get(order_id, [])
+
+    async def refunds_of_orders(self, order_ids: Collection[str]) -> dict[str, list[Refund]]:
         async with self._read() as state:
-            mine = [detached_refund(r) for r in state.refunds.rows_in("order", order_id)]
-        return sorted(mine, key=lambda r: (r.created_at, r.refund_id))
+            found = {
+                order_id: [detached_refund(r) for r in state.refunds.rows_in("order", order_id)]
+                for order_id in order_ids
+            }
+        return {
+            order_id: sorted(refunds, key=lambda r: (r.created_at, r.refund_id))
+            for order_id, refunds in found.items()
+            if refunds
+        }
 
     async def recent_refunds(
         self, limit: int, offset: int = 0, state: RefundState | None = None

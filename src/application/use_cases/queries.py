@@ -15,6 +15,7 @@ from application.ports import FailedAttempt, LedgerTotals, PaymentReports, Store
 from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, OrderStatus
+from domain.refunds import Refund
 
 log = structlog.get_logger(__name__)
 # The success rate is a percentage shown with two decimals, not an amount of money.
@@ -89,6 +90,8 @@ class CreditsReport:
     payments: list[CreditEntry]
     failed_payments: list[FailedAttempt]
     orders: list[Order]
+    refunds: dict[str, list[Refund]]
+    """The listed orders' refunds, by order id (an order without any is absent)."""
 
 
 class ListCredits:
@@ -96,11 +99,13 @@ class ListCredits:
         self._reports = reports
 
     async def execute(self, limit: int = 100, offset: int = 0) -> CreditsReport:
+        orders = await self._reports.recent_orders(limit, offset)
         return CreditsReport(
             totals=await self._reports.ledger_totals(),
             payments=await self._reports.credits(limit, offset),
             failed_payments=await self._reports.failed_attempts(limit, offset),
-            orders=await self._reports.recent_orders(limit, offset),
+            orders=orders,
+            refunds=await self._reports.refunds_of_orders([o.order_id for o in orders]),
         )
 
 

@@ -1,6 +1,7 @@
-"""The operator's search: what a support request names, pasted as it came (an order id, a
-Cashfree payment id from a bank statement, a customer id, an e-mail or a phone number as
-the customer wrote it), found among every order and customer, not only the recent ones."""
+"""The operator's search: what a support request names, pasted as it came (an order,
+payment or refund id, ours or Cashfree's; the bank reference on a statement; a customer
+id; an e-mail or a phone number as the customer wrote it), found among every order and
+customer, not only the recent ones."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from application.ports import PaymentReports
 from domain.accounts import CustomerProfile
 from domain.customer import normalize_phone
 from domain.order import Order
+from domain.refunds import Refund
 
 FOUND_MOST = 20
 """Orders, and customers, one search answers at most (newest first)."""
@@ -19,6 +21,8 @@ FOUND_MOST = 20
 class SearchResult:
     orders: list[Order]
     customers: list[CustomerProfile]
+    refunds: dict[str, list[Refund]]
+    """The found orders' refunds, by order id (an order without any is absent)."""
 
 
 class SearchPayments:
@@ -26,9 +30,9 @@ class SearchPayments:
         self._reports = reports
 
     async def execute(self, text: str) -> SearchResult:
-        """`text` (stripped, printable) read every way it could be meant: an order id or a
-        payment id; a customer id; an e-mail (any case); a phone number (any spacing, with
-        or without +91 or 0)."""
+        """`text` (stripped, printable) read every way it could be meant: a reference of an
+        order (see `PaymentReports.find_orders`); a customer id; an e-mail (any case); a
+        phone number (any spacing, with or without +91 or 0)."""
         orders = await self._reports.find_orders(text, FOUND_MOST)
         customers: dict[str, CustomerProfile] = {}
         named = await self._reports.customer(text)
@@ -40,4 +44,5 @@ class SearchPayments:
             reached = await self._reports.find_customers(email=email, phone=phone, limit=FOUND_MOST)
             for profile in reached:
                 customers.setdefault(profile.customer_id, profile)
-        return SearchResult(orders, list(customers.values())[:FOUND_MOST])
+        refunds = await self._reports.refunds_of_orders([o.order_id for o in orders])
+        return SearchResult(orders, list(customers.values())[:FOUND_MOST], refunds)

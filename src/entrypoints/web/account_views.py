@@ -150,7 +150,7 @@ def found_customer_view(profile: CustomerProfile) -> FoundCustomerView:
 def search_view(query: str, result: SearchResult) -> SearchView:
     return {
         "query": query,
-        "orders": [order_view(o) for o in result.orders],
+        "orders": [order_view(o, result.refunds.get(o.order_id, ())) for o in result.orders],
         "customers": [found_customer_view(c) for c in result.customers],
     }
 

@@ -113,7 +113,8 @@ class RefundsApi:
                 ensure_owner(await status.execute(order_id, refresh=False), identity)
         order = await self._container.cancel_order().execute(order_id)
         log.info("order cancel requested", by="admin" if admin else "customer")
-        view = order_view(order) if admin else payment_status_view(order)
+        # it was open a moment ago (or just paid): no refund can have been asked for yet
+        view = order_view(order, ()) if admin else payment_status_view(order)
         return JSONResponse({"success": True, "data": view})
 
     async def reconciliation(self, request: Request) -> JSONResponse:

@@ -266,6 +266,8 @@ class OrderView(TypedDict):
     failureReason: str | None
     paidAfterClose: bool
     attempts: list[AttemptView]
+    refunded: Annotated[float, _json({"type": "number", "description": "refunds done"})]
+    refunding: Annotated[float, _json({"type": "number", "description": "refunds pending"})]
 
 
 @with_config(CLOSED)

@@ -8,6 +8,7 @@ trip for every amount the service handles).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from application.ports import FailedAttempt
@@ -16,6 +17,7 @@ from domain.ledger import CreditEntry
 from domain.money import Money
 from domain.order import Order, PaymentAttempt
 from domain.plans import Purchase
+from domain.refunds import Refund, RefundState, total_in
 from entrypoints.web.schemas import (
     AttemptView,
     CreditsView,
@@ -130,8 +132,10 @@ def failed_payment_view(failed: FailedAttempt) -> FailedPaymentView:
     }
 
 
-def order_view(order: Order) -> OrderView:
-    """An order for the operator (admin only: it carries the customer's details)."""
+def order_view(order: Order, refunds: Iterable[Refund]) -> OrderView:
+    """An order for the operator (admin only: it carries the customer's details), with what
+    its refunds (`refunds`, all of them) returned or are returning: an order stays PAID."""
+    refunds = tuple(refunds)
     return {
         "orderId": order.order_id,
         "amount": number(order.amount),
@@ -147,6 +151,8 @@ def order_view(order: Order) -> OrderView:
         "failureReason": order.failure_reason,
         "paidAfterClose": order.paid_after_close,
         "attempts": [attempt_view(a) for a in order.attempts],
+        "refunded": number(total_in(RefundState.SUCCESS, refunds)),
+        "refunding": number(total_in(RefundState.PENDING, refunds)),
     }
 
 
@@ -156,7 +162,7 @@ def credits_view(report: CreditsReport) -> CreditsView:
         "totalAmount": number(report.totals.amount),
         "payments": [credit_view(e) for e in report.payments],
         "failedPayments": [failed_payment_view(f) for f in report.failed_payments],
-        "orders": [order_view(o) for o in report.orders],
+        "orders": [order_view(o, report.refunds.get(o.order_id, ())) for o in report.orders],
     }
 
 

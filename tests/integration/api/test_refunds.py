@@ -65,6 +65,24 @@ async def test_a_partial_refund_is_recorded_and_listed(service: Service) -> None
     assert [r["refundId"] for r in recent.json()["data"]] == ["rf_one"]
 
 
+async def test_the_orders_report_says_what_each_order_refunded(service: Service) -> None:
+    """An order stays PAID when refunded: its view carries what was refunded or is being."""
+    refunded = await paid_order(service, "300.00")
+    untouched = await paid_order(service, "50.00")
+    for refund_id, amount in (("rf_a", "100.00"), ("rf_b", "25.50")):
+        status, body = await refund(
+            service, refunded, amount=amount, reason="Seats cancelled", refund_id=refund_id
+        )
+        assert status == 201, body
+
+    credits = await service.client.get("/api/payment/credits", headers=service.admin)
+
+    orders = {o["orderId"]: o for o in credits.json()["data"]["orders"]}
+    assert orders[refunded]["status"] == "PAID"
+    assert orders[refunded]["refunded"] + orders[refunded]["refunding"] == 125.5
+    assert (orders[untouched]["refunded"], orders[untouched]["refunding"]) == (0, 0)
+
+
 async def test_the_same_refund_id_and_body_answers_the_first_refund(service: Service) -> None:
     order_id = await paid_order(service)
     body = {"amount": "100.00", "reason": "Duplicate charge", "refund_id": "rf_same"}

@@ -83,6 +83,7 @@ async def test_an_order_is_found_by_what_cashfree_and_the_bank_call_it(
         assert [o["orderId"] for o in found["orders"]] == [asha["order_id"]], reference
     [attempt] = found["orders"][0]["attempts"]
     assert attempt["bank_reference"] == paid["bank_reference"]
+    assert found["orders"][0]["refunded"] + found["orders"][0]["refunding"] == 10.0
 
 
 @pytest.mark.parametrize(

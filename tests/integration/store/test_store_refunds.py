@@ -224,3 +224,23 @@ async def test_the_json_store_keeps_refunds_across_reopen_and_compaction(tmp_pat
             at(11),
         )
         await again.close()
+
+
+async def test_the_refunds_of_several_orders_are_read_together(store: Store) -> None:
+    for order_id in ("ORDER_M1", "ORDER_M2", "ORDER_M3"):
+        await _paid(store, order_id)
+    async with store.unit_of_work() as uow:
+        await uow.refunds.add(refund("refund_m2b", "ORDER_M2", "20.00", 12))
+        await uow.refunds.add(refund("refund_m1", "ORDER_M1", "10.00", 11))
+        await uow.refunds.add(refund("refund_m2a", "ORDER_M2", "30.00", 10))
+        await uow.commit()
+    reports = store.reports()
+
+    found = await reports.refunds_of_orders(["ORDER_M1", "ORDER_M2", "ORDER_M3", "ORDER_NONE"])
+
+    assert {order: [r.refund_id for r in refunds] for order, refunds in found.items()} == {
+        "ORDER_M1": ["refund_m1"],
+        "ORDER_M2": ["refund_m2a", "refund_m2b"],
+    }
+    assert found["ORDER_M2"] == await reports.refunds_of("ORDER_M2")
+    assert await reports.refunds_of_orders([]) == {}

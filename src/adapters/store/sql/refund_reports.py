@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy import func, select
 
@@ -21,6 +21,22 @@ class SqlRefundReports:
         """The order's refunds, oldest first."""
         async with self._unit_of_work() as uow:
             return await uow.refunds.for_order(order_id)
+
+    async def refunds_of_orders(self, order_ids: Collection[str]) -> dict[str, list[Refund]]:
+        """One query through `ix_refunds_order`."""
+        if not order_ids:
+            return {}
+        statement = (
+            select(REFUNDS)
+            .where(REFUNDS.c.order_id.in_(sorted(order_ids)))
+            .order_by(REFUNDS.c.order_id, REFUNDS.c.created_at, REFUNDS.c.refund_id)
+        )
+        found: dict[str, list[Refund]] = {}
+        async with self._unit_of_work() as uow:
+            for row in (await uow.session.execute(statement)).mappings():
+                refund = refund_from_row(row)
+                found.setdefault(refund.order_id, []).append(refund)
+        return found
 
     async def recent_refunds(
         self, limit: int, offset: int = 0, state: RefundState | None = None

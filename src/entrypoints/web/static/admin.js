@@ -220,6 +220,10 @@ function statusCell(order) {
   if (order.paidAfterClose) {
     td.append(" ", element("span", { class: "flag", title: "Paid after the order had expired or been cancelled", text: "paid after close" }));
   }
+  const refunds = refundsInWords(order);
+  if (refunds.length) {
+    td.append(element("div", { class: "hint", text: refunds.join(" ") }));
+  }
   return td;
 }
 
@@ -238,44 +242,19 @@ function actionsCell(order) {
   return td;
 }
 
-/** The order's amount and what its refunds already took or are taking, so the operator
- * sees it before asking for more (the server refuses more than remains, and says how much). */
-async function refundFacts(order) {
-  const paid = `Paid ${formatInr(order.amount)}.`;
-  let answer;
-  try {
-    answer = await adminGet(`/api/payment/orders/${encodeURIComponent(order.orderId)}/refunds`);
-  } catch {
-    return paid;
-  }
-  if (!answer.ok) {
-    return paid;
-  }
-  const paiseIn = (state) =>
-    answer.body.data
-      .filter((refund) => refund.state === state)
-      .reduce((sum, refund) => sum + Math.round(refund.amount * 100), 0);
-  const done = paiseIn("SUCCESS");
-  const pending = paiseIn("PENDING");
+/** What the order's refunds returned or are returning, as of the table's last refresh: an
+ * order stays paid when refunded, so its row and the refund form say so. */
+function refundsInWords(order) {
   return [
-    paid,
-    done ? `Refunded ${formatInr(done / 100)}.` : "",
-    pending ? `${formatInr(pending / 100)} being refunded.` : "",
-  ]
-    .filter(Boolean)
-    .join(" ");
+    order.refunded ? `Refunded ${formatInr(order.refunded)}.` : "",
+    order.refunding ? `${formatInr(order.refunding)} being refunded.` : "",
+  ].filter(Boolean);
 }
 
 function openRefund(order) {
   refunding = { orderId: order.orderId, refundId: newRefundId() };
-  const opened = refunding;
   $("refund-order").textContent = order.orderId;
-  $("refund-remaining").textContent = `Paid ${formatInr(order.amount)}.`;
-  refundFacts(order).then((facts) => {
-    if (refunding === opened) {
-      $("refund-remaining").textContent = facts;
-    }
-  });
+  $("refund-remaining").textContent = [`Paid ${formatInr(order.amount)}.`, ...refundsInWords(order)].join(" ");
   $("refund-amount").value = "";
   $("refund-reason").value = "";
   hide($("refund-notice"));
