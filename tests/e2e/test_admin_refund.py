@@ -7,6 +7,7 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from e2e.test_admin_dashboard import sign_in
 from integration.web_checkout.live_server import LiveServer
 
 CUSTOMER = {
@@ -31,10 +32,7 @@ def paid_order(app: LiveServer, amount: str) -> str:
 
 def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:
     order_id = paid_order(app, "750.00")
-    page.goto("/admin")
-    page.get_by_label("Admin token").fill(app.admin_token)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("body[data-loaded='true']")).to_be_attached()
+    sign_in(page, app)
     row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
     expect(row).to_contain_text("Paid")
 
@@ -68,10 +66,7 @@ def test_the_refund_form_says_what_was_refunded_and_what_remains(
     """After a refund the order's row and the form opened again show it (the order stays
     paid); asking for more than remains is refused with how much can still be refunded."""
     order_id = paid_order(app, "750.00")
-    page.goto("/admin")
-    page.get_by_label("Admin token").fill(app.admin_token)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("body[data-loaded='true']")).to_be_attached()
+    sign_in(page, app)
     row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
     refund_button = row.get_by_role("button", name=f"Refund order {order_id}")
     refund_button.click()

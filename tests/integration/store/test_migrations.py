@@ -122,8 +122,12 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 SEARCH_INDEXES_0003 = frozenset(
     {"ix_payment_attempts_payment", "ix_customers_email", "ix_customers_phone"}
 )
-
 REFERENCE_INDEXES_0004 = LATER_INDEXES - SEARCH_INDEXES_0003
+
+
+def bank_reference() -> Column[str]:
+    """0004's column, as a shop adds it by hand (a Column joins one table only)."""
+    return Column("bank_reference", String(100), nullable=False, server_default="")
 
 
 def _create_all(connection: Connection) -> None:
@@ -153,45 +157,35 @@ async def test_upgrading_an_empty_database_gives_exactly_the_models_schema(
     assert await database.state() == (head(), [])
 
 
-async def test_the_search_indexes_built_by_hand_first_are_kept_by_the_upgrade(
+@pytest.mark.parametrize(
+    ("before", "indexes", "columns"),
+    [
+        ("0002", SEARCH_INDEXES_0003, ()),
+        ("0003", REFERENCE_INDEXES_0004, (("payment_attempts", bank_reference),)),
+    ],
+    ids=["0003", "0004"],
+)
+async def test_what_a_migration_adds_done_by_hand_first_is_kept_by_the_upgrade(
     database: Database,
+    before: str,
+    indexes: frozenset[str],
+    columns: tuple[tuple[str, Callable[[], Column[str]]], ...],
 ) -> None:
-    """A shop with many payments builds 0003's indexes itself, without holding writes
-    (PostgreSQL: CREATE INDEX CONCURRENTLY), then upgrades."""
+    """A shop with many payments adds a migration's columns and builds its indexes itself,
+    without holding writes (PostgreSQL: the column at once, the indexes CONCURRENTLY),
+    then upgrades."""
 
-    def at_0002_with_the_indexes(connection: Connection) -> None:
-        command.upgrade(config(connection, database.schema), "0002")
+    def by_hand(connection: Connection) -> None:
+        command.upgrade(config(connection, database.schema), before)
+        operations = Operations(MigrationContext.configure(connection))
+        for table_name, column in columns:
+            operations.add_column(table_name, column(), schema=database.schema)
         for table in TABLES:
             for index in table.indexes:
-                if index.name in SEARCH_INDEXES_0003:
+                if index.name in indexes:
                     connection.execute(CreateIndex(index))
 
-    await database.run(at_0002_with_the_indexes)
-
-    await database.open_and_close()
-
-    assert await database.state() == (head(), [])
-
-
-async def test_the_references_column_and_indexes_added_by_hand_first_are_kept(
-    database: Database,
-) -> None:
-    """0004's column and indexes, added by a shop before it upgrades (PostgreSQL: the
-    column at once, the indexes CONCURRENTLY), are kept."""
-
-    def at_0003_with_the_additions(connection: Connection) -> None:
-        command.upgrade(config(connection, database.schema), "0003")
-        Operations(MigrationContext.configure(connection)).add_column(
-            "payment_attempts",
-            Column("bank_reference", String(100), nullable=False, server_default=""),
-            schema=database.schema,
-        )
-        for table in TABLES:
-            for index in table.indexes:
-                if index.name in REFERENCE_INDEXES_0004:
-                    connection.execute(CreateIndex(index))
-
-    await database.run(at_0003_with_the_additions)
+    await database.run(by_hand)
 
     await database.open_and_close()
 
