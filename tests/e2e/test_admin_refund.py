@@ -64,7 +64,8 @@ def test_the_refund_form_says_what_was_refunded_and_what_remains(
     page: Page, app: LiveServer
 ) -> None:
     """After a refund the order's row and the form opened again show it (the order stays
-    paid); asking for more than remains is refused with how much can still be refunded."""
+    paid), as does the customer's page; asking for more than remains is refused with how
+    much can still be refunded."""
     order_id = paid_order(app, "750.00")
     sign_in(page, app)
     row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
@@ -88,3 +89,9 @@ def test_the_refund_form_says_what_was_refunded_and_what_remains(
     notice = page.locator("#refund-notice")
     expect(notice).to_contain_text("The amount is more than remains refundable")
     expect(notice).to_contain_text("Up to ₹250.00 can be refunded.")
+
+    row.get_by_role("link", name="Meera Iyer").click()
+    on_customer_page = page.locator(f"#customer-orders tr[data-order-id='{order_id}']")
+    expect(on_customer_page.locator("td[data-label='Status'] .hint")).to_have_text(
+        re.compile(f"^{taken}$")
+    )

@@ -22,6 +22,7 @@ from domain.money import CURRENCY, Money
 from domain.order import Order
 from domain.plans import Plan, PlanCatalogue
 from domain.referrals import ReferralRecord
+from domain.refunds import Refund
 from domain.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
@@ -41,6 +42,8 @@ class CustomerAccount:
     statement: list[StatementLine]
     subscriptions: list[Subscription]
     orders: list[Order]
+    refunds: dict[str, list[Refund]]
+    """The listed orders' refunds, by order id (an order without any is absent)."""
     # whether entries older than `statement` remain (the next page's offset is past it)
     statement_more: bool = False
 
@@ -69,6 +72,7 @@ class GetCustomerAccount:
             lines[:ledger_limit],
             subscriptions,
             orders,
+            await self._reports.refunds_of_orders([o.order_id for o in orders]),
             statement_more=len(lines) > ledger_limit,
         )
 

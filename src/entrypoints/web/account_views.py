@@ -18,6 +18,7 @@ from domain.ledger import LedgerAdjustment, StatementLine
 from domain.order import Order
 from domain.plans import Plan
 from domain.referrals import ReferralRecord
+from domain.refunds import Refund
 from domain.subscriptions import Subscription, SubscriptionPeriod
 from entrypoints.web.schemas import (
     AccountView,
@@ -35,7 +36,7 @@ from entrypoints.web.schemas import (
     StatementLineView,
     SubscriptionView,
 )
-from entrypoints.web.views import attempt_view, number, order_view, purchase_view
+from entrypoints.web.views import attempt_view, number, order_view, purchase_view, refunds_view
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -115,8 +116,9 @@ def subscription_view(
     return view
 
 
-def customer_order_view(order: Order) -> CustomerOrderView:
-    """An order as its customer sees it in their account (no other customer's data exists)."""
+def customer_order_view(order: Order, refunds: Iterable[Refund]) -> CustomerOrderView:
+    """An order as its customer sees it in their account (no other customer's data exists),
+    with what its refunds returned or are returning."""
     return {
         "orderId": order.order_id,
         "amount": number(order.amount),
@@ -128,6 +130,7 @@ def customer_order_view(order: Order) -> CustomerOrderView:
         "paidAfterClose": order.paid_after_close,
         "purchase": purchase_view(order.purchase),
         "attempts": [attempt_view(a) for a in order.attempts],
+        **refunds_view(refunds),
     }
 
 
@@ -164,7 +167,10 @@ def account_view(customer_id: str, account: CustomerAccount, now: datetime) -> A
         "ledger": [statement_line_view(line) for line in account.statement],
         "ledgerMore": account.statement_more,
         "subscriptions": [subscription_view(s, now, plans_by_order) for s in account.subscriptions],
-        "orders": [customer_order_view(order) for order in account.orders],
+        "orders": [
+            customer_order_view(order, account.refunds.get(order.order_id, ()))
+            for order in account.orders
+        ],
     }
 
 

@@ -45,7 +45,9 @@ def _field_error(field: str, message: str) -> HttpError:
 
 
 def _empty_account() -> CustomerAccount:
-    return CustomerAccount(profile=None, balance=0, statement=[], subscriptions=[], orders=[])
+    return CustomerAccount(
+        profile=None, balance=0, statement=[], subscriptions=[], orders=[], refunds={}
+    )
 
 
 class AccountsApi:

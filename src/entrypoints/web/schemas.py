@@ -41,6 +41,12 @@ Currency = Annotated[str, _json({"type": "string", "pattern": "^[A-Z]{3}$"})]
 OrderStatusName = Annotated[str, _json({"enum": [s.value for s in OrderStatus]})]
 AttemptStatusName = Annotated[str, _json({"enum": [s.value for s in AttemptStatus]})]
 RefundStateName = Annotated[str, _json({"enum": [s.value for s in RefundState]})]
+RefundedAmount = Annotated[
+    float, _json({"type": "number", "description": "what the order's refunds returned"})
+]
+RefundingAmount = Annotated[
+    float, _json({"type": "number", "description": "what its pending refunds are returning"})
+]
 
 AMOUNT_INPUT: dict[str, Any] = {
     "description": "a JSON number, or a plain ASCII decimal string, with at most 2 decimals",
@@ -266,8 +272,15 @@ class OrderView(TypedDict):
     failureReason: str | None
     paidAfterClose: bool
     attempts: list[AttemptView]
-    refunded: Annotated[float, _json({"type": "number", "description": "refunds done"})]
-    refunding: Annotated[float, _json({"type": "number", "description": "refunds pending"})]
+    refunded: RefundedAmount
+    refunding: RefundingAmount
+
+
+class RefundsView(TypedDict):
+    """What an order's refunds returned and are returning (in OrderView, CustomerOrderView)."""
+
+    refunded: RefundedAmount
+    refunding: RefundingAmount
 
 
 @with_config(CLOSED)
@@ -395,6 +408,8 @@ class CustomerOrderView(TypedDict):
     paidAfterClose: bool
     purchase: PurchaseView
     attempts: list[AttemptView]
+    refunded: RefundedAmount
+    refunding: RefundingAmount
 
 
 @with_config(CLOSED)

@@ -26,6 +26,7 @@ from entrypoints.web.schemas import (
     OrderView,
     PaymentStatusAnswer,
     PurchaseView,
+    RefundsView,
     StatisticsView,
 )
 
@@ -135,7 +136,6 @@ def failed_payment_view(failed: FailedAttempt) -> FailedPaymentView:
 def order_view(order: Order, refunds: Iterable[Refund]) -> OrderView:
     """An order for the operator (admin only: it carries the customer's details), with what
     its refunds (`refunds`, all of them) returned or are returning: an order stays PAID."""
-    refunds = tuple(refunds)
     return {
         "orderId": order.order_id,
         "amount": number(order.amount),
@@ -151,6 +151,14 @@ def order_view(order: Order, refunds: Iterable[Refund]) -> OrderView:
         "failureReason": order.failure_reason,
         "paidAfterClose": order.paid_after_close,
         "attempts": [attempt_view(a) for a in order.attempts],
+        **refunds_view(refunds),
+    }
+
+
+def refunds_view(refunds: Iterable[Refund]) -> RefundsView:
+    """What an order's refunds (all of them) returned and are returning."""
+    refunds = tuple(refunds)
+    return {
         "refunded": number(total_in(RefundState.SUCCESS, refunds)),
         "refunding": number(total_in(RefundState.PENDING, refunds)),
     }

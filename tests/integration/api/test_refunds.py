@@ -66,7 +66,8 @@ async def test_a_partial_refund_is_recorded_and_listed(service: Service) -> None
 
 
 async def test_the_orders_report_says_what_each_order_refunded(service: Service) -> None:
-    """An order stays PAID when refunded: its view carries what was refunded or is being."""
+    """An order stays PAID when refunded: its view (the orders report's, the customer
+    account's) carries what was refunded or is being."""
     refunded = await paid_order(service, "300.00")
     untouched = await paid_order(service, "50.00")
     for refund_id, amount in (("rf_a", "100.00"), ("rf_b", "25.50")):
@@ -77,10 +78,13 @@ async def test_the_orders_report_says_what_each_order_refunded(service: Service)
 
     credits = await service.client.get("/api/payment/credits", headers=service.admin)
 
-    orders = {o["orderId"]: o for o in credits.json()["data"]["orders"]}
-    assert orders[refunded]["status"] == "PAID"
-    assert orders[refunded]["refunded"] + orders[refunded]["refunding"] == 125.5
-    assert (orders[untouched]["refunded"], orders[untouched]["refunding"]) == (0, 0)
+    customer = credits.json()["data"]["orders"][0]["customerId"]
+    account = await service.client.get(f"/api/payment/customers/{customer}", headers=service.admin)
+    for listed in (credits.json()["data"]["orders"], account.json()["data"]["orders"]):
+        orders = {o["orderId"]: o for o in listed}
+        assert orders[refunded]["status"] == "PAID"
+        assert orders[refunded]["refunded"] + orders[refunded]["refunding"] == 125.5
+        assert (orders[untouched]["refunded"], orders[untouched]["refunding"]) == (0, 0)
 
 
 async def test_the_same_refund_id_and_body_answers_the_first_refund(service: Service) -> None:

@@ -3,7 +3,7 @@
 // admin token the dashboard kept in this tab.
 
 import { element, formatInr, loadConfig, queryParam, requestJson, showNotice, timeElement } from "./common.js";
-import { orderStatusInWords, paymentStatusInWords } from "./words.js";
+import { orderStatusInWords, paymentStatusInWords, refundsInWords } from "./words.js";
 
 const LEDGER_KINDS = { grant: "Grant", reversal: "Reversal", adjustment: "Adjustment" };
 
@@ -91,6 +91,15 @@ function turnLedgerPage(direction) {
   load();
 }
 
+function statusCell(order) {
+  const td = cell("Status", order.paymentStatus ? paymentStatusInWords(order.paymentStatus) : orderStatusInWords(order.status));
+  const refunds = refundsInWords(order);
+  if (refunds.length) {
+    td.append(element("div", { class: "hint", text: refunds.join(" ") }));
+  }
+  return td;
+}
+
 function renderOrders(orders) {
   const rows = orders.map((order) =>
     element(
@@ -100,7 +109,7 @@ function renderOrders(orders) {
       element("td", { "data-label": "Order", class: "token" }, element("code", { class: "id", text: order.orderId })),
       cell("Plan", (order.purchase && order.purchase.planId) || "Any amount"),
       cell("Amount", formatInr(order.amount), "num"),
-      cell("Status", order.paymentStatus ? paymentStatusInWords(order.paymentStatus) : orderStatusInWords(order.status)),
+      statusCell(order),
     ),
   );
   $("customer-orders").querySelector("tbody").replaceChildren(...rowsOrEmpty(rows, 5, "No orders."));

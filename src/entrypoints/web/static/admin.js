@@ -22,6 +22,7 @@ import {
   orderStatusInWords,
   paymentStatusInWords,
   refundStateInWords,
+  refundsInWords,
 } from "./words.js";
 
 const TOKEN_KEY = "adminToken";
@@ -240,15 +241,6 @@ function actionsCell(order) {
     td.append(button);
   }
   return td;
-}
-
-/** What the order's refunds returned or are returning, as of the table's last refresh: an
- * order stays paid when refunded, so its row and the refund form say so. */
-function refundsInWords(order) {
-  return [
-    order.refunded ? `Refunded ${formatInr(order.refunded)}.` : "",
-    order.refunding ? `${formatInr(order.refunding)} being refunded.` : "",
-  ].filter(Boolean);
 }
 
 function openRefund(order) {

@@ -1,6 +1,8 @@
 // Words for the gateway's codes: no raw code (FAILED, USER_DROPPED, upi, credit_card)
 // reaches a page. Customers and operators read the same words for the same thing.
 
+import { formatInr } from "./common.js";
+
 const METHODS = {
   upi: "UPI",
   card: "Card",
@@ -85,4 +87,13 @@ export function nothingTaken(view) {
     view.status !== "SUCCESS" &&
     (view.attempts || []).every((attempt) => NOTHING_TAKEN.has(attempt.status))
   );
+}
+
+/** What an order's refunds returned or are returning (`refunded`, `refunding` of its view):
+ * an order stays paid when refunded, so wherever it shows, this says so. */
+export function refundsInWords(order) {
+  return [
+    order.refunded ? `Refunded ${formatInr(order.refunded)}.` : "",
+    order.refunding ? `${formatInr(order.refunding)} being refunded.` : "",
+  ].filter(Boolean);
 }
