@@ -31,7 +31,7 @@ class StateSearchReports:
                 keys[text] = None
             refunds = [*state.refunds.rows_in("gateway", text), state.refunds.get(text)]
             keys.update((refund.order_id, None) for refund in refunds if refund is not None)
-            found = [state.orders[key] for key in keys if key in state.orders]
+            found = [state.orders[key] for key in keys]
             newest = heapq.nlargest(limit, found, key=lambda o: (o.created_at, o.order_id))
             return [detached(o) for o in newest]
 
