@@ -52,6 +52,7 @@ def _attempt(
         at=at(minutes),
         message="Transaction declined by bank - retry" if status.is_failure else "",
         method="upi" if suffix.endswith("1") else "credit_card",
+        bank_reference="" if status is AttemptStatus.PENDING else f"UTR{order.order_id}{suffix}",
     )
 
 
