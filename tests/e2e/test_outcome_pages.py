@@ -67,6 +67,24 @@ def test_the_success_page_is_a_receipt(page: Page, app: LiveServer) -> None:
     assert_no_raw_codes(page)
 
 
+def test_the_receipt_of_a_refunded_order_says_what_came_back(page: Page, app: LiveServer) -> None:
+    order_id = new_order(app, amount="640.00")
+    attempt(app, order_id, "SUCCESS", method="upi")
+    refunded = httpx.post(
+        f"{app.base_url}/api/payment/orders/{order_id}/refunds",
+        json={"amount": "240.00", "reason": "Two seats cancelled", "refund_id": "rf_receipt"},
+        headers={"Authorization": f"Bearer {app.admin_token}"},
+    )
+    assert refunded.status_code == 201, refunded.text
+    page.goto(f"/success?order_id={order_id}")
+    receipt = page.get_by_role("region", name="Receipt")
+    expect(receipt.locator("dt:text-is('Amount paid') + dd")).to_have_text("₹640.00")
+    expect(
+        receipt.locator("dt:text-is('Refunded') + dd, dt:text-is('Being refunded') + dd")
+    ).to_have_text("₹240.00")
+    assert_no_raw_codes(page)
+
+
 def test_a_payment_of_any_amount_says_what_it_bought(page: Page, app: LiveServer) -> None:
     order_id = new_order(app)
     attempt(app, order_id, "SUCCESS", method="upi")

@@ -42,6 +42,8 @@ class CheckedStatus:
 
     order: Order
     gateway_check: GatewayCheck | None
+    refunds: tuple[Refund, ...] = ()
+    """A paid order's refunds (an open one cannot have any)."""
 
 
 class GetPaymentStatus:
@@ -66,10 +68,12 @@ class GetPaymentStatus:
         check takes, which the gateway's deadline bounds) the stored order, PENDING."""
         async with self._store.unit_of_work() as uow:
             order = await uow.orders.get(order_id)
+            paid = order is not None and order.status is OrderStatus.PAID
+            refunds = tuple(await uow.refunds.for_order(order_id)) if paid else ()
         if order is None:
             raise OrderNotFound(order_id)
         if not refresh or order.status is not OrderStatus.ACTIVE:
-            return CheckedStatus(order, None)
+            return CheckedStatus(order, None, refunds)
         waiting = asyncio.timeout(wait_seconds)
         try:
             async with waiting:

@@ -236,6 +236,8 @@ class PaymentStatusAnswer(TypedDict):
     transaction_id: NotRequired[str]
     reason: NotRequired[str]
     gatewayCheck: NotRequired[Literal["pending", "unavailable"]]
+    refunded: NotRequired[RefundedAmount]
+    refunding: NotRequired[RefundingAmount]
 
 
 @with_config(CLOSED)

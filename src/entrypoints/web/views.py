@@ -95,8 +95,12 @@ def payment_status_view(order: Order) -> PaymentStatusAnswer:
 
 def checked_status_view(checked: CheckedStatus) -> PaymentStatusAnswer:
     """The status view, plus `gatewayCheck` ("pending" or "unavailable") when the gateway's
-    word is not in it yet."""
+    word is not in it yet, and `refunded` / `refunding` when a paid order has refunds."""
     view = payment_status_view(checked.order)
+    if any(refund.state.holds_money for refund in checked.refunds):
+        refunds = refunds_view(checked.refunds)
+        view["refunded"] = refunds["refunded"]
+        view["refunding"] = refunds["refunding"]
     if checked.gateway_check is GatewayCheck.PENDING:
         view["gatewayCheck"] = "pending"
     elif checked.gateway_check is GatewayCheck.UNAVAILABLE:

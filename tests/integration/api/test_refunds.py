@@ -87,6 +87,22 @@ async def test_the_orders_report_says_what_each_order_refunded(service: Service)
         assert (orders[untouched]["refunded"], orders[untouched]["refunding"]) == (0, 0)
 
 
+async def test_the_customer_status_of_a_refunded_order_says_so(service: Service) -> None:
+    refunded = await paid_order(service, "300.00")
+    untouched = await paid_order(service, "50.00")
+    status, body = await refund(
+        service, refunded, amount="120.00", reason="Seats cancelled", refund_id="rf_status"
+    )
+    assert status == 201, body
+
+    answer = (await service.client.get(f"/api/payment/status/{refunded}")).json()
+    plain = (await service.client.get(f"/api/payment/status/{untouched}")).json()
+
+    assert answer["status"] == "SUCCESS"
+    assert answer["refunded"] + answer["refunding"] == 120.0
+    assert "refunded" not in plain and "refunding" not in plain
+
+
 async def test_the_same_refund_id_and_body_answers_the_first_refund(service: Service) -> None:
     order_id = await paid_order(service)
     body = {"amount": "100.00", "reason": "Duplicate charge", "refund_id": "rf_same"}

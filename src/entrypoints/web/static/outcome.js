@@ -82,6 +82,8 @@ async function showPaid(view) {
     ["Payment reference", paying ? code(paying.payment_id) : ""],
     ["Bank reference", paying && paying.bank_reference ? code(paying.bank_reference) : ""],
     ["Order number", code(view.order_id)],
+    ["Refunded", view.refunded ? formatInr(view.refunded) : ""],
+    ["Being refunded", view.refunding ? formatInr(view.refunding) : ""],
   ]);
   const print = element("button", { type: "button", class: "secondary" }, "Print receipt");
   print.addEventListener("click", () => window.print());
