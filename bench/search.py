@@ -103,12 +103,10 @@ async def searches(store: Any, history: int, calls: int) -> dict[str, float]:
     return {name: await p50_ms(call, calls) for name, call in ways.items()}
 
 
-async def index_build_ms(store_url: str, revision: str) -> float:
-    """Drop the indexes of migration `revision`, then time creating them as it does."""
-    from sqlalchemy import Connection, create_engine, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from adapters.store.sql.store import engine_url
+async def index_build_ms(store: Any, revision: str) -> float:
+    """Drop the indexes of migration `revision`, then time creating them as it does, on the
+    store's own engine (`Migrations.run`)."""
+    from sqlalchemy import Connection, text
 
     def rebuild(connection: Connection) -> float:
         for name, _, _ in INDEXES[revision]:
@@ -120,20 +118,8 @@ async def index_build_ms(store_url: str, revision: str) -> float:
         connection.commit()
         return (time.perf_counter() - began) * 1000
 
-    url = engine_url(store_url)
-    if url.get_backend_name() == "sqlite":  # the stdlib driver, as the store drives it
-        engine = create_engine(url)
-        try:
-            with engine.connect() as connection:
-                return rebuild(connection)
-        finally:
-            engine.dispose()
-    async_engine = create_async_engine(url)
-    try:
-        async with async_engine.connect() as connection:
-            return await connection.run_sync(rebuild)
-    finally:
-        await async_engine.dispose()
+    built: float = await store.migrations.run(rebuild)
+    return built
 
 
 async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[str, float]:
@@ -145,11 +131,11 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
             await seed(store, store_url, PREFIX, history, 0)
             await add_customers(store, now)
             figures = await searches(store, history, calls)
+            if kind in ("sqlite", "postgresql"):
+                for revision in INDEXES:
+                    figures[f"build the {revision} indexes"] = await index_build_ms(store, revision)
         finally:
             await store.close()
-        if kind in ("sqlite", "postgresql"):
-            for revision in INDEXES:
-                figures[f"build the {revision} indexes"] = await index_build_ms(store_url, revision)
         return figures
 
     if kind == "memory":

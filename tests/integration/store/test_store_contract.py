@@ -933,19 +933,11 @@ async def test_find_orders_by_cashfree_ids_bank_references_and_refunds(store: St
 
 
 async def test_found_orders_follow_attempts_added_later(store: Store) -> None:
-    order = active_order("ORDER_L")
-    async with store.unit_of_work() as uow:
-        await uow.orders.add(order)
-        await uow.commit()
-    assert await store.reports().find_orders("pay_late", 20) == []
-    async with store.unit_of_work() as uow:
-        loaded = await uow.orders.get("ORDER_L")
-        assert loaded is not None
-        loaded.record_attempt(attempt("pay_late", AttemptStatus.SUCCESS), at(2))
-        await uow.orders.save(loaded)
-        await uow.commit()
+    await add_order(store, "ORDER_L")
+    assert await store.reports().find_orders("pay_1", 20) == []
+    await pay(store, "ORDER_L")  # its attempt is "pay_1"
 
-    found = await store.reports().find_orders("pay_late", 20)
+    found = await store.reports().find_orders("pay_1", 20)
 
     assert [(o.order_id, o.status) for o in found] == [("ORDER_L", OrderStatus.PAID)]
 

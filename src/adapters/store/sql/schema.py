@@ -331,7 +331,7 @@ class Migrations:
     async def current(self) -> str | None:
         if self._sqlite_file is not None and not self._sqlite_file.exists():
             return None
-        return await self._run(lambda connection: revision(connection, self._schema))
+        return await self.run(lambda connection: revision(connection, self._schema))
 
     async def upgrade(self) -> Upgrade:
         """Bring the database to head (stamping a pre-migrations one first)."""
@@ -339,7 +339,7 @@ class Migrations:
 
     async def prepare(self, *, migrate: bool) -> Upgrade:
         """At head when this returns: upgraded if `migrate`, else SchemaError if behind."""
-        return await self._run(lambda connection: self._locked(connection, migrate))
+        return await self.run(lambda connection: self._locked(connection, migrate))
 
     def _locked(self, connection: Connection, migrate: bool) -> Upgrade:
         def work() -> Upgrade:
@@ -354,7 +354,9 @@ class Migrations:
         with _file_lock(Path(f"{self._sqlite_file}.migrate.lock")), connection.begin():
             return work()
 
-    async def _run(self, function: Callable[[Connection], T]) -> T:
+    async def run(self, function: Callable[[Connection], T]) -> T:
+        """`function` on a connection of this database's own engine, off the event loop
+        (what the migrations run on; `bench/search.py` builds indexes through it)."""
         if isinstance(self._engine, AsyncEngine):
             async with self._engine.connect() as connection:
                 return await connection.run_sync(function)
