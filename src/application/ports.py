@@ -151,6 +151,7 @@ class GatewayRefund:
     amount: Money
     status: RefundStatus
     note: str = ""
+    arn: str = ""
 
 
 class PaymentGateway(Protocol):
@@ -196,6 +197,7 @@ class RefundNotification:
     refund_id: str
     state: RefundState
     gateway_refund_id: str | None = None
+    arn: str = ""
 
 
 class PaymentNotifications(Protocol):

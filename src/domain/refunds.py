@@ -142,6 +142,7 @@ class Refund:
     created_at: datetime
     updated_at: datetime
     gateway_refund_id: str | None = None
+    arn: str = ""
     version: int = 0
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -184,15 +185,23 @@ class Refund:
         return refund
 
     def settle(
-        self, state: RefundState, now: datetime, gateway_refund_id: str | None = None
+        self,
+        state: RefundState,
+        now: datetime,
+        gateway_refund_id: str | None = None,
+        arn: str = "",
     ) -> bool:
         """Move to `state`; True when anything changed. Final states never move, so a
-        repeated or late report is a no-op; PENDING again only records the gateway id."""
+        repeated or late report is a no-op but for the references it brings first:
+        Cashfree's id, and the bank's (`arn`, the number a customer's bank traces a
+        refund by, known once the refund succeeded)."""
+        changed = False
         if gateway_refund_id and self.gateway_refund_id is None:
             self.gateway_refund_id = gateway_refund_id
             changed = True
-        else:
-            changed = False
+        if arn and not self.arn:
+            self.arn = arn
+            changed = True
         if self.state.is_final or state is RefundState.PENDING:
             if changed:
                 self.updated_at = now

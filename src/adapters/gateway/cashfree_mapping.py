@@ -130,7 +130,7 @@ def payment_attempt(data: Any, fallback_time: datetime) -> PaymentAttempt:
         at=at,
         message=_payment_message(entity),
         method=_label(_text(entity, "payment_group", default=""), MAX_LABEL_LENGTH),
-        bank_reference=_bank_reference(entity),
+        bank_reference=bank_reference(entity, "bank_reference"),
     )
 
 
@@ -153,6 +153,7 @@ def gateway_refund(data: Any) -> GatewayRefund:
         amount=_money(entity, "refund_amount", "refund_currency"),
         status=status,
         note=_label(_text(entity, "refund_note", default=""), MAX_MESSAGE_LENGTH),
+        arn=bank_reference(entity, "refund_arn"),
     )
 
 
@@ -172,10 +173,10 @@ def _payment_message(entity: Mapping[str, Any]) -> str:
     return ""
 
 
-def _bank_reference(entity: Mapping[str, Any]) -> str:
-    """The payment's bank reference (UTR), trimmed; "" when absent or not text. It only
-    helps an operator find the payment: a malformed one never refuses the payment."""
-    value = entity.get("bank_reference")
+def bank_reference(entity: Mapping[str, Any], key: str) -> str:
+    """A bank's reference (a payment's UTR, a refund's ARN), trimmed; "" when absent or not
+    text. It only helps find the payment or refund: a malformed one never refuses it."""
+    value = entity.get(key)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):

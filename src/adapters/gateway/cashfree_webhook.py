@@ -22,6 +22,7 @@ from typing import Any
 from adapters.gateway.cashfree_mapping import (
     CashfreeResponseInvalid,
     CashfreeValueUnstorable,
+    bank_reference,
     is_storable_id,
     payment_attempt,
 )
@@ -104,7 +105,8 @@ def parse_notification(
 
 
 def parse_refund(kind: str, data: object) -> RefundNotification:
-    """data.refund (a RefundEntity): its order, refund id, status and Cashfree's id."""
+    """data.refund (a RefundEntity): its order, refund id, status, Cashfree's id and the
+    bank's reference (`refund_arn`, once the refund succeeded)."""
     refund = data.get("refund") if isinstance(data, dict) else None
     if not isinstance(refund, dict):
         raise NotificationUnreadable("refund webhook has no data.refund")
@@ -124,7 +126,8 @@ def parse_refund(kind: str, data: object) -> RefundNotification:
     gateway_refund_id = str(cf_id) if isinstance(cf_id, (str, int)) and cf_id != "" else None
     if gateway_refund_id is not None and not is_storable_id(gateway_refund_id):
         raise NotificationUnstorable("refund webhook has a cf_refund_id no store can hold")
-    return RefundNotification(kind, order_id, refund_id, state, gateway_refund_id)
+    arn = bank_reference(refund, "refund_arn")
+    return RefundNotification(kind, order_id, refund_id, state, gateway_refund_id, arn)
 
 
 class CashfreeNotifications:

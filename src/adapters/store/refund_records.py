@@ -19,6 +19,7 @@ def refund_record(refund: Refund) -> Record:
         "created_at": _time(refund.created_at),
         "updated_at": _time(refund.updated_at),
         "gateway_refund_id": refund.gateway_refund_id,
+        "arn": refund.arn,
         "version": refund.version,
     }
 
@@ -34,5 +35,6 @@ def refund_from_record(record: Record) -> Refund:
         created_at=_parse_time(record["created_at"]),
         updated_at=_parse_time(record["updated_at"]),
         gateway_refund_id=record["gateway_refund_id"],
+        arn=record.get("arn", ""),
         version=int(record["version"]),
     )

@@ -191,13 +191,20 @@ def _refunded(refund: Refund) -> tuple[int, Decimal] | None:
     return (1, refund.amount.amount) if refund.state is RefundState.SUCCESS else None
 
 
+def _refund_references(refund: Refund) -> tuple[str, ...]:
+    """What an operator may find a refund's order by besides the refund's id: Cashfree's id
+    of the refund and the bank's (ARN)."""
+    return tuple(found for found in (refund.gateway_refund_id, refund.arn) if found)
+
+
 def _refunds() -> IndexedTable[str, Refund]:
-    """By order; by Cashfree's id (a search); by creation, all and in each state (the
-    refund pages, the reconciler's pending ones); the successful ones' count and amount."""
+    """By order; by Cashfree's or the bank's reference (a search); by creation, all and in
+    each state (the refund pages, the reconciler's pending ones); the successful ones'
+    count and amount."""
     in_state = {f"created_{s.value}": Sorted(partial(_created_in, s)) for s in RefundState}
     return IndexedTable(
         order=lambda r: r.order_id,
-        gateway=lambda r: r.gateway_refund_id,
+        reference=Each(_refund_references),
         created=Sorted(lambda r: (r.created_at,)),
         refunded=Tally(_refunded, (0, ZERO)),
         **in_state,

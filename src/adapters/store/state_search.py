@@ -1,6 +1,6 @@
 """The operator's search over state in process memory: an order by its id, Cashfree's, a
-payment's id or bank reference, or a refund's id or Cashfree's; a customer by e-mail or
-phone; each one read from an index, never a scan."""
+payment's id or bank reference, or a refund's id, Cashfree's or the bank's (ARN); a
+customer by e-mail or phone; each one read from an index, never a scan."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class StateSearchReports:
             keys = dict.fromkeys(state.orders.keys_in("reference", text))
             if text in state.orders:
                 keys[text] = None
-            refunds = [*state.refunds.rows_in("gateway", text), state.refunds.get(text)]
+            refunds = [*state.refunds.rows_in("reference", text), state.refunds.get(text)]
             keys.update((refund.order_id, None) for refund in refunds if refund is not None)
             found = [state.orders[key] for key in keys]
             newest = heapq.nlargest(limit, found, key=lambda o: (o.created_at, o.order_id))

@@ -71,6 +71,7 @@ class RefundStateApplier(Protocol):
         refund_id: str,
         state: RefundState,
         gateway_refund_id: str | None = None,
+        arn: str = "",
     ) -> Refund: ...
 
 
@@ -233,6 +234,7 @@ class Reconcile:
             refund.refund_id,
             RefundState.from_gateway(known.status.value),
             known.gateway_refund_id or None,
+            known.arn,
         )
 
     async def _check_order(self, order: Order, now: datetime) -> Order:

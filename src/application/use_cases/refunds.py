@@ -80,8 +80,9 @@ class ApplyRefundState:
         refund_id: str,
         state: RefundState,
         gateway_refund_id: str | None = None,
+        arn: str = "",
     ) -> Refund:
-        return (await self.settle(order_id, refund_id, state, gateway_refund_id)).refund
+        return (await self.settle(order_id, refund_id, state, gateway_refund_id, arn)).refund
 
     async def settle(
         self,
@@ -89,23 +90,29 @@ class ApplyRefundState:
         refund_id: str,
         state: RefundState,
         gateway_refund_id: str | None = None,
+        arn: str = "",
     ) -> Settlement:
         """As `execute`, and say whether the report changed the refund."""
         return await retry_on_conflict(
-            lambda: self._once(order_id, refund_id, state, gateway_refund_id),
+            lambda: self._once(order_id, refund_id, state, gateway_refund_id, arn),
             f"refund {refund_id} kept changing while being settled",
             (ConcurrencyConflict, DuplicateEntry),
         )
 
     async def _once(
-        self, order_id: str, refund_id: str, state: RefundState, gateway_refund_id: str | None
+        self,
+        order_id: str,
+        refund_id: str,
+        state: RefundState,
+        gateway_refund_id: str | None,
+        arn: str,
     ) -> Settlement:
         now = self._clock.now()
         async with self._units() as uow:
             refund = await uow.refunds.get(refund_id)
             if refund is None or refund.order_id != order_id:
                 raise RefundNotFound(refund_id)
-            if not refund.settle(state, now, gateway_refund_id):
+            if not refund.settle(state, now, gateway_refund_id, arn):
                 return Settlement(refund, changed=False)
             if refund.state is RefundState.SUCCESS:
                 await self._apply_policy(uow, refund, now)
@@ -221,6 +228,7 @@ class RefundOrder:
             refund_id,
             RefundState.from_gateway(str(answer.status)),
             answer.gateway_refund_id or None,
+            answer.arn,
         )
 
     async def _record(

@@ -98,6 +98,7 @@ class WebhookReceiver:
                 notification.refund_id,
                 notification.state,
                 notification.gateway_refund_id,
+                notification.arn,
             )
         except RefundNotFound:
             log.warning(

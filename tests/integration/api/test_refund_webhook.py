@@ -95,6 +95,7 @@ async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
     assert settled.status_code == 200
     [stored] = await service.container.store().reports().refunds_of(order_id)
     assert stored.state is RefundState.SUCCESS and stored.gateway_refund_id
+    assert stored.arn.startswith("RF"), "the simulator's refund_arn"
 
 
 async def test_a_refund_the_simulator_fails_frees_its_amount(service: Service) -> None:

@@ -122,12 +122,18 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 SEARCH_INDEXES_0003 = frozenset(
     {"ix_payment_attempts_payment", "ix_customers_email", "ix_customers_phone"}
 )
-REFERENCE_INDEXES_0004 = LATER_INDEXES - SEARCH_INDEXES_0003
+REFUND_INDEXES_0005 = frozenset({"ix_refunds_arn"})
+REFERENCE_INDEXES_0004 = LATER_INDEXES - SEARCH_INDEXES_0003 - REFUND_INDEXES_0005
 
 
 def bank_reference() -> Column[str]:
     """0004's column, as a shop adds it by hand (a Column joins one table only)."""
     return Column("bank_reference", String(100), nullable=False, server_default="")
+
+
+def arn() -> Column[str]:
+    """0005's column, as a shop adds it by hand."""
+    return Column("arn", String(100), nullable=False, server_default="")
 
 
 def _create_all(connection: Connection) -> None:
@@ -162,8 +168,9 @@ async def test_upgrading_an_empty_database_gives_exactly_the_models_schema(
     [
         ("0002", SEARCH_INDEXES_0003, ()),
         ("0003", REFERENCE_INDEXES_0004, (("payment_attempts", bank_reference),)),
+        ("0004", REFUND_INDEXES_0005, (("refunds", arn),)),
     ],
-    ids=["0003", "0004"],
+    ids=["0003", "0004", "0005"],
 )
 async def test_what_a_migration_adds_done_by_hand_first_is_kept_by_the_upgrade(
     database: Database,

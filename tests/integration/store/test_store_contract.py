@@ -932,6 +932,44 @@ async def test_find_orders_by_cashfree_ids_bank_references_and_refunds(store: St
     assert await reports.find_orders("UTRORDER", 20) == [], "whole references only"
 
 
+async def settle_refund(store: Store, refund_id: str, arn: str) -> None:
+    """A SUCCESS report of the refund, bringing `arn`."""
+    async with store.unit_of_work() as uow:
+        loaded = await uow.refunds.get(refund_id)
+        assert loaded is not None
+        loaded.settle(RefundState.SUCCESS, at(9), f"cf_{refund_id}", arn)
+        await uow.refunds.save(loaded)
+        await uow.commit()
+
+
+async def test_a_refunds_bank_reference_is_kept_and_finds_its_order(store: Store) -> None:
+    """The ARN comes last, once the bank returned the money: saved on the settled refund
+    and then a reference of its order."""
+    requested = Refund.request(
+        "refund_a",
+        "ORDER_A",
+        CUSTOMER_ID,
+        Money.of("9.00"),
+        "asked",
+        at(8),
+        paid=Money.of("499.00"),
+    )
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(paid_order("ORDER_A", minutes=0))
+        await uow.refunds.add(requested)
+        await uow.commit()
+    await settle_refund(store, "refund_a", "")
+    assert await store.reports().find_orders("RF0000000007", 20) == []
+    await settle_refund(store, "refund_a", "RF0000000007")
+
+    async with store.unit_of_work() as uow:
+        kept = await uow.refunds.get("refund_a")
+    assert kept is not None and kept.arn == "RF0000000007"
+    found = await store.reports().find_orders("RF0000000007", 20)
+    assert [o.order_id for o in found] == ["ORDER_A"]
+    assert await store.reports().find_orders("RF", 20) == [], "whole references only"
+
+
 async def test_found_orders_follow_attempts_added_later(store: Store) -> None:
     await add_order(store, "ORDER_L")
     assert await store.reports().find_orders("pay_1", 20) == []

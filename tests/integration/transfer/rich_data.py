@@ -187,7 +187,8 @@ async def fill(store: Store, orders: int = 45) -> None:
         async with store.unit_of_work() as uow:
             loaded = await uow.refunds.get(refund.refund_id)
             assert loaded is not None
-            loaded.settle(state, at(210 + index), f"cf_refund_{index}")
+            arn = f"RF{index:010d}" if state is RefundState.SUCCESS else ""
+            loaded.settle(state, at(210 + index), f"cf_refund_{index}", arn)
             await uow.refunds.save(loaded)
             if state is RefundState.SUCCESS:
                 await uow.ledger.add_adjustment(

@@ -44,6 +44,7 @@ async def _check_the_data_set_is_rich(store: Store) -> None:
     assert len({o.version for o in orders}) > 1
     refunds = [r for r in await _records(store, RecordKind.REFUNDS) if isinstance(r, Refund)]
     assert {r.state for r in refunds} == set(RefundState)
+    assert any(r.arn for r in refunds)
     messages = [m for m in await _records(store, RecordKind.OUTBOX) if isinstance(m, OutboxMessage)]
     assert any(m.delivered_at is not None for m in messages)
     assert any(m.last_error is not None and m.delivered_at is None for m in messages)

@@ -269,10 +269,11 @@ class Applier:
         refund_id: str,
         state: RefundState,
         gateway_refund_id: str | None = None,
+        arn: str = "",
     ) -> Refund:
         self.calls.append((refund_id, state, gateway_refund_id))
         refund = self.refunds[refund_id]
-        if refund.settle(state, self.clock.now(), gateway_refund_id):
+        if refund.settle(state, self.clock.now(), gateway_refund_id, arn):
             refund.version += 1
         return replace(refund)
 
@@ -315,7 +316,7 @@ async def test_pending_refunds_take_the_gateways_state_through_apply_refund_stat
     ]
     money = Money.of("100.00")
     gateway.refunds["ORDER_R"] = [
-        GatewayRefund("ORDER_R", "rf_done", "cf_1", money, RefundStatus.SUCCESS),
+        GatewayRefund("ORDER_R", "rf_done", "cf_1", money, RefundStatus.SUCCESS, arn="RF001"),
         GatewayRefund("ORDER_R", "rf_cancelled", "cf_2", money, RefundStatus.CANCELLED),
         GatewayRefund("ORDER_R", "rf_waiting", "cf_3", money, RefundStatus.ONHOLD),
     ]
@@ -341,6 +342,7 @@ async def test_pending_refunds_take_the_gateways_state_through_apply_refund_stat
     assert gateway.created == ["rf_lost", "rf_refused"], "sent again: never received"
     assert gateway.calls.count("list_refunds") == 1, "one list per order and run"
     assert applier.refunds["rf_lost"].gateway_refund_id == "cf_rf_lost"
+    assert applier.refunds["rf_done"].arn == "RF001", "the bank's reference is kept"
 
     clock.advance(3600)
     again = await use_case.run()

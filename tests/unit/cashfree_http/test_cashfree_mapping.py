@@ -130,6 +130,22 @@ def test_refund_entity_maps_to_gateway_refund(cashfree_json: Load) -> None:
     assert refund.amount == Money.of("100.25")
     assert refund.status is RefundStatus.PENDING
     assert refund.note == "Customer asked for a partial refund"
+    assert refund.arn == "", "refund_arn is null until the refund succeeded"
+
+
+def test_a_refunds_bank_reference_is_kept_trimmed_and_never_refuses_it(
+    cashfree_json: Load,
+) -> None:
+    read: list[tuple[Any, str]] = [
+        (" RF1234567890 ", "RF1234567890"),
+        (1234567890, "1234567890"),
+        ("R\x00F" + "7" * 120, "RF" + "7" * 98),
+        (False, ""),
+        (["RF1"], ""),
+    ]
+    for value, kept in read:
+        refund = cashfree_json("refund.json") | {"refund_status": "SUCCESS", "refund_arn": value}
+        assert gateway_refunds([refund])[0].arn == kept, value
 
 
 @pytest.mark.parametrize(

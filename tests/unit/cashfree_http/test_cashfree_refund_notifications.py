@@ -51,6 +51,19 @@ def test_a_signed_refund_webhook_is_its_refund(status: str, state: RefundState) 
     )
 
 
+def test_a_refund_webhook_carries_the_banks_reference_once_given() -> None:
+    body = refund_body(refund_arn=" RF0000000042 ")
+    notification = CashfreeNotifications(SECRET).verify_and_parse(signed(body), body, NOW)
+    assert isinstance(notification, RefundNotification)
+    assert notification.arn == "RF0000000042"
+    for unreadable in (None, {"arn": "RF1"}, True):
+        body = refund_body(refund_arn=unreadable)
+        notification = CashfreeNotifications(SECRET).verify_and_parse(signed(body), body, NOW)
+        assert notification == RefundNotification(
+            "REFUND_STATUS_WEBHOOK", "order_1", "refund_1", RefundState.SUCCESS, "cf_r_1"
+        ), unreadable
+
+
 def test_the_outcome_named_types_are_read_alike() -> None:
     body = refund_body(kind="REFUND_SUCCESS_WEBHOOK", cf_refund_id=12345)
     notification = CashfreeNotifications(SECRET).verify_and_parse(signed(body), body, NOW)

@@ -104,6 +104,17 @@ def test_final_states_never_move_and_repeats_change_nothing() -> None:
     assert isinstance(event, RefundSucceeded)
 
 
+def test_a_final_refund_still_learns_the_banks_reference_once() -> None:
+    refund = request("r1", "100.00", [])
+    assert refund.settle(RefundState.SUCCESS, T0, "cf_1") is True
+    refund.pull_events()
+    later = T0 + timedelta(hours=1)
+    assert refund.settle(RefundState.SUCCESS, later, "cf_1", "RF0000000001") is True
+    assert refund.settle(RefundState.SUCCESS, later + timedelta(hours=1), "cf_1", "RF9") is False
+    assert refund.arn == "RF0000000001" and refund.updated_at == later
+    assert refund.pull_events() == [], "the reference alone is no new outcome"
+
+
 def test_a_failed_refund_records_a_failure_event() -> None:
     refund = request("r1", "100.00", [])
     refund.pull_events()

@@ -28,6 +28,7 @@ def refund_values(refund: Refund) -> dict[str, Any]:
         "created_at": refund.created_at,
         "updated_at": refund.updated_at,
         "gateway_refund_id": refund.gateway_refund_id,
+        "arn": refund.arn,
     }
 
 
@@ -42,6 +43,7 @@ def refund_from_row(row: Mapping[str, Any]) -> Refund:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         gateway_refund_id=row["gateway_refund_id"],
+        arn=row["arn"],
         version=row["version"],
     )
 

@@ -65,12 +65,13 @@ LATER_INDEXES = frozenset(
         "ix_payment_attempts_bank_reference",
         "ix_orders_gateway_order",
         "ix_refunds_gateway_refund",
+        "ix_refunds_arn",
     }
 )
-"""Indexes later migrations (0003, 0004) added to the baseline's tables: a database from
+"""Indexes later migrations (0003, 0004, 0005) added to the baseline's tables: a database from
 before migrations lacks them, and the upgrade that follows its stamping builds them."""
-LATER_COLUMNS = frozenset({("payment_attempts", "bank_reference")})
-"""Columns (table, column) later migrations (0004) added to the baseline's tables."""
+LATER_COLUMNS = frozenset({("payment_attempts", "bank_reference"), ("refunds", "arn")})
+"""Columns (table, column) later migrations (0004, 0005) added to the baseline's tables."""
 LOCK_TIMEOUT_SECONDS = 300
 _LOCK_POLL_SECONDS = 0.05
 _OUR_TABLES = frozenset(table.name for table in TABLES)

@@ -1,6 +1,6 @@
 """The operator's search in SQL: an order by its id, Cashfree's, a payment's id or bank
-reference, or a refund's id or Cashfree's; a customer by e-mail or phone; each through an
-index (migrations 0003 and 0004)."""
+reference, or a refund's id, Cashfree's or the bank's (ARN); a customer by e-mail or
+phone; each through an index (migrations 0003 to 0005)."""
 
 from __future__ import annotations
 
@@ -59,4 +59,5 @@ def _referencing(text: str) -> CompoundSelect[tuple[str]]:
         select(ORDERS.c.order_id).where(ORDERS.c.gateway_order_id == text),
         select(REFUNDS.c.order_id).where(REFUNDS.c.refund_id == text),
         select(REFUNDS.c.order_id).where(REFUNDS.c.gateway_refund_id == text),
+        select(REFUNDS.c.order_id).where(REFUNDS.c.arn == text),
     )

@@ -226,13 +226,15 @@ class OutboxRow(SQLModel, table=True):
 
 
 class RefundRow(SQLModel, table=True):
-    """Refunds by their client id; `version` makes a save optimistic."""
+    """Refunds by their client id; `version` makes a save optimistic; by order, state,
+    Cashfree's id and the bank's reference (`arn`)."""
 
     __tablename__ = "refunds"
     __table_args__ = (
         Index("ix_refunds_order", "order_id", "created_at"),
         Index("ix_refunds_state_created", "state", "created_at"),
         Index("ix_refunds_gateway_refund", "gateway_refund_id"),
+        Index("ix_refunds_arn", "arn"),
         _MYSQL,
     )
 
@@ -246,6 +248,9 @@ class RefundRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     gateway_refund_id: str | None = Field(sa_column=Column(String(ID_LENGTH)))
+    arn: str = Field(
+        sa_column=Column(String(ID_LENGTH), nullable=False, default="", server_default="")
+    )
     version: int = Field(sa_column=Column(Integer, nullable=False))
 
 

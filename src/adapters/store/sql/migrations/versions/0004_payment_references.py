@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from adapters.store.sql.migrations.ddl import has_column, store_schema
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -20,11 +22,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if not _has_column("payment_attempts", "bank_reference"):
+    if not has_column("payment_attempts", "bank_reference"):
         op.add_column(
             "payment_attempts",
             sa.Column("bank_reference", sa.String(length=100), nullable=False, server_default=""),
-            schema=_schema(),
+            schema=store_schema(),
         )
     op.create_index(
         "ix_payment_attempts_bank_reference",
@@ -42,14 +44,4 @@ def downgrade() -> None:
     op.drop_index("ix_refunds_gateway_refund", table_name="refunds")
     op.drop_index("ix_orders_gateway_order", table_name="orders")
     op.drop_index("ix_payment_attempts_bank_reference", table_name="payment_attempts")
-    op.drop_column("payment_attempts", "bank_reference", schema=_schema())
-
-
-def _schema() -> str | None:
-    """The store's schema: a column's DDL, unlike a table's, is not translated to it."""
-    return op.get_context().version_table_schema
-
-
-def _has_column(table: str, column: str) -> bool:
-    columns = sa.inspect(op.get_bind()).get_columns(table, schema=_schema())
-    return any(found["name"] == column for found in columns)
+    op.drop_column("payment_attempts", "bank_reference", schema=store_schema())
