@@ -55,6 +55,9 @@ def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:
         page.wait_for_timeout(500)
     expect(refunds.first).to_have_attribute("data-state", "SUCCESS")
     expect(refunds.first).to_contain_text("Done")
+    expect(refunds.first.locator("td[data-label='Bank reference']")).to_have_text(
+        re.compile(r"^RF\d{10}$")
+    )
     expect(page.locator("#tiles")).to_contain_text(re.compile(r"Refunded₹375\.00 \(1\)"))
     expect(page.locator("#tiles")).to_contain_text("Net revenue₹375.00")
     expect(page.locator("#reconcile-summary")).to_contain_text("No reconciliation run yet")

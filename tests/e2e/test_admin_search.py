@@ -22,7 +22,7 @@ OTHER = {
     "customerPhone": "9090909090",
 }
 LATER_ORDERS = 12  # more than a page of the recent orders' table
-LABEL = "Id, bank reference (UTR), e-mail or phone"
+LABEL = "Id, bank reference (UTR or ARN), e-mail or phone"
 
 
 def paid_order_then_others(app: LiveServer) -> tuple[str, str, str]:

@@ -114,6 +114,7 @@ WEBHOOK_BODY: dict[str, Any] = {
                         "payment_message": _TEXT,
                         "payment_time": {"type": "string", "format": "date-time"},
                         "payment_group": _TEXT,
+                        "bank_reference": {"type": ["string", "integer", "null"]},
                     },
                 },
                 "refund": {
@@ -123,6 +124,7 @@ WEBHOOK_BODY: dict[str, Any] = {
                         "refund_id": _TEXT,
                         "cf_refund_id": {"type": ["string", "integer"]},
                         "refund_status": {"enum": ["SUCCESS", "PENDING", "CANCELLED", "FAILED"]},
+                        "refund_arn": {"type": ["string", "null"]},
                     },
                 },
             },
@@ -370,7 +372,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         "/api/payment/search",
         "Orders and customers by an order, payment, refund or customer id (ours or"
-        " Cashfree's), a bank reference (UTR), an e-mail or a phone",
+        " Cashfree's), a bank reference (a payment's UTR, a refund's ARN), an e-mail or a phone",
         s.SearchView,
         "admin",
         errors=(400,),

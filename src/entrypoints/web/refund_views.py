@@ -18,6 +18,7 @@ def refund_view(refund: Refund) -> RefundView:
         "reason": refund.reason,
         "state": refund.state.value,
         "gatewayRefundId": refund.gateway_refund_id,
+        "arn": refund.arn,
         "createdAt": refund.created_at.isoformat(),
         "updatedAt": refund.updated_at.isoformat(),
     }

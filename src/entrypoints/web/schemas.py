@@ -238,6 +238,12 @@ class PaymentStatusAnswer(TypedDict):
     gatewayCheck: NotRequired[Literal["pending", "unavailable"]]
     refunded: NotRequired[RefundedAmount]
     refunding: NotRequired[RefundingAmount]
+    refund_references: NotRequired[
+        Annotated[
+            list[str],
+            _json({"description": "the banks' references (ARN) of the returned refunds"}),
+        ]
+    ]
 
 
 @with_config(CLOSED)
@@ -513,6 +519,9 @@ class RefundView(TypedDict):
     reason: str
     state: RefundStateName
     gatewayRefundId: str | None
+    arn: Annotated[
+        str, _json({"type": "string", "description": "the bank's reference (ARN), or empty"})
+    ]
     createdAt: Timestamp
     updatedAt: Timestamp
 

@@ -95,12 +95,16 @@ def payment_status_view(order: Order) -> PaymentStatusAnswer:
 
 def checked_status_view(checked: CheckedStatus) -> PaymentStatusAnswer:
     """The status view, plus `gatewayCheck` ("pending" or "unavailable") when the gateway's
-    word is not in it yet, and `refunded` / `refunding` when a paid order has refunds."""
+    word is not in it yet, `refunded` / `refunding` when a paid order has refunds, and
+    `refund_references` once banks gave their references (ARN) of returned refunds."""
     view = payment_status_view(checked.order)
     if any(refund.state.holds_money for refund in checked.refunds):
         refunds = refunds_view(checked.refunds)
         view["refunded"] = refunds["refunded"]
         view["refunding"] = refunds["refunding"]
+    references = [refund.arn for refund in checked.refunds if refund.arn]
+    if references:
+        view["refund_references"] = references
     if checked.gateway_check is GatewayCheck.PENDING:
         view["gatewayCheck"] = "pending"
     elif checked.gateway_check is GatewayCheck.UNAVAILABLE:

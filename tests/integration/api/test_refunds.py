@@ -286,6 +286,29 @@ async def test_a_full_refund_settles_and_nets_the_revenue_to_zero(service: Servi
     assert body["remaining"] == 0.0
 
 
+async def test_a_returned_refunds_bank_reference_reaches_the_operator_and_the_customer(
+    service: Service,
+) -> None:
+    """The ARN comes with the refund's SUCCESS webhook: in the refund's view, the customer's
+    status answer and the operator's search."""
+    order_id = await paid_order(service, "250.00")
+    status, _ = await refund(service, order_id, amount="100.00", reason="Part", refund_id="rf_b")
+    assert status == 201
+
+    [done] = await settled(service, order_id)
+
+    assert done["state"] == "SUCCESS" and done["arn"].startswith("RF")
+    answer = (await service.client.get(f"/api/payment/status/{order_id}")).json()
+    assert answer["refund_references"] == [done["arn"]]
+    found = await service.client.get(
+        "/api/payment/search", params={"q": done["arn"]}, headers=service.admin
+    )
+    assert [o["orderId"] for o in found.json()["data"]["orders"]] == [order_id]
+    untouched = await paid_order(service, "50.00")
+    plain = (await service.client.get(f"/api/payment/status/{untouched}")).json()
+    assert "refund_references" not in plain
+
+
 async def test_an_unknown_refund_state_filter_is_400(service: Service) -> None:
     response = await service.client.get("/api/payment/refunds?state=DONE", headers=service.admin)
     assert response.status_code == 400

@@ -313,6 +313,7 @@ function renderRefunds(refunds) {
       codeCell("Order", refund.orderId),
       cell("Amount", formatInr(refund.amount), "num"),
       cell("State", refundStateInWords(refund.state)),
+      refund.arn ? codeCell("Bank reference", refund.arn) : cell("Bank reference", ""),
       cell("Reason", refund.reason || ""),
     ),
   );

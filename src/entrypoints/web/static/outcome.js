@@ -70,6 +70,16 @@ async function purchased(purchase) {
   return purchase.credits ? `${purchase.planId} (${credits})` : purchase.planId;
 }
 
+/** The banks' references (ARN) of the returned refunds: what the customer's bank traces them by. */
+function refundReferences(view) {
+  const references = view.refund_references || [];
+  if (!references.length) {
+    return "";
+  }
+  const parts = references.flatMap((reference, index) => (index ? [", ", code(reference)] : [code(reference)]));
+  return element("span", {}, ...parts);
+}
+
 async function showPaid(view) {
   const paying = (view.attempts || []).find((attempt) => attempt.status === "SUCCESS");
   headline("Payment successful");
@@ -84,6 +94,7 @@ async function showPaid(view) {
     ["Order number", code(view.order_id)],
     ["Refunded", view.refunded ? formatInr(view.refunded) : ""],
     ["Being refunded", view.refunding ? formatInr(view.refunding) : ""],
+    ["Refund reference", refundReferences(view)],
   ]);
   const print = element("button", { type: "button", class: "secondary" }, "Print receipt");
   print.addEventListener("click", () => window.print());
