@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.store.json_journal import JsonJournalStore, _Journal
+from adapters.store.json_journal import JournalCorrupted, JsonJournalStore, _Journal
+from application.store_digest import canonical
+from application.store_transfer import RecordKind
+from integration.transfer.rich_data import fill
 
 from .builders import paid_order
 from .journal_files import add_orders, start_writer, stored_ids
@@ -95,6 +98,87 @@ async def test_a_finished_compaction_says_what_it_wrote_and_how_long_it_took(
     assert line["records"] == records == 3
     assert line["snapshot_bytes"] == path.stat().st_size
     assert 0 <= line["seconds"] < 30
+
+
+async def _contents(store: JsonJournalStore) -> dict[RecordKind, list[str]]:
+    """Every record of every kind, in canonical form."""
+    return {
+        kind: sorted(
+            [canonical(r) async for batch in store.transfer().batches(kind, 100) for r in batch]
+        )
+        for kind in RecordKind
+    }
+
+
+async def _compacted_rich_store(path: Path) -> dict[RecordKind, list[str]]:
+    """A store with a record of every kind and shape, compacted into its snapshot and
+    closed; what it held."""
+    store = JsonJournalStore(path)
+    await fill(store)
+    held = await _contents(store)
+    await store.compact()
+    await store.close()
+    return held
+
+
+async def _reopened(path: Path) -> dict[RecordKind, list[str]]:
+    store = JsonJournalStore(path)
+    try:
+        return await _contents(store)
+    finally:
+        await store.close()
+
+
+async def test_a_snapshot_is_one_json_document_with_a_record_a_line(tmp_path: Path) -> None:
+    """A line at a time is how it is loaded; one JSON document is how a version before
+    this layout reads it."""
+    path = tmp_path / "credits.json"
+    held = await _compacted_rich_store(path)
+
+    document = json.loads(path.read_bytes())
+    tables = [value for value in document.values() if isinstance(value, list)]
+    records = sum(len(table) for table in tables)
+    assert records == sum(len(kind) for kind in held.values()) > 100
+    assert len(path.read_bytes().split(b"\n")) == 1 + 2 * len(tables) + records + 1
+    assert await _reopened(path) == held
+
+
+async def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_still_opens(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "credits.json"
+    held = await _compacted_rich_store(path)
+    document = json.loads(path.read_bytes())
+    path.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+    assert await _reopened(path) == held
+
+
+async def test_a_later_versions_table_in_a_snapshot_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "credits.json"
+    held = await _compacted_rich_store(path)
+    later = b',"payouts":[\n{"payout_id":"p_1"}\n,{"payout_id":"p_2"}\n]\n}'
+    path.write_bytes(path.read_bytes().removesuffix(b"}") + later)
+
+    assert await _reopened(path) == held
+
+
+@pytest.mark.parametrize(
+    ("cut", "detail"),
+    [
+        (lambda raw: raw.removesuffix(b"}"), "ends before its last line"),
+        (lambda raw: raw.replace(b"\n,", b"\n,{", 1), "unreadable snapshot"),
+        (lambda raw: raw.replace(b"]\n", b"]\n{}\n", 1), "a record outside a table"),
+    ],
+    ids=["cut short", "a broken record", "a record between tables"],
+)
+async def test_a_damaged_snapshot_refuses_to_open(tmp_path: Path, cut: Any, detail: str) -> None:
+    path = tmp_path / "credits.json"
+    await _compacted_rich_store(path)
+    path.write_bytes(cut(path.read_bytes()))
+
+    with pytest.raises(JournalCorrupted, match=detail):
+        await JsonJournalStore(path).open()
 
 
 async def test_payments_commit_while_the_snapshot_is_written(
