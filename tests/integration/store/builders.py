@@ -10,9 +10,11 @@ from domain.ledger import CreditEntry, credit_for
 from domain.money import Money
 from domain.notifications import OutboxMessage, RecipientKind, Topic
 from domain.order import AttemptStatus, Order, PaymentAttempt
+from domain.refunds import Refund
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 CUSTOMER_ID = "cus_test_customer"
+REASON = "customer asked"
 
 
 def at(minutes: int) -> datetime:
@@ -82,4 +84,17 @@ def message(
         body="We received ₹499.00 — thank you.",
         payload={"orderId": subject, "amount": "499.00", "nested": {"ok": True, "n": [1, None]}},
         at=at(minutes),
+    )
+
+
+def refund(refund_id: str, order_id: str, amount: str, minutes: int) -> Refund:
+    """A PENDING refund of a paid order of 499.00."""
+    return Refund.request(
+        refund_id,
+        order_id,
+        CUSTOMER_ID,
+        Money.of(amount),
+        REASON,
+        at(minutes),
+        paid=Money.of("499.00"),
     )

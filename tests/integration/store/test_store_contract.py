@@ -26,7 +26,7 @@ from domain.money import Money
 from domain.order import AttemptStatus, Order, OrderStatus
 from domain.plans import Period, Purchase
 from domain.referrals import ReferralRecord
-from domain.refunds import Refund, RefundState
+from domain.refunds import RefundState
 from domain.subscriptions import Subscription
 from unit.application.fakes import RecordingPublisher
 
@@ -40,6 +40,7 @@ from .builders import (
     message,
     paid_order,
     profile,
+    refund,
 )
 from .group_units import add_order, pay
 
@@ -900,15 +901,7 @@ async def test_find_orders_by_cashfree_ids_bank_references_and_refunds(store: St
     """Every reference a support request may quote names its order, whole values only."""
     paid = paid_order("ORDER_P", minutes=0)
     other = active_order("ORDER_Q", minutes=5)
-    requested = Refund.request(
-        "refund_p",
-        "ORDER_P",
-        CUSTOMER_ID,
-        Money.of("9.00"),
-        "asked",
-        at(8),
-        paid=Money.of("499.00"),
-    )
+    requested = refund("refund_p", "ORDER_P", "9.00", 8)
     async with store.unit_of_work() as uow:
         await uow.orders.add(paid)
         await uow.orders.add(other)
@@ -945,15 +938,7 @@ async def settle_refund(store: Store, refund_id: str, arn: str) -> None:
 async def test_a_refunds_bank_reference_is_kept_and_finds_its_order(store: Store) -> None:
     """The ARN comes last, once the bank returned the money: saved on the settled refund
     and then a reference of its order."""
-    requested = Refund.request(
-        "refund_a",
-        "ORDER_A",
-        CUSTOMER_ID,
-        Money.of("9.00"),
-        "asked",
-        at(8),
-        paid=Money.of("499.00"),
-    )
+    requested = refund("refund_a", "ORDER_A", "9.00", 8)
     async with store.unit_of_work() as uow:
         await uow.orders.add(paid_order("ORDER_A", minutes=0))
         await uow.refunds.add(requested)

@@ -19,21 +19,7 @@ from domain.referrals import ReferralRecord, ReferralStatus
 from domain.refunds import Refund, RefundExceedsRemaining, RefundState
 from unit.application.fakes import FixedClock, RecordingPublisher, ScriptedGateway
 
-from .builders import CUSTOMER_ID, at, credit, paid_order
-
-REASON = "customer asked"
-
-
-def refund(refund_id: str, order_id: str, amount: str, minutes: int) -> Refund:
-    return Refund.request(
-        refund_id,
-        order_id,
-        CUSTOMER_ID,
-        Money.of(amount),
-        REASON,
-        at(minutes),
-        paid=Money.of("499.00"),
-    )
+from .builders import CUSTOMER_ID, REASON, at, credit, paid_order, refund
 
 
 async def _paid(store: Store, order_id: str) -> None:
