@@ -94,7 +94,7 @@ async function showPaid(view) {
     ["Order number", code(view.order_id)],
     ["Refunded", view.refunded ? formatInr(view.refunded) : ""],
     ["Being refunded", view.refunding ? formatInr(view.refunding) : ""],
-    ["Refund reference", refundReferences(view)],
+    [(view.refund_references || []).length > 1 ? "Refund references" : "Refund reference", refundReferences(view)],
   ]);
   const print = element("button", { type: "button", class: "secondary" }, "Print receipt");
   print.addEventListener("click", () => window.print());
