@@ -72,7 +72,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -857,17 +857,25 @@ def compacting(store: StoreRun) -> bool:
     return Path(store.url.removeprefix("json://") + ".tmp").exists()
 
 
+def compaction_watch(store: StoreRun) -> Callable[[], bool]:
+    """Started before a measurement, called after it: whether a JSON store's compaction
+    ran meanwhile (its thread takes up to a third of the interpreter, which the
+    measurement then includes). Always False for the other stores."""
+    if store.kind != "json":
+        return lambda: False
+    before = snapshot_generation(store)
+    busy = compacting(store)
+    return lambda: busy or compacting(store) or snapshot_generation(store) != before
+
+
 def create_order_row(bench: Bench, server: Server, store: StoreRun, relay: str) -> str:
     """One row of the create-order table. Measured twice per store: before the webhook
     storm, and right after it while the outbox relay delivers the storm's notifications
     (its units of work then share the store, and on SQLite and JSON its syncs, with ours).
-    On JSON the row says when a compaction ran during it: its thread takes up to a third
-    of the interpreter, which the row's times then include."""
-    json_store = store.kind == "json"
-    before = snapshot_generation(store) if json_store else 0
-    busy = json_store and compacting(store)
+    On JSON the row says when a compaction ran during it."""
+    compacted = compaction_watch(store)
     ours, gateway, paced = create_order_latency(server.url, bench.sim_url, CREATE_ORDERS)
-    if json_store and (busy or compacting(store) or snapshot_generation(store) != before):
+    if compacted():
         relay += "; the journal compacting"
     return (
         f"| {store.name} | {relay} | {len(ours)} | {pct(ours, 0.5):.2f} | {pct(ours, 0.99):.2f} | "
@@ -1053,6 +1061,7 @@ def measure_store(
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
+            compacted = compaction_watch(store)
             result = run_wrk(
                 bench, server.proc, server.url, WEBHOOK_PATH, bodies, connections, args.seconds
             )
@@ -1065,6 +1074,8 @@ def measure_store(
             note = "profiled" if profiling else ""
             if result.exhausted or sum(result.issued) >= len(order_ids):
                 note = "INVALID: distinct bodies exhausted"
+            if compacted():
+                note = "; ".join(filter(None, (note, "the journal compacting")))
             out.append(
                 Cell(
                     name,
