@@ -76,7 +76,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +119,7 @@ DEFAULT_COMPACT_AFTER = 10_000
 _HEADER_PEEK = 128
 _PADDING = b"\x00\r\n\t "
 _SNAPSHOT_BUFFER = 1 << 20
+_REPLAY_CHUNK = 1 << 20
 _BATCH = 64
 _PAUSE_PER_WORK = 2.0
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -673,24 +674,40 @@ class _Journal:
         return generation
 
     def _replay(self, state: StoreState, start: int, end: int) -> None:
-        data = os.pread(self._fd, end - start, start)
-        pos = 0
-        while (newline := data.find(b"\n", pos)) >= 0:
+        """Apply the lines from `start` to `end`; cut a torn or unreadable last line off."""
+        offset = start
+        for after, line in self._lines(start, end):
             try:
-                _apply(state, json.loads(data[pos:newline])["ops"])
+                _apply(state, json.loads(line)["ops"])
             except (ValueError, KeyError, TypeError) as exc:
-                if data[newline + 1 :].strip(_PADDING):
-                    line = self.lines + 2
+                if os.pread(self._fd, end - after, after).strip(_PADDING):
+                    line_number = self.lines + 2
                     raise JournalCorrupted(
-                        self.journal_path, f"line {line} is unreadable ({exc})"
+                        self.journal_path, f"line {line_number} is unreadable ({exc})"
                     ) from exc
                 break
-            pos = newline + 1
+            offset = after
             self.lines += 1
-        self.offset = start + pos
-        if pos < len(data):
-            os.ftruncate(self._fd, self.offset)
+        self.offset = offset
+        if offset < end:
+            os.ftruncate(self._fd, offset)
             _sync(self._fd)
+
+    def _lines(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """The whole lines from `start` to `end`, each with the offset just after it, read a
+        chunk at a time: a journal as large as the snapshot is never in memory at once."""
+        carried = b""
+        at = start
+        while at < end:
+            chunk = os.pread(self._fd, min(_REPLAY_CHUNK, end - at), at)
+            if not chunk:
+                return
+            after = at - len(carried)
+            at += len(chunk)
+            *lines, carried = (carried + chunk).split(b"\n")
+            for line in lines:
+                after += len(line) + 1
+                yield after, line
 
     def _restart(self, generation: int) -> None:
         os.ftruncate(self._fd, 0)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.store import json_journal
 from adapters.store.json_journal import JournalCorrupted, JsonJournalStore
 from domain.order import AttemptStatus
 
@@ -17,6 +18,13 @@ from .builders import active_order, at, attempt, credit, paid_order
 from .journal_files import add_orders, start_writer, stored_ids
 
 ACKS_BEFORE_KILL = 150
+
+
+@pytest.fixture(params=[None, 7], ids=["chunks of 1 MiB", "chunks of 7 bytes"])
+def replay_chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal is read back a chunk at a time; with 7 bytes every line spans chunks."""
+    if request.param is not None:
+        monkeypatch.setattr(json_journal, "_REPLAY_CHUNK", request.param)
 
 
 def _append(path: Path, data: bytes) -> None:
@@ -50,6 +58,7 @@ async def test_sigkill_mid_stream_keeps_every_acknowledged_write(
     assert len(present) - len(acknowledged) <= tasks
 
 
+@pytest.mark.usefixtures("replay_chunk")
 async def test_a_torn_last_line_is_cut_and_writing_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
@@ -66,6 +75,7 @@ async def test_a_torn_last_line_is_cut_and_writing_goes_on(tmp_path: Path) -> No
     assert all(json.loads(line) for line in journal.read_text().splitlines())
 
 
+@pytest.mark.usefixtures("replay_chunk")
 async def test_trailing_zeros_from_a_power_loss_are_cut(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
@@ -75,6 +85,7 @@ async def test_trailing_zeros_from_a_power_loss_are_cut(tmp_path: Path) -> None:
     assert await stored_ids(path) == {"ORDER_A"}
 
 
+@pytest.mark.usefixtures("replay_chunk")
 async def test_corruption_before_the_last_line_refuses_to_open(tmp_path: Path) -> None:
     path = tmp_path / "credits.json"
     store = JsonJournalStore(path)
