@@ -37,7 +37,8 @@ History (paid orders with their grants and their delivered notifications) and th
 measured orders are written through the store directly (bench/seeded_server.py,
 which also serves our app exactly as `checkout serve` builds it); only the measured webhooks
 go through HTTP. Every store but memory is seeded by a process of its own before the server
-starts, so the server finds them stored as after a restart (the JSON journal loads them).
+starts, so the server finds them stored as after a restart (the JSON journal loads them
+from the snapshot the seed ends with; a webhook cell during which a compaction ran says so).
 Requires wrk (Debian package `wrk`) and, for PostgreSQL, a server at
 postgresql://postgres@127.0.0.1:5432/test (a throwaway database per run, dropped after).
 
