@@ -306,12 +306,13 @@ def _load_snapshot_lines(state: StoreState, head: bytes, lines: Iterable[bytes])
     decode: Callable[[Record], _Item] | None = None
     in_table = False
     for line in lines:
-        if line.startswith(b',"'):
-            decode = _SNAPSHOT_DECODERS.get(json.loads(line[1 : line.rindex(b":")]))
+        bare = line.rstrip()
+        if bare.startswith(b',"'):
+            decode = _SNAPSHOT_DECODERS.get(json.loads(bare[1 : bare.rindex(b":")]))
             in_table = True
-        elif line == b"]\n":
+        elif bare == b"]":
             in_table = False
-        elif line == b"}":
+        elif bare == b"}":
             return header["generation"]
         elif not in_table:
             raise ValueError("a record outside a table")
