@@ -4,6 +4,8 @@ customer, whose page is one click away."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -84,11 +86,63 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
     expect(summary).to_have_text("Found 1 customer for “+91 99887 76655”.")
     expect(page.locator("#search-orders-wrap")).to_be_hidden()
     expect(page.locator("#search-attempts-wrap")).to_be_hidden()
+    expect(page.locator("#search-refunds-wrap")).to_be_hidden()
     page.locator("#search-customers").get_by_role("link", name="Meera Iyer").click()
 
     expect(page).to_have_url(
         f"{app.base_url}/admin/customer?id={customer_id_for_email(CUSTOMER['customerEmail'])}"
     )
+
+
+def refunded_order(app: LiveServer) -> tuple[str, str]:
+    """A paid order refunded in full, once the bank's reference (ARN) has come back."""
+    admin = {"Authorization": f"Bearer {app.admin_token}"}
+    with httpx.Client(base_url=app.base_url, headers=admin, timeout=10) as client:
+        created = client.post("/api/payment/create-order", json={"amount": "450.00", **CUSTOMER})
+        assert created.status_code == 200, created.text
+        order_id = created.json()["order_id"]
+        paid = client.post(
+            f"/_fake-cashfree/control/orders/{order_id}/attempts", json={"outcome": "SUCCESS"}
+        )
+        assert paid.status_code == 200, paid.text
+        made = client.post(
+            f"/api/payment/orders/{order_id}/refunds",
+            json={"amount": "450.00", "reason": "Course withdrawn", "refund_id": "rf_search"},
+        )
+        assert made.status_code == 201, made.text
+        for _ in range(100):
+            [refund] = client.get(f"/api/payment/orders/{order_id}/refunds").json()["data"]
+            if refund["arn"]:
+                return order_id, refund["arn"]
+            time.sleep(0.1)
+    raise AssertionError("the refund's ARN never came")
+
+
+def test_a_refunds_bank_reference_finds_its_order_and_the_refund(
+    page: Page, app: LiveServer
+) -> None:
+    order_id, arn = refunded_order(app)
+    sign_in(page, app)
+    search = page.get_by_role("search")
+    search.get_by_label(LABEL).fill(arn)
+    search.get_by_role("button", name="Find").click()
+
+    expect(page.locator("#search-summary")).to_have_text(f"Found 1 order for “{arn}”.")
+    expect(page.locator(f"#search-orders tr[data-order-id='{order_id}']")).to_contain_text(
+        "Refunded ₹450.00."
+    )
+    refund = page.locator("#search-refunds tbody tr")
+    expect(refund).to_have_count(1)
+    expect(refund).to_have_class("searched")
+    expect(refund.locator("td[data-label='Bank reference']")).to_contain_text(arn)
+    expect(refund.locator("td[data-label='Bank reference']")).to_contain_text("searched for")
+    expect(refund.locator("td[data-label='Refund']")).not_to_contain_text("searched for")
+
+    search.get_by_label(LABEL).fill("rf_search")
+    search.get_by_role("button", name="Find").click()
+    expect(page.locator("#search-summary")).to_have_text("Found 1 order for “rf_search”.")
+    expect(refund.locator("td[data-label='Refund']")).to_contain_text("searched for")
+    expect(refund.locator("td[data-label='Bank reference']")).not_to_contain_text("searched for")
 
 
 def test_a_search_that_finds_nothing_says_so(page: Page, app: LiveServer) -> None:

@@ -20,6 +20,7 @@ from domain.plans import Plan
 from domain.referrals import ReferralRecord
 from domain.refunds import Refund
 from domain.subscriptions import Subscription, SubscriptionPeriod
+from entrypoints.web.refund_views import refund_view
 from entrypoints.web.schemas import (
     AccountView,
     AdjustmentView,
@@ -151,10 +152,13 @@ def found_customer_view(profile: CustomerProfile) -> FoundCustomerView:
 
 
 def search_view(query: str, result: SearchResult) -> SearchView:
+    refunds = [refund for found in result.refunds.values() for refund in found]
+    refunds.sort(key=lambda r: (r.created_at, r.refund_id), reverse=True)
     return {
         "query": query,
         "orders": [order_view(o, result.refunds.get(o.order_id, ())) for o in result.orders],
         "customers": [found_customer_view(c) for c in result.customers],
+        "refunds": [refund_view(refund) for refund in refunds],
     }
 
 

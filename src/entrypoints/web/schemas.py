@@ -452,12 +452,13 @@ class FoundCustomerView(ProfileView):
 
 @with_config(CLOSED)
 class SearchView(TypedDict):
-    """What `q` named: orders by their id or a payment's, customers by id, e-mail or
-    phone; newest first, at most 20 of each."""
+    """What `q` named: orders by any of their references, customers by id, e-mail or
+    phone; newest first, at most 20 of each; and the found orders' refunds, newest first."""
 
     query: str
     orders: list[OrderView]
     customers: list[FoundCustomerView]
+    refunds: list[RefundView]
 
 
 @with_config(CLOSED)

@@ -84,6 +84,9 @@ async def test_an_order_is_found_by_what_cashfree_and_the_bank_call_it(
     [attempt] = found["orders"][0]["attempts"]
     assert attempt["bank_reference"] == paid["bank_reference"]
     assert found["orders"][0]["refunded"] + found["orders"][0]["refunding"] == 10.0
+    assert [r["refundId"] for r in found["refunds"]] == ["refund_asha"]
+    nothing = await _search(service, "asha@example.com")
+    assert nothing["orders"] == [] and nothing["refunds"] == []
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,7 @@ async def test_nothing_found_is_an_empty_answer(service: Service) -> None:
 
     found = await _search(service, "ORDER_NOSUCHTHING")
 
-    assert found == {"query": "ORDER_NOSUCHTHING", "orders": [], "customers": []}
+    assert found == {"query": "ORDER_NOSUCHTHING", "orders": [], "customers": [], "refunds": []}
 
 
 @pytest.mark.parametrize("q", [None, "", "   ", "x" * 255, "ORDER_\x00", "tab\there"])

@@ -303,20 +303,36 @@ async function submitRefund(event) {
   await refresh();
 }
 
-function renderRefunds(refunds) {
-  return refunds.map((refund) =>
-    element(
+/** Refund rows; with `query` (a search's), the refund it names is marked: in its id's cell
+ * when it is our id or Cashfree's, in the bank reference's when it is the ARN. */
+function renderRefunds(refunds, query = "") {
+  return refunds.map((refund) => {
+    const refundCell = codeCell("Refund", refund.refundId);
+    const bankCell = refund.arn ? codeCell("Bank reference", refund.arn) : cell("Bank reference", "");
+    const matches = [
+      [refund.refundId, refundCell],
+      [refund.gatewayRefundId, refundCell],
+      [refund.arn, bankCell],
+    ].filter(([value]) => query && value === query);
+    for (const [, matched] of matches) {
+      matched.append(" ", element("span", { class: "flag", text: "searched for" }));
+    }
+    return element(
       "tr",
-      { "data-refund-id": refund.refundId, "data-state": refund.state },
+      {
+        "data-refund-id": refund.refundId,
+        "data-state": refund.state,
+        ...(matches.length ? { class: "searched" } : {}),
+      },
       timeCell("Requested", refund.createdAt),
-      codeCell("Refund", refund.refundId),
+      refundCell,
       codeCell("Order", refund.orderId),
       cell("Amount", formatInr(refund.amount), "num"),
       cell("State", refundStateInWords(refund.state)),
-      refund.arn ? codeCell("Bank reference", refund.arn) : cell("Bank reference", ""),
+      bankCell,
       cell("Reason", refund.reason || ""),
-    ),
-  );
+    );
+  });
 }
 
 /** A reconciled item's state ("ACTIVE/PENDING", "PAID (after close)") in words. */
@@ -440,6 +456,9 @@ function renderFound(found) {
   const attempts = renderAttempts(orders, query);
   $("search-attempts").querySelector("tbody").replaceChildren(...attempts);
   $("search-attempts-wrap").hidden = !attempts.length;
+  const refunds = renderRefunds(found.refunds || [], query);
+  $("search-refunds").querySelector("tbody").replaceChildren(...refunds);
+  $("search-refunds-wrap").hidden = !refunds.length;
   const counts = [
     customers.length ? plural(customers.length, "customer", "customers") : "",
     orders.length ? plural(orders.length, "order", "orders") : "",
@@ -459,6 +478,7 @@ async function search(event) {
     $("search-customers").replaceChildren();
     $("search-orders-wrap").hidden = true;
     $("search-attempts-wrap").hidden = true;
+    $("search-refunds-wrap").hidden = true;
     summary.textContent = "Enter an order id, payment id, customer id, e-mail or phone number.";
     $("search-text").focus();
     return;
@@ -478,6 +498,7 @@ async function search(event) {
     $("search-results").hidden = false;
     $("search-orders-wrap").hidden = true;
     $("search-attempts-wrap").hidden = true;
+    $("search-refunds-wrap").hidden = true;
     $("search-customers").replaceChildren();
     summary.textContent = answer.body?.error || "The search failed. Try again.";
     return;
