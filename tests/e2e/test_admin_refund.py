@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -28,6 +29,25 @@ def paid_order(app: LiveServer, amount: str) -> str:
         )
         assert paid.status_code == 200, paid.text
     return order_id
+
+
+def returned_refund(app: LiveServer, order_id: str, amount: str, refund_id: str) -> str:
+    """Refund `amount` of a paid order through the API and wait for the simulator's
+    webhook to settle it; the bank's reference (ARN) it brought."""
+    admin = {"Authorization": f"Bearer {app.admin_token}"}
+    with httpx.Client(base_url=app.base_url, headers=admin, timeout=10) as client:
+        made = client.post(
+            f"/api/payment/orders/{order_id}/refunds",
+            json={"amount": amount, "reason": "Customer asked", "refund_id": refund_id},
+        )
+        assert made.status_code == 201, made.text
+        for _ in range(DONE_MS // 100):
+            listed = client.get(f"/api/payment/orders/{order_id}/refunds").json()["data"]
+            arn: str = next(r["arn"] for r in listed if r["refundId"] == refund_id)
+            if arn:
+                return arn
+            time.sleep(0.1)
+    raise AssertionError(f"refund {refund_id} never brought its ARN")
 
 
 def test_operator_refunds_half_an_order(page: Page, app: LiveServer) -> None:

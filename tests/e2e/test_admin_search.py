@@ -4,13 +4,12 @@ customer, whose page is one click away."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from playwright.sync_api import Page, expect
 
 from domain.customer import customer_id_for_email
 from e2e.test_admin_dashboard import sign_in
+from e2e.test_admin_refund import paid_order, returned_refund
 from integration.web_checkout.live_server import LiveServer
 
 CUSTOMER = {
@@ -95,27 +94,9 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
 
 
 def refunded_order(app: LiveServer) -> tuple[str, str]:
-    """A paid order refunded in full, once the bank's reference (ARN) has come back."""
-    admin = {"Authorization": f"Bearer {app.admin_token}"}
-    with httpx.Client(base_url=app.base_url, headers=admin, timeout=10) as client:
-        created = client.post("/api/payment/create-order", json={"amount": "450.00", **CUSTOMER})
-        assert created.status_code == 200, created.text
-        order_id = created.json()["order_id"]
-        paid = client.post(
-            f"/_fake-cashfree/control/orders/{order_id}/attempts", json={"outcome": "SUCCESS"}
-        )
-        assert paid.status_code == 200, paid.text
-        made = client.post(
-            f"/api/payment/orders/{order_id}/refunds",
-            json={"amount": "450.00", "reason": "Course withdrawn", "refund_id": "rf_search"},
-        )
-        assert made.status_code == 201, made.text
-        for _ in range(100):
-            [refund] = client.get(f"/api/payment/orders/{order_id}/refunds").json()["data"]
-            if refund["arn"]:
-                return order_id, refund["arn"]
-            time.sleep(0.1)
-    raise AssertionError("the refund's ARN never came")
+    """Meera's paid order refunded in full, once the bank's reference (ARN) has come back."""
+    order_id = paid_order(app, "450.00")
+    return order_id, returned_refund(app, order_id, "450.00", "rf_search")
 
 
 def test_a_refunds_bank_reference_finds_its_order_and_the_refund(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
+from e2e.test_admin_refund import returned_refund
 from e2e.test_checkout_journeys import FRAME, fill_checkout, order_id_on, pay_in_modal
 from integration.web_checkout.live_server import LiveServer
 
@@ -89,23 +89,11 @@ def test_the_receipt_of_a_refunded_order_says_what_came_back(page: Page, app: Li
 def test_the_receipt_gives_a_returned_refunds_bank_reference(page: Page, app: LiveServer) -> None:
     order_id = new_order(app, amount="300.00")
     attempt(app, order_id, "SUCCESS", method="upi")
-    admin = {"Authorization": f"Bearer {app.admin_token}"}
-    with httpx.Client(base_url=app.base_url, headers=admin, timeout=10) as client:
-        made = client.post(
-            f"/api/payment/orders/{order_id}/refunds",
-            json={"amount": "300.00", "reason": "Event cancelled", "refund_id": "rf_arn"},
-        )
-        assert made.status_code == 201, made.text
-        for _ in range(100):
-            [refund] = client.get(f"/api/payment/orders/{order_id}/refunds").json()["data"]
-            if refund["arn"]:
-                break
-            time.sleep(0.1)
-    assert refund["arn"], "the simulator's webhook brings the ARN"
+    arn = returned_refund(app, order_id, "300.00", "rf_arn")
     page.goto(f"/success?order_id={order_id}")
     receipt = page.get_by_role("region", name="Receipt")
     expect(receipt.locator("dt:text-is('Refunded') + dd")).to_have_text("₹300.00")
-    expect(receipt.locator("dt:text-is('Refund reference') + dd")).to_have_text(refund["arn"])
+    expect(receipt.locator("dt:text-is('Refund reference') + dd")).to_have_text(arn)
     assert_no_raw_codes(page)
 
 
