@@ -262,9 +262,19 @@ class CreateOrderAnswer(TypedDict):
     planId: NotRequired[str]
 
 
+class RefundsView(TypedDict):
+    """What an order's refunds returned and are returning (in OrderView, CustomerOrderView)."""
+
+    refunded: RefundedAmount
+    refunding: RefundingAmount
+    refundReferences: Annotated[
+        list[str], _json({"description": "the banks' references (ARN) of returned refunds"})
+    ]
+
+
 @with_config(CLOSED)
-class OrderView(TypedDict):
-    """An order for the operator."""
+class OrderView(RefundsView):
+    """An order for the operator, with what its refunds returned."""
 
     orderId: str
     amount: Amount
@@ -280,15 +290,6 @@ class OrderView(TypedDict):
     failureReason: str | None
     paidAfterClose: bool
     attempts: list[AttemptView]
-    refunded: RefundedAmount
-    refunding: RefundingAmount
-
-
-class RefundsView(TypedDict):
-    """What an order's refunds returned and are returning (in OrderView, CustomerOrderView)."""
-
-    refunded: RefundedAmount
-    refunding: RefundingAmount
 
 
 @with_config(CLOSED)
@@ -405,7 +406,7 @@ class SubscriptionView(TypedDict):
 
 
 @with_config(CLOSED)
-class CustomerOrderView(TypedDict):
+class CustomerOrderView(RefundsView):
     orderId: str
     amount: Amount
     currency: Currency
@@ -416,8 +417,6 @@ class CustomerOrderView(TypedDict):
     paidAfterClose: bool
     purchase: PurchaseView
     attempts: list[AttemptView]
-    refunded: RefundedAmount
-    refunding: RefundingAmount
 
 
 @with_config(CLOSED)

@@ -98,13 +98,12 @@ def checked_status_view(checked: CheckedStatus) -> PaymentStatusAnswer:
     word is not in it yet, `refunded` / `refunding` when a paid order has refunds, and
     `refund_references` once banks gave their references (ARN) of returned refunds."""
     view = payment_status_view(checked.order)
+    refunds = refunds_view(checked.refunds)
     if any(refund.state.holds_money for refund in checked.refunds):
-        refunds = refunds_view(checked.refunds)
         view["refunded"] = refunds["refunded"]
         view["refunding"] = refunds["refunding"]
-    references = [refund.arn for refund in checked.refunds if refund.arn]
-    if references:
-        view["refund_references"] = references
+    if refunds["refundReferences"]:
+        view["refund_references"] = refunds["refundReferences"]
     if checked.gateway_check is GatewayCheck.PENDING:
         view["gatewayCheck"] = "pending"
     elif checked.gateway_check is GatewayCheck.UNAVAILABLE:
@@ -164,11 +163,13 @@ def order_view(order: Order, refunds: Iterable[Refund]) -> OrderView:
 
 
 def refunds_view(refunds: Iterable[Refund]) -> RefundsView:
-    """What an order's refunds (all of them) returned and are returning."""
-    refunds = tuple(refunds)
+    """What an order's refunds (all of them) returned and are returning, and the banks'
+    references (ARN) of those returned, oldest first."""
+    refunds = sorted(refunds, key=lambda r: (r.created_at, r.refund_id))
     return {
         "refunded": number(total_in(RefundState.SUCCESS, refunds)),
         "refunding": number(total_in(RefundState.PENDING, refunds)),
+        "refundReferences": [refund.arn for refund in refunds if refund.arn],
     }
 
 

@@ -304,6 +304,10 @@ async def test_a_returned_refunds_bank_reference_reaches_the_operator_and_the_cu
         "/api/payment/search", params={"q": done["arn"]}, headers=service.admin
     )
     assert [o["orderId"] for o in found.json()["data"]["orders"]] == [order_id]
+    assert found.json()["data"]["orders"][0]["refundReferences"] == [done["arn"]]
+    report = await service.client.get("/api/payment/credits", headers=service.admin)
+    [row] = [o for o in report.json()["data"]["orders"] if o["orderId"] == order_id]
+    assert row["refundReferences"] == [done["arn"]]
     untouched = await paid_order(service, "50.00")
     plain = (await service.client.get(f"/api/payment/status/{untouched}")).json()
     assert "refund_references" not in plain

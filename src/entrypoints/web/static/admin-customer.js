@@ -3,7 +3,7 @@
 // admin token the dashboard kept in this tab.
 
 import { element, formatInr, loadConfig, queryParam, requestJson, showNotice, timeElement } from "./common.js";
-import { orderStatusInWords, paymentStatusInWords, refundsInWords } from "./words.js";
+import { orderStatusInWords, paymentStatusInWords, refundHint } from "./words.js";
 
 const LEDGER_KINDS = { grant: "Grant", reversal: "Reversal", adjustment: "Adjustment" };
 
@@ -93,9 +93,9 @@ function turnLedgerPage(direction) {
 
 function statusCell(order) {
   const td = cell("Status", order.paymentStatus ? paymentStatusInWords(order.paymentStatus) : orderStatusInWords(order.status));
-  const refunds = refundsInWords(order);
-  if (refunds.length) {
-    td.append(element("div", { class: "hint", text: refunds.join(" ") }));
+  const refunds = refundHint(order);
+  if (refunds) {
+    td.append(element("div", { class: "hint", text: refunds }));
   }
   return td;
 }

@@ -21,6 +21,7 @@ import {
   methodInWords,
   orderStatusInWords,
   paymentStatusInWords,
+  refundHint,
   refundStateInWords,
   refundsInWords,
 } from "./words.js";
@@ -221,9 +222,9 @@ function statusCell(order) {
   if (order.paidAfterClose) {
     td.append(" ", element("span", { class: "flag", title: "Paid after the order had expired or been cancelled", text: "paid after close" }));
   }
-  const refunds = refundsInWords(order);
-  if (refunds.length) {
-    td.append(element("div", { class: "hint", text: refunds.join(" ") }));
+  const refunds = refundHint(order);
+  if (refunds) {
+    td.append(element("div", { class: "hint", text: refunds }));
   }
   return td;
 }

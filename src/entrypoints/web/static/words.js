@@ -97,3 +97,13 @@ export function refundsInWords(order) {
     order.refunding ? `${formatInr(order.refunding)} being refunded.` : "",
   ].filter(Boolean);
 }
+
+/** An order row's line on its refunds: what they returned and are returning, and the
+ * banks' references (ARN) a customer's bank traces the returned ones by; "" for none. */
+export function refundHint(order) {
+  const references = order.refundReferences || [];
+  const named = references.length
+    ? `Bank reference${references.length > 1 ? "s" : ""} ${references.join(", ")}.`
+    : "";
+  return [...refundsInWords(order), named].filter(Boolean).join(" ");
+}
