@@ -19,7 +19,7 @@ def check_id(field: str, value: object) -> str:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomerProfile:
     """The latest contact details a customer paid with, and their referral agent."""
 

@@ -46,7 +46,7 @@ def normalize_phone(value: str) -> str | None:
     return digits if _MOBILE.fullmatch(digits) else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     """Name trimmed, e-mail lower-cased, Indian mobile number as its 10 digits."""
 

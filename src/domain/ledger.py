@@ -41,7 +41,7 @@ class EntryKind(StrEnum):
     ADJUSTMENT = "adjustment"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreditEntry:
     """One grant of credits, keyed by the order that earned it."""
 
@@ -74,7 +74,7 @@ def credit_for(order: Order, now: datetime) -> CreditEntry:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerAdjustment:
     """A ledger entry other than a grant: a reversal (its refund) or an operator's
     adjustment (its note). `credits` is signed; the entry is never changed once written."""

@@ -25,7 +25,7 @@ def is_plain_decimal(text: str) -> bool:
     return _PLAIN_DECIMAL.fullmatch(text.strip()) is not None
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Money:
     """An amount in a currency; construct through `Money.of` or `Money.parse`."""
 

@@ -52,7 +52,7 @@ def message_id_for(topic: str, subject: str, recipient_kind: str, recipient_id: 
     return MESSAGE_ID_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """A notification and its delivery state (`read_at` is the recipient's inbox mark)."""
 

@@ -101,7 +101,7 @@ TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
 _CLOSED = frozenset({OrderStatus.EXPIRED, OrderStatus.TERMINATED, OrderStatus.FAILED_TO_CREATE})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaymentAttempt:
     """One try at paying an order, as the gateway reported it."""
 
@@ -119,7 +119,7 @@ class PaymentAttempt:
         return _RANK[self.status] > _RANK[other.status]
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """An order of one customer for one amount, and everything that happened to it."""
 

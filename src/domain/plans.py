@@ -112,7 +112,7 @@ class Plan:
         return self.kind if self.kind is not None else self.plan_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Purchase:
     """What an order earns once paid, fixed on the order when it is created.
 

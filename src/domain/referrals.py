@@ -36,7 +36,7 @@ def commission(amount: Money, rate: Decimal) -> Money:
     return Money((amount.amount * rate).quantize(_PAISE, rounding=ROUND_HALF_UP), amount.currency)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReferralRecord:
     """An agent's commission on one order; reversing it keeps the record as evidence."""
 

@@ -129,7 +129,7 @@ def parse_refund_amount(value: object, remaining: Money) -> Money:
     return money
 
 
-@dataclass
+@dataclass(slots=True)
 class Refund:
     """One refund of one order; mutable like `Order`, with a version the store checks."""
 

@@ -34,7 +34,7 @@ from domain.plans import Plan, Purchase
 _SECOND_US = 1_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubscriptionPeriod:
     """The time one order bought; `bought` is its length at purchase, before any refund."""
 
