@@ -243,8 +243,12 @@ class Order:
 
     @property
     def latest_attempt(self) -> PaymentAttempt | None:
-        ranked = sorted(enumerate(self.attempts), key=lambda pair: (pair[1].at, pair[0]))
-        return ranked[-1][1] if ranked else None
+        """The attempt with the latest time; of two at the same time, the one recorded later."""
+        latest = None
+        for attempt in self.attempts:
+            if latest is None or attempt.at >= latest.at:
+                latest = attempt
+        return latest
 
     @property
     def paying_attempt(self) -> PaymentAttempt | None:

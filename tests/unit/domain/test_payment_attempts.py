@@ -28,6 +28,17 @@ def test_failed_then_pending_then_success_pays_the_order() -> None:
     assert sum(isinstance(e, OrderPaid) for e in o.pull_events()) == 1
 
 
+def test_the_latest_attempt_is_the_latest_in_time_then_the_later_recorded() -> None:
+    o = active_order()
+    assert o.latest_attempt is None
+    o.record_attempt(attempt(AttemptStatus.FAILED, "late", minutes=5), T0)
+    o.record_attempt(attempt(AttemptStatus.USER_DROPPED, "early", minutes=1), T0)
+    assert o.latest_attempt is not None and o.latest_attempt.payment_id == "late"
+    o.record_attempt(attempt(AttemptStatus.FAILED, "same_time", minutes=5), T0)
+    assert o.latest_attempt.payment_id == "same_time"
+    assert o.payment_status == "FAILED"
+
+
 def test_repeating_a_report_changes_nothing() -> None:
     o = active_order()
     assert o.record_attempt(attempt(AttemptStatus.SUCCESS), T0)
