@@ -283,6 +283,7 @@ def _refund_message(event: Event) -> OutboxMessage | None:
         )
     if isinstance(event, (RefundSucceeded, RefundFailed)):
         succeeded = isinstance(event, RefundSucceeded)
+        arn = event.arn if isinstance(event, RefundSucceeded) else ""
         return OutboxMessage.new(
             topic=Topic.REFUND_SUCCEEDED if succeeded else Topic.REFUND_FAILED,
             subject=event.refund_id,
@@ -293,6 +294,7 @@ def _refund_message(event: Event) -> OutboxMessage | None:
             body=(
                 f"We refunded {event.amount.currency} {event.amount.amount} "
                 f"for order {event.order_id}."
+                + (f" Your bank's reference for it is {arn}." if arn else "")
                 if succeeded
                 else f"The refund of {event.amount.currency} {event.amount.amount} "
                 f"for order {event.order_id} did not go through."
@@ -304,6 +306,7 @@ def _refund_message(event: Event) -> OutboxMessage | None:
                 "amount": str(event.amount.amount),
                 "currency": event.amount.currency,
                 "state": event.state,
+                **({"arn": arn} if arn else {}),
             },
             at=event.at,
         )

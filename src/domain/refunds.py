@@ -74,7 +74,8 @@ class RefundRequested(RefundEvent):
 
 @dataclass(frozen=True)
 class RefundSucceeded(RefundEvent):
-    pass
+    arn: str = ""
+    """The bank's reference of the returned money, when it came with the outcome."""
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,11 @@ class Refund:
             return changed
         self.state = state
         self.updated_at = now
-        kind = RefundSucceeded if state is RefundState.SUCCESS else RefundFailed
-        self.events.append(
-            kind(self.order_id, now, self.refund_id, self.customer_id, self.amount, state.value)
-        )
+        facts = (self.order_id, now, self.refund_id, self.customer_id, self.amount, state.value)
+        if state is RefundState.SUCCESS:
+            self.events.append(RefundSucceeded(*facts, arn=self.arn))
+        else:
+            self.events.append(RefundFailed(*facts))
         return True
 
     def same_request(self, order_id: str, amount: Money, reason: str) -> bool:

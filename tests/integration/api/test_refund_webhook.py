@@ -96,6 +96,10 @@ async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
     [stored] = await service.container.store().reports().refunds_of(order_id)
     assert stored.state is RefundState.SUCCESS and stored.gateway_refund_id
     assert stored.arn.startswith("RF"), "the simulator's refund_arn"
+    reports = service.container.store().reports()
+    inbox = await reports.notifications_of(stored.customer_id, 100)
+    [returned] = [n for n in inbox if n.topic == "refund.succeeded"]
+    assert returned.body.endswith(f"Your bank's reference for it is {stored.arn}.")
 
 
 async def test_a_refund_the_simulator_fails_frees_its_amount(service: Service) -> None:

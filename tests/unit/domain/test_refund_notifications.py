@@ -29,3 +29,15 @@ def test_a_settled_refund_tells_the_customer_and_a_reversal_the_agent() -> None:
     assert messages[2].payload["commission"] == "10.00"
     again = notifications_for(events[1:2], {})
     assert again[0].message_id == messages[0].message_id  # one fact, one message
+
+
+def test_a_returned_refund_gives_the_customer_the_banks_reference() -> None:
+    returned = RefundSucceeded("ORDER_1", T0, "r1", CUSTOMER_ID, AMOUNT, "SUCCESS", "RF0000000009")
+    [with_arn] = notifications_for([returned], {})
+    [without] = notifications_for(
+        [RefundSucceeded("ORDER_1", T0, "r1", CUSTOMER_ID, AMOUNT, "SUCCESS")], {}
+    )
+
+    assert with_arn.body.endswith("Your bank's reference for it is RF0000000009.")
+    assert with_arn.payload["arn"] == "RF0000000009"
+    assert "reference" not in without.body and "arn" not in without.payload

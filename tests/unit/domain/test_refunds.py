@@ -104,6 +104,14 @@ def test_final_states_never_move_and_repeats_change_nothing() -> None:
     assert isinstance(event, RefundSucceeded)
 
 
+def test_a_refund_returned_with_its_banks_reference_says_it_in_its_event() -> None:
+    refund = request("r1", "100.00", [])
+    refund.pull_events()
+    assert refund.settle(RefundState.SUCCESS, T0, "cf_1", "RF0000000002")
+    [event] = refund.pull_events()
+    assert isinstance(event, RefundSucceeded) and event.arn == "RF0000000002"
+
+
 def test_a_final_refund_still_learns_the_banks_reference_once() -> None:
     refund = request("r1", "100.00", [])
     assert refund.settle(RefundState.SUCCESS, T0, "cf_1") is True
