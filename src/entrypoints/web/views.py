@@ -99,7 +99,7 @@ def checked_status_view(checked: CheckedStatus) -> PaymentStatusAnswer:
     `refund_references` once banks gave their references (ARN) of returned refunds."""
     view = payment_status_view(checked.order)
     refunds = refunds_view(checked.refunds)
-    if any(refund.state.holds_money for refund in checked.refunds):
+    if refunds["refunded"] or refunds["refunding"]:
         view["refunded"] = refunds["refunded"]
         view["refunding"] = refunds["refunding"]
     if refunds["refundReferences"]:
@@ -163,9 +163,9 @@ def order_view(order: Order, refunds: Iterable[Refund]) -> OrderView:
 
 
 def refunds_view(refunds: Iterable[Refund]) -> RefundsView:
-    """What an order's refunds (all of them) returned and are returning, and the banks'
-    references (ARN) of those returned, oldest first."""
-    refunds = sorted(refunds, key=lambda r: (r.created_at, r.refund_id))
+    """What an order's refunds (all of them, oldest first as every store reads them)
+    returned and are returning, and the banks' references (ARN) of those returned."""
+    refunds = tuple(refunds)
     return {
         "refunded": number(total_in(RefundState.SUCCESS, refunds)),
         "refunding": number(total_in(RefundState.PENDING, refunds)),

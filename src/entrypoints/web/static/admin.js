@@ -304,26 +304,32 @@ async function submitRefund(event) {
   await refresh();
 }
 
+/** Flag each cell whose value is the search's `query` ("" flags none); true when one was. */
+function markSearched(query, valuedCells) {
+  const matches = valuedCells.filter(([value]) => query && value === query);
+  for (const [, matched] of matches) {
+    matched.append(" ", element("span", { class: "flag", text: "searched for" }));
+  }
+  return matches.length > 0;
+}
+
 /** Refund rows; with `query` (a search's), the refund it names is marked: in its id's cell
  * when it is our id or Cashfree's, in the bank reference's when it is the ARN. */
 function renderRefunds(refunds, query = "") {
   return refunds.map((refund) => {
     const refundCell = codeCell("Refund", refund.refundId);
     const bankCell = refund.arn ? codeCell("Bank reference", refund.arn) : cell("Bank reference", "");
-    const matches = [
+    const searched = markSearched(query, [
       [refund.refundId, refundCell],
       [refund.gatewayRefundId, refundCell],
       [refund.arn, bankCell],
-    ].filter(([value]) => query && value === query);
-    for (const [, matched] of matches) {
-      matched.append(" ", element("span", { class: "flag", text: "searched for" }));
-    }
+    ]);
     return element(
       "tr",
       {
         "data-refund-id": refund.refundId,
         "data-state": refund.state,
-        ...(matches.length ? { class: "searched" } : {}),
+        ...(searched ? { class: "searched" } : {}),
       },
       timeCell("Requested", refund.createdAt),
       refundCell,
@@ -415,18 +421,15 @@ function renderAttempts(orders, query) {
     const bankCell = attempt.bank_reference
       ? codeCell("Bank reference", attempt.bank_reference)
       : cell("Bank reference", "");
-    const matches = [
+    const searched = markSearched(query, [
       [attempt.payment_id, paymentCell],
       [attempt.bank_reference, bankCell],
-    ].filter(([value]) => value && value === query);
-    for (const [, matched] of matches) {
-      matched.append(" ", element("span", { class: "flag", text: "searched for" }));
-    }
+    ]);
     return element(
       "tr",
       {
         "data-payment-id": attempt.payment_id,
-        ...(matches.length ? { class: "searched" } : {}),
+        ...(searched ? { class: "searched" } : {}),
       },
       timeCell("When", attempt.at),
       codeCell("Order", order.orderId),
