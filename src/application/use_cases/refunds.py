@@ -112,9 +112,11 @@ class ApplyRefundState:
             refund = await uow.refunds.get(refund_id)
             if refund is None or refund.order_id != order_id:
                 raise RefundNotFound(refund_id)
+            before = refund.state
             if not refund.settle(state, now, gateway_refund_id, arn):
                 return Settlement(refund, changed=False)
-            if refund.state is RefundState.SUCCESS:
+            if refund.state is RefundState.SUCCESS and before is not RefundState.SUCCESS:
+                # Only the move to SUCCESS reverses: a reference learned later does not.
                 await self._apply_policy(uow, refund, now)
             await uow.refunds.save(refund)
             await uow.commit()

@@ -262,3 +262,32 @@ async def test_settling_says_whether_the_report_changed_the_refund(
     again = await apply.settle(yearly.order_id, "refund_1", RefundState.SUCCESS, "cf_9")
     assert (first.changed, again.changed) == (True, False)
     assert again.refund.state is RefundState.SUCCESS
+
+
+async def test_a_reference_learned_after_success_reverses_nothing_again(
+    refund: RefundOrder,
+    apply: ApplyRefundState,
+    yearly: Order,
+    store: MemoryStore,
+    gateway: ScriptedGateway,
+    clock: FixedClock,
+) -> None:
+    gateway.refund_error = GatewayUnavailable("timeout")
+    await refund.execute(yearly.order_id, "refund_half", "2499.50", REASON)
+    await apply.settle(yearly.order_id, "refund_half", RefundState.SUCCESS, "cf_9")
+    [settled] = await store.reports().subscriptions_of(yearly.customer_id)
+    balance_settled = await balance(store, yearly.customer_id)
+    clock.advance(3 * 86400)
+
+    late = await apply.settle(
+        yearly.order_id, "refund_half", RefundState.SUCCESS, "cf_9", arn="RF0000000042"
+    )
+
+    assert late.changed and late.refund.arn == "RF0000000042"
+    assert await balance(store, yearly.customer_id) == balance_settled
+    [after] = await store.reports().subscriptions_of(yearly.customer_id)
+    assert after.periods == settled.periods, "the period is cut once"
+    lines = await store.reports().statement(yearly.customer_id, 100)
+    assert [line.entry_id for line in lines if line.kind is EntryKind.REVERSAL] == [
+        "rev_refund_half"
+    ]
