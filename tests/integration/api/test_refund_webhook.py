@@ -8,12 +8,12 @@ import json
 from domain.money import Money
 from domain.refunds import Refund, RefundState
 
-from .harness import Service
+from .harness import CUSTOMER, Service
 from .test_webhook import URL, signed
 
 
-def refund_webhook(order_id: str, refund_id: str, status: str) -> bytes:
-    refund = {
+def refund_webhook(order_id: str, refund_id: str, status: str, arn: str = "") -> bytes:
+    refund: dict[str, object] = {
         "cf_refund_id": f"cf_{refund_id}",
         "refund_id": refund_id,
         "order_id": order_id,
@@ -21,11 +21,22 @@ def refund_webhook(order_id: str, refund_id: str, status: str) -> bytes:
         "refund_currency": "INR",
         "refund_status": status,
     }
+    if arn:
+        refund["refund_arn"] = arn
     return json.dumps({"type": "REFUND_STATUS_WEBHOOK", "data": {"refund": refund}}).encode()
 
 
-async def _pending_refund(service: Service) -> tuple[str, str]:
-    order = await service.create_order()
+async def _pending_refund(
+    service: Service, amount: str = "499.00", plan_id: str | None = None
+) -> tuple[str, str]:
+    if plan_id is None:
+        order = await service.create_order()
+    else:
+        created = await service.client.post(
+            "/api/payment/create-order", json={"planId": plan_id, **CUSTOMER}
+        )
+        assert created.status_code == 200, created.text
+        order = created.json()
     order_id = order["order_id"]
     await service.attempt(order_id, "SUCCESS")
     store = service.container.store()
@@ -36,7 +47,7 @@ async def _pending_refund(service: Service) -> tuple[str, str]:
             "refund_hook",
             order_id,
             paid.customer_id,
-            Money.of("499.00"),
+            Money.of(amount),
             "customer asked",
             service.container.clock().now(),
             paid=paid.amount,
@@ -56,6 +67,21 @@ async def test_a_refund_webhook_settles_the_refund_once(service: Service) -> Non
     assert (refund.state, refund.gateway_refund_id) == (RefundState.SUCCESS, "cf_refund_hook")
     lines = await service.container.store().reports().statement(customer_id, 100)
     assert sum(line.credits for line in lines) == 0
+
+
+async def test_a_later_webhook_with_the_arn_records_it_and_reverses_nothing_again(
+    service: Service,
+) -> None:
+    order_id, customer_id = await _pending_refund(service, "249.50", plan_id="credits-10")
+    first = refund_webhook(order_id, "refund_hook", "SUCCESS")
+    later = refund_webhook(order_id, "refund_hook", "SUCCESS", arn="RF0000000042")
+    for body in (first, later, later):
+        response = await service.client.post(URL, content=body, headers=signed(body))
+        assert response.status_code == 200 and response.json()["status"] == "received"
+    [refund] = await service.container.store().reports().refunds_of(order_id)
+    assert (refund.state, refund.arn) == (RefundState.SUCCESS, "RF0000000042")
+    lines = await service.container.store().reports().statement(customer_id, 100)
+    assert [line.credits for line in lines if line.refund_id] == [-5], "half of 10, once"
 
 
 async def test_an_unsigned_refund_webhook_is_401(service: Service) -> None:
