@@ -198,11 +198,15 @@ class Order:
         """Apply what the gateway says about one attempt; True when anything changed.
 
         Repeating the same report changes nothing, so webhooks, polls and return-page
-        checks may all report the same attempt any number of times.
+        checks may all report the same attempt any number of times; but for the bank's
+        reference it brings first (an attempt recorded before references were kept learns
+        it from any later report, with no event: nothing happened to the payment).
         """
         known = self.attempt(attempt.payment_id)
         if known is not None and not attempt.supersedes(known):
-            return False
+            return self._learn_reference(known, attempt.bank_reference, now)
+        if known is not None and known.bank_reference and not attempt.bank_reference:
+            attempt = replace(attempt, bank_reference=known.bank_reference)
         if attempt.status is AttemptStatus.SUCCESS and attempt.amount != self.amount:
             attempt = replace(attempt, mismatch=True)
         if known is None:
@@ -237,6 +241,20 @@ class Order:
                     OrderPaid(self.order_id, now, attempt.payment_id, attempt.amount)
                 )
         return True
+
+    def _learn_reference(self, known: PaymentAttempt, reference: str, now: datetime) -> bool:
+        if not reference or known.bank_reference:
+            return False
+        self.attempts[self.attempts.index(known)] = replace(known, bank_reference=reference)
+        self.updated_at = now
+        return True
+
+    @property
+    def lacks_bank_reference(self) -> bool:
+        """A successful attempt has no bank reference (recorded before they were kept)."""
+        return any(
+            a.status is AttemptStatus.SUCCESS and not a.bank_reference for a in self.attempts
+        )
 
     def attempt(self, payment_id: str) -> PaymentAttempt | None:
         return next((a for a in self.attempts if a.payment_id == payment_id), None)

@@ -1,3 +1,6 @@
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from domain.errors import IllegalTransition
@@ -46,6 +49,32 @@ def test_repeating_a_report_changes_nothing() -> None:
     assert not o.record_attempt(attempt(AttemptStatus.SUCCESS), T0)
     assert o.pull_events() == []
     assert len(o.attempts) == 1
+
+
+def test_a_repeated_report_gives_a_missing_bank_reference_once_without_an_event() -> None:
+    o = active_order()
+    o.record_attempt(attempt(AttemptStatus.SUCCESS), T0)
+    o.pull_events()
+    later = T0 + timedelta(days=30)
+    referenced = replace(attempt(AttemptStatus.SUCCESS), bank_reference="512345678901")
+
+    assert o.record_attempt(referenced, later)
+    assert o.attempts[0].bank_reference == "512345678901"
+    assert o.attempts[0].status is AttemptStatus.SUCCESS
+    assert o.updated_at == later
+    assert o.pull_events() == []
+    other = replace(referenced, bank_reference="999999999999")
+    assert not o.record_attempt(other, later), "the first reference stays"
+    assert o.attempts[0].bank_reference == "512345678901"
+
+
+def test_a_report_without_a_reference_keeps_the_one_known() -> None:
+    o = active_order()
+    pending = replace(attempt(AttemptStatus.PENDING), bank_reference="512345678901")
+    o.record_attempt(pending, T0)
+    assert o.record_attempt(attempt(AttemptStatus.SUCCESS), T0)
+    assert o.attempts[0].status is AttemptStatus.SUCCESS
+    assert o.attempts[0].bank_reference == "512345678901"
 
 
 def test_an_out_of_order_failure_cannot_undo_a_success() -> None:
