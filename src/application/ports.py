@@ -467,6 +467,15 @@ class PaymentReports(Protocol):
         (money the bank confirms late still pays them)."""
         ...
 
+    async def payments_without_reference(self, after: str, limit: int) -> list[str]:
+        """Ids of orders with a SUCCESS attempt that has no bank reference, ascending, those
+        after `after` (a page of the references' backfill)."""
+        ...
+
+    async def refunds_without_reference(self, after: str, limit: int) -> list[Refund]:
+        """SUCCESS refunds without an ARN by refund id ascending, those after `after`."""
+        ...
+
     async def refunds_of(self, order_id: str) -> list[Refund]:
         """The order's refunds, oldest first."""
         ...

@@ -21,6 +21,7 @@ from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
 from adapters.store.state_reconcile import StateReconcileReports, may_still_move
+from adapters.store.state_references import StateReferenceReports
 from adapters.store.state_refunds import StateRefundReports
 from adapters.store.state_search import StateSearchReports
 from application.ports import FailedAttempt, LedgerTotals, OrderStatistics
@@ -127,14 +128,20 @@ def _references(order: Order) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _unreferenced(order: Order) -> tuple[str, ...]:
+    return (order.order_id,) if order.lacks_bank_reference else ()
+
+
 def _orders() -> IndexedTable[str, Order]:
-    """By customer; the orders the reconciler may still see move; and for the operator:
-    by a payment's or Cashfree's reference (a search), counts by status, newest first,
-    failed attempts, and the statistics' sums."""
+    """By customer; the orders the reconciler may still see move; those paid without the
+    bank's reference, by id (the backfill's pages); and for the operator: by a payment's or
+    Cashfree's reference (a search), counts by status, newest first, failed attempts, and
+    the statistics' sums."""
     return IndexedTable(
         customer=lambda o: o.customer_id,
         reference=Each(_references),
         may_move=lambda o: True if may_still_move(o) else None,
+        unreferenced=Sorted(_unreferenced),
         status=Counted(lambda o: o.status),
         created=Sorted(lambda o: (o.created_at,)),
         failed=Sorted(_failed_places),
@@ -197,14 +204,19 @@ def _refund_references(refund: Refund) -> tuple[str, ...]:
     return tuple(found for found in (refund.gateway_refund_id, refund.arn) if found)
 
 
+def _without_arn(refund: Refund) -> tuple[str, ...]:
+    return (refund.refund_id,) if refund.state is RefundState.SUCCESS and not refund.arn else ()
+
+
 def _refunds() -> IndexedTable[str, Refund]:
     """By order; by Cashfree's or the bank's reference (a search); by creation, all and in
-    each state (the refund pages, the reconciler's pending ones); the successful ones'
-    count and amount."""
+    each state (the refund pages, the reconciler's pending ones); the successful ones
+    without an ARN, by id (the backfill's pages); the successful ones' count and amount."""
     in_state = {f"created_{s.value}": Sorted(partial(_created_in, s)) for s in RefundState}
     return IndexedTable(
         order=lambda r: r.order_id,
         reference=Each(_refund_references),
+        unreferenced=Sorted(_without_arn),
         created=Sorted(lambda r: (r.created_at,)),
         refunded=Tally(_refunded, (0, ZERO)),
         **in_state,
@@ -262,6 +274,7 @@ class StateReports(
     StateAccountReports,
     StateOutboxReports,
     StateReconcileReports,
+    StateReferenceReports,
     StateRefundReports,
     StateSearchReports,
 ):

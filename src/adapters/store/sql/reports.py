@@ -14,6 +14,7 @@ from adapters.store.paging import check_page
 from adapters.store.sql.account_reports import SqlAccountReports
 from adapters.store.sql.outbox import SqlOutboxReports
 from adapters.store.sql.reconcile_reports import SqlReconcileReports
+from adapters.store.sql.reference_reports import SqlReferenceReports
 from adapters.store.sql.refund_reports import SqlRefundReports
 from adapters.store.sql.rows import attempt_from_row, credit_from_row
 from adapters.store.sql.search_reports import SqlSearchReports
@@ -31,6 +32,7 @@ class SqlReports(
     SqlAccountReports,
     SqlOutboxReports,
     SqlReconcileReports,
+    SqlReferenceReports,
     SqlRefundReports,
     SqlSearchReports,
 ):
