@@ -1,8 +1,10 @@
 """The `checkout` command: `checkout serve` runs the service, `checkout fake-gateway`
 runs the Cashfree simulator on its own for other shops' integration tests, `checkout
 reconcile` brings every open order in line with the gateway once and prints what changed,
-`checkout db upgrade|current` migrates or shows STORE_URL's SQL schema, `checkout store
-copy|import-seed` moves data between stores or in from the checkout seed's credits.json."""
+`checkout backfill-references` asks the gateway for the bank's references of payments and
+refunds settled before they were kept, `checkout db upgrade|current` migrates or shows
+STORE_URL's SQL schema, `checkout store copy|import-seed` moves data between stores or in
+from the checkout seed's credits.json."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from entrypoints.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
     from application.ports import Store
+    from application.use_cases.backfill_references import BackfillRun
     from application.use_cases.reconcile import ReconcileRun
     from entrypoints.container import Container
 
@@ -164,6 +167,40 @@ async def _reconcile_once(container: Container) -> ReconcileRun:
         return await container.reconciler().run_once()
     finally:
         await stop(container)
+
+
+def format_backfill(run: BackfillRun) -> str:
+    """A line a kind, and the failures and time."""
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    return "\n".join(
+        [
+            f"payments: asked {run.payments_asked}, now referenced {run.payments_filled}",
+            f"refunds:  asked {run.refunds_asked}, now referenced {run.refunds_filled}",
+            f"failed {run.failed} in {seconds:.2f}s",
+        ]
+    )
+
+
+async def _backfill(container: Container, limit: int | None) -> BackfillRun:
+    from entrypoints.container import start, stop
+
+    await start(container)
+    try:
+        return await container.backfill_references().execute(limit)
+    finally:
+        await stop(container)
+
+
+def backfill_references(limit: int | None) -> None:
+    """One walk through the store's payments and refunds without the bank's reference."""
+    from entrypoints.container import build_container
+
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    run = asyncio.run(_backfill(build_container(settings), limit))
+    print(format_backfill(run))
+    if run.failed:
+        raise SystemExit(1)
 
 
 def reconcile() -> None:
@@ -312,6 +349,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser(
         "reconcile", help="check every open order with the gateway once; print what changed"
     )
+    backfill_cmd = commands.add_parser(
+        "backfill-references",
+        help="ask the gateway for the bank's references (UTR, ARN) missing from history",
+    )
+    backfill_cmd.add_argument(
+        "--limit", type=int, help="at most this many payments and this many refunds"
+    )
     db_cmd = commands.add_parser("db", help="the SQL store's schema (STORE_URL)")
     db_actions = db_cmd.add_subparsers(dest="action", required=True)
     db_actions.add_parser("upgrade", help="migrate the schema to this version's head")
@@ -324,6 +368,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         serve(args.host, args.port, args.workers)
     elif args.command == "reconcile":
         reconcile()
+    elif args.command == "backfill-references":
+        if args.limit is not None and args.limit < 1:
+            parser.error("--limit must be at least 1")
+        backfill_references(args.limit)
     elif args.command == "db":
         db(args.action)
     elif args.command == "store":

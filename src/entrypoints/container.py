@@ -62,6 +62,7 @@ from application.use_cases.accounts import (
     ListPlans,
     SetReferralAgent,
 )
+from application.use_cases.backfill_references import BackfillReferences
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.confirm_payment import ConfirmPayment
 from application.use_cases.create_payment import CreatePayment
@@ -323,6 +324,14 @@ class Container(containers.DeclarativeContainer):
         CancelOrder, units=units_of_work, gateway=measured_gateway, confirm=confirm_payment
     )
     apply_refund_state = providers.Singleton(ApplyRefundState, units=units_of_work, clock=clock)
+    backfill_references = providers.Factory(
+        BackfillReferences,
+        reports=reports,
+        gateway=measured_gateway,
+        clock=clock,
+        confirm=confirm_payment,
+        apply_refund=apply_refund_state,
+    )
     refund_order = providers.Singleton(
         RefundOrder,
         units=units_of_work,

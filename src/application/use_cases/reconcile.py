@@ -15,19 +15,18 @@ idempotency key, so it is never made twice).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import structlog
 
 from application.errors import (
-    ApplicationError,
     GatewayNotFound,
     GatewayValidationError,
     OrderNotFound,
 )
+from application.gate import guarded
 from application.ports import (
     Clock,
     GatewayOrder,
@@ -38,7 +37,6 @@ from application.ports import (
 )
 from application.unit_of_work import UnitOfWorkFactory
 from application.use_cases.confirm_payment import ConfirmPayment
-from domain.errors import DomainError
 from domain.order import AttemptStatus, Order, OrderStatus
 from domain.refunds import Refund, RefundState
 
@@ -58,7 +56,6 @@ SCAN_FACTOR = 5
 CONCURRENCY = 8
 
 
-T = TypeVar("T")
 Key = tuple[str, str]
 
 
@@ -162,11 +159,11 @@ class Reconcile:
             ]
             gate = asyncio.Semaphore(CONCURRENCY)
             order_outcomes = await asyncio.gather(
-                *(_guarded(gate, self._check_order(o, started)) for o in due_orders)
+                *(guarded(gate, self._check_order(o, started)) for o in due_orders)
             )
             listed: dict[str, asyncio.Task[list[GatewayRefund]]] = {}
             refund_outcomes = await asyncio.gather(
-                *(_guarded(gate, self._check_refund(r, listed)) for r in due_refunds)
+                *(guarded(gate, self._check_refund(r, listed)) for r in due_refunds)
             )
             changes: list[Change] = []
             failed = 0
@@ -303,16 +300,6 @@ class Reconcile:
         """Keep backoff memory only for items still open, so it cannot grow without end."""
         for stale in self._due.keys() - keys:
             del self._due[stale]
-
-
-async def _guarded(gate: asyncio.Semaphore, check: Awaitable[T]) -> T | Exception:
-    """One check under the concurrency gate; what cuts it short is returned, not raised,
-    so one failing item never stops the others."""
-    async with gate:
-        try:
-            return await check
-        except (ApplicationError, DomainError) as exc:
-            return exc
 
 
 def _log_failure(kind: str, item_id: str, error: Exception) -> None:

@@ -53,6 +53,7 @@ class World:
     units: UnitOfWorkFactory
     gateway: FakeGateway
     confirm: ConfirmPayment
+    publisher: RecordingPublisher
 
     def reconcile(self, batch: int = 200, *, refunds: bool = True) -> Reconcile:
         """A fresh instance: no backoff memory, as after a restart or `checkout reconcile`."""
@@ -86,7 +87,8 @@ async def world(store_kind: str, tmp_path: Path) -> AsyncIterator[World]:
     simulator = build_simulator("TESTAPP", "test-secret", clock=clock, webhook_client=client)
     await simulator.set_webhook_mode("drop")
     gateway = FakeGateway(simulator)
-    units = UnitOfWorkFactory(store, RecordingPublisher())
+    publisher = RecordingPublisher()
+    units = UnitOfWorkFactory(store, publisher)
     confirm = ConfirmPayment(units, gateway, clock)
     create = CreatePayment(
         units,
@@ -97,7 +99,7 @@ async def world(store_kind: str, tmp_path: Path) -> AsyncIterator[World]:
         notify_url="http://shop.test/api/payment/webhook",
     )
     try:
-        yield World(store, simulator, clock, create, units, gateway, confirm)
+        yield World(store, simulator, clock, create, units, gateway, confirm, publisher)
     finally:
         await simulator.aclose()
         await client.aclose()
