@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from adapters.store.sql import reference_reports
 from application.ports import Store
 from domain.order import AttemptStatus, Order
 from domain.refunds import RefundState
@@ -24,6 +27,12 @@ async def _add(store: Store, *orders: Order) -> None:
         for order in orders:
             await uow.orders.add(order)
         await uow.commit()
+
+
+@pytest.fixture(autouse=True)
+def small_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQL reads two rows a window, so a page spans several."""
+    monkeypatch.setattr(reference_reports, "WINDOW", 2)
 
 
 async def test_payments_without_reference_are_paged_by_order_id(store: Store) -> None:
