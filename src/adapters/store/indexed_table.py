@@ -11,7 +11,9 @@ so such a query reads one group, the first or last few rows of an order, or one 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -90,6 +92,24 @@ class IndexedTable(dict[K, V]):
         counting = {n: f.group for n, f in indexes.items() if isinstance(f, Counted)}
         self._counts: dict[str, dict[Hashable, int]] = {name: {} for name in counting}
         self._counting = [(counting[name], self._counts[name]) for name in counting]
+        # While loading: the sorted indexes' entries taken out, by index (see `loading`).
+        self._unplaced: list[Counter[tuple[Any, K]]] | None = None
+
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Rows written in bulk (a store reading its files): the sorted indexes take each
+        entry at their end and are sorted once at the close, instead of an insertion into
+        the middle per row, which costs a move of half the index each when places come in
+        no order (ids). Nothing may read the sorted indexes meanwhile."""
+        self._unplaced = [Counter() for _ in self._orders]
+        try:
+            yield
+        finally:
+            for (_, entries), unplaced in zip(self._orders, self._unplaced, strict=True):
+                if unplaced:
+                    entries[:] = [entry for entry in entries if not _take(unplaced, entry)]
+                entries.sort()
+            self._unplaced = None
 
     def in_order(self, index: str, *, reverse: bool = False) -> Iterator[tuple[Any, K]]:
         """(place, key) of the rows in sorted `index`, first place first (last first with
@@ -141,10 +161,14 @@ class IndexedTable(dict[K, V]):
     def __setitem__(self, key: K, row: V) -> None:
         old = super().get(key)
         super().__setitem__(key, row)
-        for places, entries in self._orders:
+        for at, (places, entries) in enumerate(self._orders):
             placed = places(row)
             placed_before = () if old is None else places(old)
             if placed != placed_before:
+                if self._unplaced is not None:
+                    self._unplaced[at].update((place, key) for place in placed_before)
+                    entries.extend((place, key) for place in placed)
+                    continue
                 for place in placed_before:
                     _unplace(entries, (place, key))
                 for place in placed:
@@ -195,7 +219,10 @@ class IndexedTable(dict[K, V]):
             for named, groups in self._each:
                 for group in named(old):
                     _leave_every(groups, group, key)
-            for places, entries in self._orders:
+            for at, (places, entries) in enumerate(self._orders):
+                if self._unplaced is not None:
+                    self._unplaced[at].update((place, key) for place in places(old))
+                    continue
                 for place in places(old):
                     _unplace(entries, (place, key))
             for amounts, sums in self._tallies:
@@ -235,6 +262,8 @@ class IndexedTable(dict[K, V]):
 
     def clear(self) -> None:
         super().clear()
+        for unplaced in self._unplaced or ():
+            unplaced.clear()
         for groups in self._groups.values():
             groups.clear()
         for every in self._every.values():
@@ -293,6 +322,14 @@ def _unplace(entries: list[tuple[Any, Any]], entry: tuple[Any, Any]) -> None:
     at = bisect_left(entries, entry)
     if at < len(entries) and entries[at] == entry:
         del entries[at]
+
+
+def _take(unplaced: Counter[Any], entry: Any) -> bool:
+    """Whether `entry` was taken out while loading (once for each time it was)."""
+    if unplaced[entry] <= 0:
+        return False
+    unplaced[entry] -= 1
+    return True
 
 
 def _count(sums: list[Any], added: tuple[Any, ...] | None, removed: tuple[Any, ...] | None) -> None:

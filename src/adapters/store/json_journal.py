@@ -636,6 +636,11 @@ class _Journal:
 
     def _reload(self, state: StoreState) -> None:
         self.epoch += 1  # before the state is cleared: a compaction preparing in a thread sees it
+        with state.loading():
+            self._load_all(state)
+
+    def _load_all(self, state: StoreState) -> None:
+        """The snapshot, then the journal after it."""
         generation = self._load_snapshot(state)
         self._recover_next(generation)
         header = self._header()

@@ -6,8 +6,8 @@ is made durable and in what reading the committed state takes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -259,15 +259,29 @@ class StoreState:
                     undo.remember(table, key)
             table.update(changed)
 
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Every table loading in bulk (`IndexedTable.loading`): a store reading its files."""
+        with ExitStack() as stack:
+            for table in self._tables():
+                stack.enter_context(table.loading())
+            yield
+
     def clear(self) -> None:
-        self.orders.clear()
-        self.credits.clear()
-        self.customers.clear()
-        self.adjustments.clear()
-        self.subscriptions.clear()
-        self.referrals.clear()
-        self.outbox.clear()
-        self.refunds.clear()
+        for table in self._tables():
+            table.clear()
+
+    def _tables(self) -> tuple[IndexedTable[Any, Any], ...]:
+        return (
+            self.orders,
+            self.credits,
+            self.customers,
+            self.adjustments,
+            self.subscriptions,
+            self.referrals,
+            self.outbox,
+            self.refunds,
+        )
 
 
 class StateReports(

@@ -119,30 +119,75 @@ _WRITES = st.one_of(
 )
 
 
+def _write(
+    rows: IndexedTable[str, Any], plain: dict[str, Any], write: tuple[str, Any, Any]
+) -> None:
+    """One write to the table and the same to a plain dict."""
+    op, key, row = write
+    if op == "set":
+        rows[key] = plain[key] = row
+    elif op == "setdefault":
+        assert rows.setdefault(key, row) == plain.setdefault(key, row)
+    elif op == "update":
+        rows.update([(key, row)])
+        plain.update([(key, row)])
+    elif op == "or":
+        rows |= {key: row}
+        plain |= {key: row}
+    elif op == "pop":
+        assert rows.pop(key, None) == plain.pop(key, None)
+    elif op == "del" and key in plain:
+        del rows[key]
+        del plain[key]
+    elif op == "popitem" and plain:
+        assert rows.popitem() == plain.popitem()
+    elif op == "clear":
+        rows.clear()
+        plain.clear()
+
+
 @given(st.lists(_WRITES, max_size=40))
 def test_indexes_match_the_rows_after_any_writes(writes: list[tuple[str, Any, Any]]) -> None:
     rows = table()
     plain: dict[str, Any] = {}
-    for op, key, row in writes:
-        if op == "set":
-            rows[key] = plain[key] = row
-        elif op == "setdefault":
-            assert rows.setdefault(key, row) == plain.setdefault(key, row)
-        elif op == "update":
-            rows.update([(key, row)])
-            plain.update([(key, row)])
-        elif op == "or":
-            rows |= {key: row}
-            plain |= {key: row}
-        elif op == "pop":
-            assert rows.pop(key, None) == plain.pop(key, None)
-        elif op == "del" and key in plain:
-            del rows[key]
-            del plain[key]
-        elif op == "popitem" and plain:
-            assert rows.popitem() == plain.popitem()
-        elif op == "clear":
-            rows.clear()
-            plain.clear()
+    for write in writes:
+        _write(rows, plain, write)
         assert dict(rows) == plain
         assert_indexes_true(rows)
+
+
+@given(st.lists(_WRITES, max_size=20), st.lists(_WRITES, max_size=60))
+def test_writes_while_loading_leave_the_indexes_as_one_at_a_time_would(
+    before: list[tuple[str, Any, Any]], loaded: list[tuple[str, Any, Any]]
+) -> None:
+    rows = table()
+    plain: dict[str, Any] = {}
+    for write in before:
+        _write(rows, plain, write)
+    with rows.loading():
+        for write in loaded:
+            _write(rows, plain, write)
+            assert dict(rows) == plain
+    assert_indexes_true(rows)
+    rows["z"] = ("ann", 1)  # and written one at a time again afterwards
+    plain["z"] = ("ann", 1)
+    assert_indexes_true(rows)
+
+
+def test_loading_sorts_rows_that_came_in_no_order() -> None:
+    rows = table()
+    with rows.loading():
+        for key, amount in (("c", 2), ("a", -1), ("b", 2), ("d", 1)):
+            rows[key] = ("ann", amount)
+        rows["b"] = ("ann", 0)  # out of by_amount again, while loading
+    assert list(rows.in_order("by_amount")) == [(-1, "a"), (1, "d"), (2, "c")]
+
+
+def test_a_clear_while_loading_forgets_what_was_taken_out_before_it() -> None:
+    rows = table()
+    with rows.loading():
+        rows["a"] = ("ann", 1)
+        rows["a"] = ("ann", 0)
+        rows.clear()  # a store reading its files again from the start
+        rows["a"] = ("ann", 1)
+    assert list(rows.in_order("by_amount")) == [(1, "a")]
