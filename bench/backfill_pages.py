@@ -25,11 +25,7 @@ database per size, dropped after).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
 import sys
-import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_webhooks import throwaway_database
-from search import p50_ms
+from search import p50_ms, run_grid
 from seeded_server import CHUNK, paid_order, seed
 
 from adapters.store.url import store_from_url
@@ -144,35 +140,14 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stores", default="memory,json,sqlite,postgresql")
-    parser.add_argument("--history", default="1000,100000")
-    parser.add_argument("--calls", type=int, default=50)
-    args = parser.parse_args()
-    sizes = [int(size) for size in args.history.split(",")]
-    load = os.getloadavg()[0]
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"# a page of {PAGE} of the references' backfill, p50 ms of {args.calls} calls")
-    print(f"{os.cpu_count()} cores, load average {load:.2f}, {stamp}\n")
-    rows: list[tuple[str, int, dict[str, float]]] = []
-    with tempfile.TemporaryDirectory(prefix="bench_backfill_") as directory:
-        for kind in args.stores.split(","):
-            for history in sizes:
-                figures = asyncio.run(measure(kind, history, args.calls, Path(directory)))
-                rows.append((kind, history, figures))
-                print(f"  {kind} at {history:,} paid orders: done", file=sys.stderr)
     columns = [
         "before: first page",
         "before: a middle page",
         "failed without: nothing to find",
         "after: nothing to find",
     ]
-    print("| store | paid orders | " + " | ".join(columns) + " |")
-    print("|---|---:|" + "---:|" * len(columns))
-    for kind, history, figures in rows:
-        cells = [f"{figures[name]:.2f}" if name in figures else "" for name in columns]
-        print(f"| {kind} | {history:,} | " + " | ".join(cells) + " |")
-    return 0
+    title = f"a page of {PAGE} of the references' backfill"
+    return run_grid(__doc__.split("\n\n")[0], title, measure, columns)
 
 
 if __name__ == "__main__":

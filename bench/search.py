@@ -148,32 +148,41 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
         return await run(url)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+Measure = Callable[[str, int, int, Path], Awaitable[dict[str, float]]]
+
+
+def run_grid(description: str, title: str, measure: Measure, columns: list[str] | None) -> int:
+    """Parse `--stores`, `--history` and `--calls`, run `measure` for each store and size
+    (each in a fresh event loop, over one temporary directory), print the table."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--stores", default="memory,json,sqlite,postgresql")
     parser.add_argument("--history", default="1000,100000")
     parser.add_argument("--calls", type=int, default=50)
     args = parser.parse_args()
-    stores = args.stores.split(",")
     sizes = [int(size) for size in args.history.split(",")]
     load = os.getloadavg()[0]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"# the operator's search, p50 ms of {args.calls} calls, in process")
+    print(f"# {title}, p50 ms of {args.calls} calls, in process")
     print(f"{os.cpu_count()} cores, load average {load:.2f}, {stamp}\n")
     rows: list[tuple[str, int, dict[str, float]]] = []
-    with tempfile.TemporaryDirectory(prefix="bench_search_") as directory:
-        for kind in stores:
+    with tempfile.TemporaryDirectory(prefix="bench_grid_") as directory:
+        for kind in args.stores.split(","):
             for history in sizes:
                 figures = asyncio.run(measure(kind, history, args.calls, Path(directory)))
                 rows.append((kind, history, figures))
                 print(f"  {kind} at {history:,} paid orders: done", file=sys.stderr)
-    columns = list(dict.fromkeys(name for _, _, figures in rows for name in figures))
+    if columns is None:
+        columns = list(dict.fromkeys(name for _, _, figures in rows for name in figures))
     print("| store | paid orders | " + " | ".join(columns) + " |")
     print("|---|---:|" + "---:|" * len(columns))
     for kind, history, figures in rows:
         cells = [f"{figures[name]:.2f}" if name in figures else "" for name in columns]
         print(f"| {kind} | {history:,} | " + " | ".join(cells) + " |")
     return 0
+
+
+def main() -> int:
+    return run_grid(__doc__.split("\n\n")[0], "the operator's search", measure, None)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from application.ports import Store
 from domain.accounts import CustomerProfile
 from domain.customer import Customer
 from domain.ledger import CreditEntry, credit_for
@@ -98,3 +99,11 @@ def refund(refund_id: str, order_id: str, amount: str, minutes: int) -> Refund:
         at(minutes),
         paid=Money.of("499.00"),
     )
+
+
+async def add_orders(store: Store, *orders: Order) -> None:
+    """The orders added in one unit of work."""
+    async with store.unit_of_work() as uow:
+        for order in orders:
+            await uow.orders.add(order)
+        await uow.commit()

@@ -7,7 +7,7 @@ from application.ports import Store
 from domain.money import Money
 from domain.order import AttemptStatus, Order
 
-from .builders import CUSTOMER_ID, active_order, at, attempt, customer, paid_order
+from .builders import CUSTOMER_ID, active_order, add_orders, at, attempt, customer, paid_order
 
 
 def _late_paid(order_id: str, minutes: int = 0) -> Order:
@@ -19,17 +19,10 @@ def _late_paid(order_id: str, minutes: int = 0) -> Order:
     return order
 
 
-async def _add(store: Store, *orders: Order) -> None:
-    async with store.unit_of_work() as uow:
-        for order in orders:
-            await uow.orders.add(order)
-        await uow.commit()
-
-
 async def test_paid_after_close_survives_add_save_and_reload(store: Store) -> None:
     late = _late_paid("ORDER_LATE")
     assert late.paid_after_close
-    await _add(store, late, paid_order("ORDER_ON_TIME"))
+    await add_orders(store, late, paid_order("ORDER_ON_TIME"))
     async with store.unit_of_work() as uow:
         loaded = await uow.orders.get("ORDER_LATE")
         on_time = await uow.orders.get("ORDER_ON_TIME")
@@ -38,7 +31,7 @@ async def test_paid_after_close_survives_add_save_and_reload(store: Store) -> No
 
     expiring = active_order("ORDER_SAVED")
     expiring.record_attempt(attempt("ORDER_SAVED_1", AttemptStatus.PENDING), at(1))
-    await _add(store, expiring)
+    await add_orders(store, expiring)
     async with store.unit_of_work() as uow:
         current = await uow.orders.get("ORDER_SAVED")
         assert current is not None
@@ -69,7 +62,7 @@ async def test_open_orders_are_the_movable_ones_oldest_first(store: Store) -> No
     expired_failed.expire(at(4))
     terminated = active_order("ORDER_TERMINATED", minutes=0)
     terminated.terminate(at(1))
-    await _add(
+    await add_orders(
         store,
         active_late,
         created,
@@ -99,5 +92,5 @@ async def test_open_orders_are_the_movable_ones_oldest_first(store: Store) -> No
 
 async def test_statistics_count_orders_paid_after_close(store: Store) -> None:
     assert (await store.reports().order_statistics()).paid_after_close == 0
-    await _add(store, _late_paid("ORDER_L1"), _late_paid("ORDER_L2"), paid_order("ORDER_P"))
+    await add_orders(store, _late_paid("ORDER_L1"), _late_paid("ORDER_L2"), paid_order("ORDER_P"))
     assert (await store.reports().order_statistics()).paid_after_close == 2

@@ -13,20 +13,13 @@ from application.ports import Store
 from domain.order import AttemptStatus, Order
 from domain.refunds import RefundState
 
-from .builders import active_order, at, attempt, paid_order, refund
+from .builders import active_order, add_orders, at, attempt, paid_order, refund
 
 
 def _unreferenced(order: Order) -> Order:
     """As recorded before references were kept: every attempt without one."""
     order.attempts[:] = [replace(a, bank_reference="") for a in order.attempts]
     return order
-
-
-async def _add(store: Store, *orders: Order) -> None:
-    async with store.unit_of_work() as uow:
-        for order in orders:
-            await uow.orders.add(order)
-        await uow.commit()
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +31,7 @@ def small_windows(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_payments_without_reference_are_paged_by_order_id(store: Store) -> None:
     failed_only = active_order("ORDER_4")
     failed_only.record_attempt(attempt("ORDER_4_1", AttemptStatus.FAILED), at(1))
-    await _add(
+    await add_orders(
         store,
         _unreferenced(paid_order("ORDER_3")),
         paid_order("ORDER_2"),
@@ -57,7 +50,7 @@ async def test_payments_without_reference_are_paged_by_order_id(store: Store) ->
 async def test_a_reference_learned_later_is_saved_and_the_payment_listed_no_more(
     store: Store,
 ) -> None:
-    await _add(store, _unreferenced(paid_order("ORDER_1")))
+    await add_orders(store, _unreferenced(paid_order("ORDER_1")))
     async with store.unit_of_work() as uow:
         order = await uow.orders.get("ORDER_1")
         assert order is not None
@@ -76,7 +69,7 @@ async def test_a_reference_learned_later_is_saved_and_the_payment_listed_no_more
 
 
 async def test_successful_refunds_without_an_arn_are_paged_by_refund_id(store: Store) -> None:
-    await _add(store, paid_order("ORDER_1"), paid_order("ORDER_2"))
+    await add_orders(store, paid_order("ORDER_1"), paid_order("ORDER_2"))
     settled = {
         "rf_b": ("ORDER_1", RefundState.SUCCESS, ""),
         "rf_a": ("ORDER_2", RefundState.SUCCESS, ""),
