@@ -4,6 +4,7 @@ credited, reversed or announced again."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from adapters.gateway.fake_gateway import FakeGateway
@@ -140,3 +141,21 @@ async def test_a_failing_check_is_counted_and_the_others_go_on(world: World) -> 
     assert (await world.stored(broken)).lacks_bank_reference
     assert not (await world.stored(fine)).lacks_bank_reference
     assert (await backfill(world).execute()).payments_filled == 1
+
+
+async def test_a_backfill_racing_the_payments_own_reports_credits_once(world: World) -> None:
+    orders = [await paid_without_reference(world) for _ in range(4)]
+    reported = [await world.gateway.list_payments(order_id) for order_id in orders]
+
+    run, *_ = await asyncio.gather(
+        backfill(world, page=2).execute(),
+        *(world.confirm.apply(o, payments) for o, payments in zip(orders, reported, strict=True)),
+        *(world.confirm.execute(order_id) for order_id in orders),
+    )
+
+    assert run.failed == 0 and run.payments_asked <= 4
+    for order_id, payments in zip(orders, reported, strict=True):
+        stored = await world.stored(order_id)
+        assert success(stored.attempts).bank_reference == success(payments).bank_reference
+        statement = await world.store.reports().statement(stored.customer_id, 100)
+        assert [line.order_id for line in statement].count(order_id) == 1, "one grant"
