@@ -182,9 +182,9 @@ def format_backfill(run: BackfillRun) -> str:
 
 
 async def _backfill(container: Container, limit: int | None) -> BackfillRun:
-    from entrypoints.container import start, stop
+    from entrypoints.container import start_for_command, stop
 
-    await start(container)
+    await start_for_command(container)
     try:
         return await container.backfill_references().execute(limit)
     finally:

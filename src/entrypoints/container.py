@@ -433,6 +433,25 @@ async def start(container: Container) -> None:
         raise failures[0]
 
 
+async def start_for_command(container: Container) -> None:
+    """What a one-off command asks the store and the gateway with (the store, the gateway,
+    the simulator when it is the fake, the metrics), started as `start` starts them; not a
+    server's leader, event bus or order watcher, so a command that runs for an hour never
+    takes the background work from the servers. `stop` stops what was started."""
+    try:
+        for resource in (
+            container.simulator_lifecycle,
+            container.gateway_lifecycle,
+            container.metrics_lifecycle,
+        ):
+            started = resource.init()
+            if started is not None:
+                await started
+    except BaseException:
+        await stop(container)
+        raise
+
+
 async def stop(container: Container) -> None:
     """Stop every started lifecycle, dependents first."""
     stopped = container.shutdown_resources()

@@ -14,6 +14,8 @@ import pytest
 from adapters.store.json_journal import JsonJournalStore
 from application.use_cases.backfill_references import BackfillRun
 from entrypoints import cli
+from entrypoints.container import build_container, start, start_for_command, stop
+from entrypoints.settings import Settings
 from integration.store.builders import paid_order
 
 from ..domain.factories import T0
@@ -81,3 +83,27 @@ def test_a_limit_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
         cli.main(["backfill-references", "--limit", "0"])
     assert stopped.value.code == 2
     assert "--limit must be at least 1" in capsys.readouterr().err
+
+
+async def test_the_command_starts_the_store_and_gateway_but_never_leads() -> None:
+    settings = Settings(
+        payment_gateway="fake",
+        cashfree_app_id="TESTAPP",
+        cashfree_secret_key="test-secret-key",
+        store_url="memory://",
+    )
+    command = build_container(settings)
+    await start_for_command(command)
+    try:
+        assert not command.leader().leading
+        run = await command.backfill_references().execute()
+        assert (run.payments_asked, run.refunds_asked, run.failed) == (0, 0, 0)
+    finally:
+        await stop(command)
+
+    server = build_container(settings)
+    await start(server)
+    try:
+        assert server.leader().leading, "a server alone on its store leads at once"
+    finally:
+        await stop(server)
