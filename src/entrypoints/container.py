@@ -435,14 +435,16 @@ async def start(container: Container) -> None:
 
 async def start_for_command(container: Container) -> None:
     """What a one-off command asks the store and the gateway with (the store, the gateway,
-    the simulator when it is the fake, the metrics), started as `start` starts them; not a
-    server's leader, event bus or order watcher, so a command that runs for an hour never
-    takes the background work from the servers. `stop` stops what was started."""
+    the simulator when it is the fake, the metrics, and the event bus, so the servers'
+    pages hear of whatever it changes), started as `start` starts them; not a server's
+    leader or order watcher, so a command that runs for an hour never takes the background
+    work from the servers. `stop` stops what was started."""
     try:
         for resource in (
             container.simulator_lifecycle,
             container.gateway_lifecycle,
             container.metrics_lifecycle,
+            container.events_lifecycle,
         ):
             started = resource.init()
             if started is not None:

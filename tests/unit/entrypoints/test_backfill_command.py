@@ -85,7 +85,7 @@ def test_a_limit_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--limit must be at least 1" in capsys.readouterr().err
 
 
-async def test_the_command_starts_the_store_and_gateway_but_never_leads() -> None:
+async def test_the_command_starts_the_store_gateway_and_bus_but_never_leads() -> None:
     settings = Settings(
         payment_gateway="fake",
         cashfree_app_id="TESTAPP",
@@ -96,6 +96,8 @@ async def test_the_command_starts_the_store_and_gateway_but_never_leads() -> Non
     await start_for_command(command)
     try:
         assert not command.leader().leading
+        assert not command.watcher_lifecycle.initialized
+        assert command.events_lifecycle.initialized, "the servers hear of its changes"
         run = await command.backfill_references().execute()
         assert (run.payments_asked, run.refunds_asked, run.failed) == (0, 0, 0)
     finally:
