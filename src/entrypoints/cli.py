@@ -160,9 +160,9 @@ def format_run(run: ReconcileRun) -> str:
 
 
 async def _reconcile_once(container: Container) -> ReconcileRun:
-    from entrypoints.container import start, stop
+    from entrypoints.container import start_for_command, stop
 
-    await start(container)
+    await start_for_command(container)
     try:
         return await container.reconciler().run_once()
     finally:

@@ -74,3 +74,24 @@ async def test_the_container_starts_and_stops_the_reconciler() -> None:
 
 def test_the_interval_defaults_to_a_minute() -> None:
     assert Settings.model_fields["reconcile_interval_seconds"].default == 60.0
+
+
+async def test_the_command_runs_without_a_servers_leader_or_watcher(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import entrypoints.container as wiring
+
+    async def refuse(container: object) -> None:
+        raise AssertionError("a one-off command must not start a server's lifecycles")
+
+    monkeypatch.setattr(wiring, "start", refuse)
+    settings = Settings(
+        payment_gateway="fake",
+        cashfree_app_id="TESTAPP",
+        cashfree_secret_key="test-secret-key",
+        store_url="memory://",
+    )
+    container = build_container(settings)
+    run = await cli._reconcile_once(container)
+    assert (run.checked, run.failed) == (0, 0)
+    assert not container.leader().leading
