@@ -15,10 +15,10 @@ from adapters.store.json_journal import JsonJournalStore
 from application.use_cases.backfill_references import BackfillRun
 from entrypoints import cli
 from entrypoints.container import build_container, start, start_for_command, stop
-from entrypoints.settings import Settings
 from integration.store.builders import paid_order
 
 from ..domain.factories import T0
+from .offline import offline_settings
 
 
 @pytest.fixture(autouse=True)
@@ -86,12 +86,7 @@ def test_a_limit_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 async def test_the_command_starts_the_store_gateway_and_bus_but_never_leads() -> None:
-    settings = Settings(
-        payment_gateway="fake",
-        cashfree_app_id="TESTAPP",
-        cashfree_secret_key="test-secret-key",
-        store_url="memory://",
-    )
+    settings = offline_settings()
     command = build_container(settings)
     await start_for_command(command)
     try:

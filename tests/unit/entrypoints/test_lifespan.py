@@ -16,8 +16,9 @@ from dependency_injector import providers
 from starlette.applications import Starlette
 
 from entrypoints.container import Container, build_container
-from entrypoints.settings import Settings
 from entrypoints.web.app import create_app
+
+from .offline import offline_settings
 
 
 class Recorder:
@@ -61,12 +62,7 @@ class RecordingLease:
 
 
 def _container(gateway: str, log: list[str]) -> Container:
-    settings = Settings(
-        payment_gateway=gateway,
-        cashfree_app_id="TESTAPP",
-        cashfree_secret_key="test-secret-key",
-        store_url="memory://",
-    )
+    settings = offline_settings(payment_gateway=gateway)
     container = build_container(settings)
     for name in ("store", "gateway", "order_watcher", "webhook_http_client"):
         getattr(container, name).override(providers.Object(Recorder(name, log)))

@@ -14,6 +14,7 @@ from entrypoints.container import build_container, start, stop
 from entrypoints.settings import Settings
 
 from ..domain.factories import T0
+from .offline import offline_settings
 
 
 def test_a_run_prints_as_a_table_with_a_summary() -> None:
@@ -51,13 +52,7 @@ def test_the_command_runs_once_against_the_configured_store(
 
 
 async def test_the_container_starts_and_stops_the_reconciler() -> None:
-    settings = Settings(
-        payment_gateway="fake",
-        cashfree_app_id="TESTAPP",
-        cashfree_secret_key="test-secret-key",
-        store_url="memory://",
-        reconcile_interval_seconds=3600,
-    )
+    settings = offline_settings(reconcile_interval_seconds=3600)
     container = build_container(settings)
     reconciler = container.reconciler()
     assert container.reconciler() is reconciler
@@ -85,12 +80,7 @@ async def test_the_command_runs_without_a_servers_leader_or_watcher(
         raise AssertionError("a one-off command must not start a server's lifecycles")
 
     monkeypatch.setattr(wiring, "start", refuse)
-    settings = Settings(
-        payment_gateway="fake",
-        cashfree_app_id="TESTAPP",
-        cashfree_secret_key="test-secret-key",
-        store_url="memory://",
-    )
+    settings = offline_settings()
     container = build_container(settings)
     run = await cli._reconcile_once(container)
     assert (run.checked, run.failed) == (0, 0)
