@@ -23,17 +23,39 @@ def order_values(order: Order) -> dict[str, Any]:
         "customer_email": order.customer.email,
         "customer_phone": order.customer.phone,
         "created_at": order.created_at,
+        "customer_id": order.customer_id,
+        "purchase_plan_id": order.purchase.plan_id,
+        "purchase_credits": order.purchase.credits,
+        "purchase_period": None if order.purchase.period is None else order.purchase.period.value,
+        "purchase_kind": order.purchase.kind,
+        **order_changes(order),
+    }
+
+
+ORDER_CHANGES = (
+    "status",
+    "gateway_order_id",
+    "payment_session_id",
+    "failure_reason",
+    "paid_at",
+    "updated_at",
+    "paid_after_close",
+)
+
+
+def order_changes(order: Order) -> dict[str, Any]:
+    """`ORDER_CHANGES`, the columns of what may change after an order is created (the rest
+    is fixed by `Order.create`): all an order's UPDATE sets, with its version. SQLite
+    rewrites an index on an UPDATE only when its SET names one of the index's columns, so
+    the indexes of the customer's contact and of the creation time are left alone by every
+    webhook's save."""
+    return {
         "status": order.status.value,
         "gateway_order_id": order.gateway_order_id,
         "payment_session_id": order.payment_session_id,
         "failure_reason": order.failure_reason,
         "paid_at": order.paid_at,
         "updated_at": order.updated_at,
-        "customer_id": order.customer_id,
-        "purchase_plan_id": order.purchase.plan_id,
-        "purchase_credits": order.purchase.credits,
-        "purchase_period": None if order.purchase.period is None else order.purchase.period.value,
-        "purchase_kind": order.purchase.kind,
         "paid_after_close": order.paid_after_close,
     }
 

@@ -25,10 +25,12 @@ from adapters.store.sql.held_writes import Builder, HeldWrite, alone
 from adapters.store.sql.outbox import SqlOutbox
 from adapters.store.sql.refunds import SqlRefunds
 from adapters.store.sql.rows import (
+    ORDER_CHANGES,
     Row,
     attempt_values,
     credit_from_row,
     credit_values,
+    order_changes,
     order_from_rows,
     order_values,
 )
@@ -107,7 +109,7 @@ def _save_order(prefix: str) -> Update:
             ORDERS.c.order_id == bindparam(f"{prefix}key_order_id"),
             ORDERS.c.version == bindparam(f"{prefix}key_version"),
         )
-        .values({c.name: bindparam(prefix + c.name) for c in ORDERS.c if c.name != "order_id"})
+        .values({name: bindparam(prefix + name) for name in (*ORDER_CHANGES, "version")})
     )
 
 
@@ -189,7 +191,7 @@ class SqlOrders:
     async def save(self, order: Order) -> None:
         """Held for the commit where the store holds writes and only the order and at most
         one new attempt changed (a webhook's and create-order's usual change)."""
-        values = order_values(order)
+        values = order_changes(order)
         values.update(key_order_id=order.order_id, key_version=order.version)
         values["version"] = order.version + 1
         old = self._loaded_attempts(order)
