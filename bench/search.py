@@ -1,16 +1,18 @@
 """What the operator's search costs, by store and size of history, and what building its
-indexes (migrations 0003 and 0004) takes on a database that already holds that history.
+indexes (migrations 0003 and 0004) and filling its contacts (0006) take on a database that
+already holds that history.
 
 For each store it writes a history of paid orders (as `bench/seeded_server.py` does: SQL
 stores in bulk, the others through their units of work) and a profile for each of its
 1,000 customers, then times, in process, the p50 of `--calls` calls of each way a search
 reads the store: an order by id, by payment id, by bank reference and by Cashfree's order
 id, an id nothing has, a customer by e-mail, and by a phone number all of them share (the
-worst case: every customer matches, 20 are answered). The memory and JSON stores answer
-under the lock every payment waits for, so their time is also how long a search holds
-payments up. For the SQL stores it then drops the indexes of migrations 0003 and 0004 and
-times creating them again: how long `checkout db upgrade` holds writes to
-`payment_attempts`, `customers`, `orders` and `refunds` at that size.
+worst case: every customer and every order matches, 20 are answered). The memory and JSON
+stores answer under the lock every payment waits for, so their time is also how long a
+search holds payments up. For the SQL stores it then drops the indexes of each migration
+and times creating them again: how long `checkout db upgrade` holds writes to
+`payment_attempts`, `customers`, `orders` and `refunds` at that size; and undoes 0006 and
+times it again (the contacts read from every order).
 
     .venv/bin/python bench/search.py [--stores memory,json,sqlite,postgresql]
         [--history 1000,100000] [--calls 50]
@@ -122,6 +124,26 @@ async def index_build_ms(store: Any, revision: str) -> float:
     return built
 
 
+async def contacts_fill_ms(store: Any) -> float:
+    """Migration 0006 undone, then timed as `checkout db upgrade` runs it: the contacts'
+    table made and filled from every stored order."""
+    from alembic import command
+    from sqlalchemy import Connection
+
+    from adapters.store.sql.schema import config
+
+    def redo(connection: Connection) -> float:
+        command.downgrade(config(connection), "0005")
+        connection.commit()
+        began = time.perf_counter()
+        command.upgrade(config(connection), "0006")
+        connection.commit()
+        return (time.perf_counter() - began) * 1000
+
+    filled: float = await store.migrations.run(redo)
+    return filled
+
+
 async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[str, float]:
     async def run(store_url: str) -> dict[str, float]:
         store = store_from_url(store_url, auto_migrate=True)
@@ -134,6 +156,7 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
             if kind in ("sqlite", "postgresql"):
                 for revision in INDEXES:
                     figures[f"build the {revision} indexes"] = await index_build_ms(store, revision)
+                figures["fill 0006's contacts"] = await contacts_fill_ms(store)
         finally:
             await store.close()
         return figures

@@ -145,8 +145,10 @@ def _bulk_engine(store_url: str) -> Any:
 async def _insert(engine: Any, orders: list[Order], now: datetime) -> None:
     from sqlalchemy import Engine, insert
 
+    from adapters.store.sql import tables
     from adapters.store.sql.outbox import outbox_values
     from adapters.store.sql.rows import attempt_values, credit_values, order_values
+    from adapters.store.sql.session import insert_or_ignore
     from adapters.store.sql.tables import ATTEMPTS, CREDITS, ORDERS, OUTBOX
 
     order_rows = [{"order_id": o.order_id, "version": o.version, **order_values(o)} for o in orders]
@@ -154,17 +156,28 @@ async def _insert(engine: Any, orders: list[Order], now: datetime) -> None:
     credits = [credit_values(credit_for(o, now)) for o in orders if o.attempts]
     sent = [outbox_values(m) for o in orders if o.attempts for m in delivered_notifications(o, now)]
     batches = [(ORDERS, order_rows), (ATTEMPTS, attempts), (CREDITS, credits), (OUTBOX, sent)]
+    # the contacts SqlOrders.add records (a tree from before migration 0006 has none)
+    contacts_table = getattr(tables, "CONTACTS", None)
+    paid_with = dict.fromkeys((c, o.customer_id) for o in orders for c in _contacts(o))
+    contacts = [{"contact": c, "customer_id": customer} for c, customer in paid_with]
 
     def write(connection: Any) -> None:
         for table, rows in batches:
             if rows:
                 connection.execute(insert(table), rows)
+        if contacts_table is not None:
+            statement = insert_or_ignore(connection.dialect.name, contacts_table)
+            connection.execute(statement, contacts)
 
     if isinstance(engine, Engine):
         await asyncio.to_thread(_in_transaction, engine, write)
         return
     async with engine.begin() as connection:
         await connection.run_sync(write)
+
+
+def _contacts(order: Order) -> tuple[str, str]:
+    return order.customer.email, order.customer.phone
 
 
 def rerun_from_tree(src: Path) -> NoReturn:

@@ -447,8 +447,9 @@ class PaymentReports(Protocol):
     async def find_customers(
         self, *, email: str | None, phone: str | None, limit: int
     ) -> list[CustomerProfile]:
-        """Customers whose latest e-mail (lower case) or phone (10 digits) is the one given,
-        newest first, at most `limit`."""
+        """Customers whose e-mail (lower case) or phone (10 digits) is the one given: the
+        latest their profile holds, or one any of their orders was paid with; newest
+        customer first, at most `limit`."""
         ...
 
     async def notifications_of(

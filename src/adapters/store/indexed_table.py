@@ -61,7 +61,18 @@ class Counted:
     group: Grouping
 
 
-Index = Grouping | Each | Sorted | Tally | Counted
+@dataclass(frozen=True)
+class Members:
+    """The distinct members of each group, `pairs(row)` naming a row's (group, member)
+    pairs (an order's e-mail and phone, each with its customer): for a lookup whose answer
+    is fewer than the rows, the customers who used a contact rather than their orders. A
+    group holds each member once, however many rows name it, so its memory grows with the
+    pairs, not the rows; a member named once is held alone, not in a dict of one."""
+
+    pairs: Callable[[Any], tuple[tuple[Hashable, Hashable], ...]]
+
+
+Index = Grouping | Each | Sorted | Tally | Counted | Members
 
 
 class IndexedTable(dict[K, V]):
@@ -74,7 +85,7 @@ class IndexedTable(dict[K, V]):
 
     def __init__(self, **indexes: Index) -> None:
         super().__init__()
-        kinds = (Each, Sorted, Tally, Counted)
+        kinds = (Each, Sorted, Tally, Counted, Members)
         grouping = {n: f for n, f in indexes.items() if not isinstance(f, kinds)}
         each = {n: f.groups for n, f in indexes.items() if isinstance(f, Each)}
         self._grouping = grouping
@@ -92,6 +103,9 @@ class IndexedTable(dict[K, V]):
         counting = {n: f.group for n, f in indexes.items() if isinstance(f, Counted)}
         self._counts: dict[str, dict[Hashable, int]] = {name: {} for name in counting}
         self._counting = [(counting[name], self._counts[name]) for name in counting]
+        pairing = {n: f.pairs for n, f in indexes.items() if isinstance(f, Members)}
+        self._members: dict[str, dict[Hashable, Any]] = {name: {} for name in pairing}
+        self._pairing = [(pairing[name], self._members[name]) for name in pairing]
         # While loading: the sorted indexes' entries taken out, by index (see `loading`).
         self._unplaced: list[Counter[tuple[Any, K]]] | None = None
 
@@ -150,6 +164,13 @@ class IndexedTable(dict[K, V]):
             return ()
         return members.keys() if isinstance(members, dict) else (members,)
 
+    def members_in(self, index: str, group: Hashable) -> Iterable[Any]:
+        """The distinct members of `group` in members `index`, each once."""
+        members = self._members[index].get(group, _NONE)
+        if members is _NONE:
+            return ()
+        return members.keys() if isinstance(members, dict) else (members,)
+
     def rows_in(self, index: str, group: Hashable) -> list[V]:
         return [self[key] for key in self.keys_in(index, group)]
 
@@ -184,6 +205,14 @@ class IndexedTable(dict[K, V]):
             if group != group_before:
                 _tick(counts, group, 1)
                 _tick(counts, group_before, -1)
+        for paired, groups in self._pairing:
+            now_paired = paired(row)
+            was_paired = () if old is None else paired(old)
+            if now_paired != was_paired:
+                for group, member in now_paired:
+                    _add_member(groups, group, member)
+                for group, member in was_paired:
+                    _remove_member(groups, group, member)
         for named, groups in self._each:
             now_in = named(row)
             was_in = () if old is None else named(old)
@@ -229,6 +258,9 @@ class IndexedTable(dict[K, V]):
                 _count(sums, None, amounts(old))
             for group_of, counts in self._counting:
                 _tick(counts, group_of(old), -1)
+            for paired, groups in self._pairing:
+                for group, member in paired(old):
+                    _remove_member(groups, group, member)
 
     def pop(self, key: K, *default: Any) -> Any:
         self._forget(key)
@@ -274,6 +306,8 @@ class IndexedTable(dict[K, V]):
             sums[:] = self._zero[name]
         for counts in self._counts.values():
             counts.clear()
+        for members in self._members.values():
+            members.clear()
 
 
 def _leave(groups: dict[Hashable, dict[Any, None]], group: Hashable | None, key: Any) -> None:
@@ -310,6 +344,34 @@ def _leave_every(groups: dict[Hashable, Any], group: Hashable, key: Any) -> None
         if len(members) == 1:
             groups[group] = next(iter(members))
     elif members is not _NONE and members == key:
+        del groups[group]
+
+
+def _add_member(groups: dict[Hashable, Any], group: Hashable, member: Hashable) -> None:
+    """Count `member` once more in `group` of a `Members` index: a member named once is
+    held alone; a second naming, or a second member, makes the group a dict of counts."""
+    held = groups.get(group, _NONE)
+    if held is _NONE:
+        groups[group] = member
+    elif isinstance(held, dict):
+        held[member] = held.get(member, 0) + 1
+    else:
+        groups[group] = {held: 2} if held == member else {held: 1, member: 1}
+
+
+def _remove_member(groups: dict[Hashable, Any], group: Hashable, member: Hashable) -> None:
+    """Count `member` once less in `group`; a member counted down to nothing leaves, and
+    so does an empty group."""
+    held = groups.get(group, _NONE)
+    if isinstance(held, dict):
+        count = held.get(member, 0) - 1
+        if count > 0:
+            held[member] = count
+        else:
+            held.pop(member, None)
+            if not held:
+                del groups[group]
+    elif held is not _NONE and held == member:
         del groups[group]
 
 

@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Any
 
 from adapters.store.detached import detached
-from adapters.store.indexed_table import Counted, Each, IndexedTable, Sorted, Tally
+from adapters.store.indexed_table import Counted, Each, IndexedTable, Members, Sorted, Tally
 from adapters.store.paging import check_page
 from adapters.store.state_accounts import StateAccountReports
 from adapters.store.state_outbox import StateOutboxReports
@@ -128,6 +128,14 @@ def _references(order: Order) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _contacts(order: Order) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The e-mail and the phone the order's customer paid it with, each with the customer:
+    an operator finds a customer by any contact of their orders (an e-mail holds `@`, a
+    phone only digits, so one index holds both)."""
+    customer = order.customer
+    return (customer.email, order.customer_id), (customer.phone, order.customer_id)
+
+
 def _unreferenced(order: Order) -> tuple[str, ...]:
     return (order.order_id,) if order.lacks_bank_reference else ()
 
@@ -135,11 +143,12 @@ def _unreferenced(order: Order) -> tuple[str, ...]:
 def _orders() -> IndexedTable[str, Order]:
     """By customer; the orders the reconciler may still see move; those paid without the
     bank's reference, by id (the backfill's pages); and for the operator: by a payment's or
-    Cashfree's reference (a search), counts by status, newest first, failed attempts, and
-    the statistics' sums."""
+    Cashfree's reference (a search), the customers who paid with a contact (a search),
+    counts by status, newest first, failed attempts, and the statistics' sums."""
     return IndexedTable(
         customer=lambda o: o.customer_id,
         reference=Each(_references),
+        contact=Members(_contacts),
         may_move=lambda o: True if may_still_move(o) else None,
         unreferenced=Sorted(_unreferenced),
         status=Counted(lambda o: o.status),

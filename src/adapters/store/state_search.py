@@ -1,6 +1,7 @@
 """The operator's search over state in process memory: an order by its id, Cashfree's, a
 payment's id or bank reference, or a refund's id, Cashfree's or the bank's (ARN); a
-customer by e-mail or phone; each one read from an index, never a scan."""
+customer by their latest e-mail or phone or one any of their orders was paid with; each one
+read from an index, never a scan."""
 
 from __future__ import annotations
 
@@ -43,7 +44,10 @@ class StateSearchReports:
             keys: dict[str, None] = {}
             if email is not None:
                 keys.update(dict.fromkeys(state.customers.keys_in("email", email)))
+                keys.update(dict.fromkeys(state.orders.members_in("contact", email)))
             if phone is not None:
                 keys.update(dict.fromkeys(state.customers.keys_in("phone", phone)))
-            found = [state.customers[key] for key in keys]
+                keys.update(dict.fromkeys(state.orders.members_in("contact", phone)))
+            profiles = (state.customers.get(key) for key in keys)
+            found = [profile for profile in profiles if profile is not None]
         return heapq.nlargest(limit, found, key=lambda c: (c.created_at, c.customer_id))

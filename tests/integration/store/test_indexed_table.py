@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.store.indexed_table import Counted, Each, IndexedTable, Sorted, Tally
+from adapters.store.indexed_table import Counted, Each, IndexedTable, Members, Sorted, Tally
 
 
 def table() -> IndexedTable[str, tuple[str, int]]:
     """Rows (owner, amount): by owner, the positive ones apart, under each of the amounts
     from zero to its own (a row in several groups), the non-zero ones by amount, each
     positive one once per unit of its amount, the count and sum of the non-zero, and how
-    many are negative and how many positive."""
+    many are negative and how many positive, and the owners of each sign and of any row."""
     return IndexedTable(
         owner=lambda row: row[0],
         reaches=Each(_reached),
@@ -24,7 +25,12 @@ def table() -> IndexedTable[str, tuple[str, int]]:
         units=Sorted(lambda row: tuple(range(row[1]))),
         sums=Tally(lambda row: (1, row[1]) if row[1] else None, (0, 0)),
         signs=Counted(lambda row: (row[1] > 0) - (row[1] < 0) or None),
+        owners=Members(_owners),
     )
+
+
+def _owners(row: tuple[str, int]) -> tuple[tuple[Hashable, str], ...]:
+    return ((row[1] > 0) - (row[1] < 0), row[0]), ("any", row[0])
 
 
 def _reached(row: tuple[str, int]) -> tuple[int, ...]:
@@ -73,6 +79,20 @@ def assert_indexes_true(rows: IndexedTable[str, Any]) -> None:
     assert rows.total("sums") == (len(non_zero), sum(non_zero))
     signs = [(row[1] > 0) - (row[1] < 0) for row in rows.values()]
     assert rows.counts("signs") == {s: signs.count(s) for s in (-1, 1) if s in signs}
+    named: dict[Hashable, Counter[str]] = {}
+    for row in rows.values():
+        for group, member in _owners(row):
+            named.setdefault(group, Counter())[member] += 1
+    held = rows._members["owners"]
+    assert set(held) == set(named), "no group emptied by a write is kept"
+    for group, counts in named.items():
+        assert sorted(rows.members_in("owners", group)) == sorted(counts)
+        kept = held[group]
+        if isinstance(kept, dict):
+            assert kept == dict(counts)
+        else:
+            assert counts == Counter({kept: 1}), "a member held alone is named once"
+    assert list(rows.members_in("owners", "none")) == []
 
 
 def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
@@ -87,6 +107,8 @@ def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
     assert list(rows.in_order("by_amount")) == [(-1, "c"), (2, "d"), (3, "e"), (5, "a")]
     assert set(rows.keys_in("reaches", 3)) == {"a", "e"}
     assert set(rows.keys_in("reaches", 0)) == {"a", "b", "c", "d", "e"}
+    assert sorted(rows.members_in("owners", "any")) == ["ann", "bob", "cat"]
+    assert sorted(rows.members_in("owners", 1)) == ["ann", "bob", "cat"]
 
     rows |= {"a": ("bob", -5)}  # a row that changes group leaves the old one
     rows.pop("d")
@@ -96,6 +118,8 @@ def test_every_way_of_writing_a_dict_keeps_the_indexes() -> None:
     assert set(rows.keys_in("owner", "ann")) == {"c"}
     assert rows.count_in("positive", True) == 0
     assert list(rows.keys_in("owner", "cat")) == []
+    assert sorted(rows.members_in("owners", "any")) == ["ann", "bob"]
+    assert list(rows.members_in("owners", 1)) == []
 
     key, row = rows.popitem()
     assert (key, row) == ("c", ("ann", -1))

@@ -22,11 +22,13 @@ from alembic import command
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, update
+from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, inspect, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from adapters.store.sql.customers import customer_values
+from adapters.store.sql.rows import order_values
 from adapters.store.sql.schema import (
     BASELINE,
     BASELINE_TABLES,
@@ -41,13 +43,18 @@ from adapters.store.sql.schema import (
     revision,
 )
 from adapters.store.sql.store import SqlStore, _sqlite_connect, engine_url
-from adapters.store.sql.tables import ORDERS, TABLES
+from adapters.store.sql.tables import CUSTOMERS, ORDERS, TABLES
 from adapters.store.url import store_from_url
+from domain.accounts import CustomerProfile
+from domain.customer import Customer
+from domain.money import Money
+from domain.order import Order
 from entrypoints import cli
 from entrypoints.container import build_container
 from entrypoints.settings import load_settings
 
 from ..stores import sql_database
+from .builders import at
 
 T = TypeVar("T")
 OPENERS = 4
@@ -197,6 +204,40 @@ async def test_what_a_migration_adds_done_by_hand_first_is_kept_by_the_upgrade(
     await database.open_and_close()
 
     assert await database.state() == (head(), [])
+
+
+async def test_the_upgrade_to_0006_fills_the_contacts_of_the_orders_stored(
+    database: Database,
+) -> None:
+    """A customer whose profile moved on to other contacts before 0006 is found by those
+    their stored orders were paid with, once upgraded."""
+    contact = Customer.create("Asha Rao", "asha@example.com", "9876543210")
+    orders = [
+        Order.create(f"ORDER_{n}", Money.of("10.00"), contact, at(n), customer_id="cus_a")
+        for n in range(2)
+    ]
+    profile = CustomerProfile(
+        "cus_a", "Asha Rao", "asha.new@example.com", "9123456780", None, at(0)
+    )
+
+    def at_0005(connection: Connection) -> None:
+        command.upgrade(config(connection, database.schema), "0005")
+        for order in orders:
+            row = {"order_id": order.order_id, "version": 0, **order_values(order)}
+            connection.execute(insert(ORDERS), row)
+        connection.execute(insert(CUSTOMERS), customer_values(profile))
+
+    await database.run(at_0005)
+    store = database.store()
+    await store.open()
+    try:
+        reports = store.reports()
+        by_email = await reports.find_customers(email="asha@example.com", phone=None, limit=20)
+        by_phone = await reports.find_customers(email=None, phone="9876543210", limit=20)
+    finally:
+        await store.close()
+
+    assert by_email == by_phone == [profile]
 
 
 async def test_every_migration_downgrades_to_nothing_of_ours_and_upgrades_again(

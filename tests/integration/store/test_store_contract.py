@@ -13,6 +13,7 @@ from adapters.store.json_journal import JsonJournalStore
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import Store
 from application.unit_of_work import UnitOfWorkFactory
+from domain.customer import Customer
 from domain.errors import DuplicateCredit, DuplicateEntry, DuplicateReferral
 from domain.events import (
     OrderActivated,
@@ -1000,3 +1001,34 @@ async def test_a_customer_is_found_by_their_latest_contact_details(store: Store)
     assert await reports.find_customers(email="asha@example.com", phone=None, limit=20) == []
     found = await reports.find_customers(email="asha.new@example.com", phone=None, limit=20)
     assert [c.customer_id for c in found] == ["cus_a"]
+
+
+def order_paid_with(order_id: str, customer_id: str, email: str, phone: str, minutes: int) -> Order:
+    contact = Customer.create("Asha Rao", email, phone)
+    return Order.create(order_id, Money.of("10.00"), contact, at(minutes), customer_id=customer_id)
+
+
+async def test_a_customer_is_found_by_a_contact_any_of_their_orders_was_paid_with(
+    store: Store,
+) -> None:
+    """A customer signed in by id (AUTH_MODE=jwt) who changed e-mail and phone is found by
+    the old ones their first order carries, beside another customer who paid with the same
+    phone; an order whose customer has no profile finds nobody."""
+    asha = replace(profile("cus_a"), email="asha.new@example.com", phone="9123456780")
+    bina = replace(profile("cus_b"), email="bina@example.com", created_at=at(7))
+    async with store.unit_of_work() as uow:
+        await uow.orders.add(order_paid_with("O_OLD", "cus_a", "asha@example.com", "9876543210", 0))
+        await uow.orders.add(order_paid_with("O_NEW", "cus_a", asha.email, asha.phone, 5))
+        await uow.orders.add(order_paid_with("O_B", "cus_b", bina.email, bina.phone, 7))
+        await uow.orders.add(order_paid_with("O_X", "cus_x", "x@example.com", "9000000001", 8))
+        await uow.customers.upsert(asha)
+        await uow.customers.upsert(bina)
+        await uow.commit()
+    reports = store.reports()
+
+    assert await reports.find_customers(email="asha@example.com", phone=None, limit=20) == [asha]
+    assert await reports.find_customers(email=None, phone="9876543210", limit=20) == [bina, asha]
+    assert await reports.find_customers(email=None, phone="9876543210", limit=1) == [bina]
+    either = await reports.find_customers(email="asha@example.com", phone="9123456780", limit=20)
+    assert either == [asha]
+    assert await reports.find_customers(email=None, phone="9000000001", limit=20) == []

@@ -1,16 +1,17 @@
 """The operator's search in SQL: an order by its id, Cashfree's, a payment's id or bank
-reference, or a refund's id, Cashfree's or the bank's (ARN); a customer by e-mail or
-phone; each through an index (migrations 0003 to 0005)."""
+reference, or a refund's id, Cashfree's or the bank's (ARN); a customer by their latest e-mail
+or phone or one any of their orders was paid with (`customer_contacts`, migration 0006);
+each through an index (migrations 0003 to 0005)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, CompoundSelect, or_, select, union
+from sqlalchemy import CompoundSelect, Select, select, union
 
 from adapters.store.paging import check_page
 from adapters.store.sql.customers import customer_from_row
-from adapters.store.sql.tables import ATTEMPTS, CUSTOMERS, ORDERS, REFUNDS
+from adapters.store.sql.tables import ATTEMPTS, CONTACTS, CUSTOMERS, ORDERS, REFUNDS
 from adapters.store.sql.unit_of_work import SqlUnitOfWork, load_orders
 from domain.accounts import CustomerProfile
 from domain.order import Order
@@ -32,17 +33,24 @@ class SqlSearchReports:
     async def find_customers(
         self, *, email: str | None, phone: str | None, limit: int
     ) -> list[CustomerProfile]:
+        """One statement: the customers' ids, from the profiles (the latest contacts) and
+        from the contacts their orders were paid with, in a subquery (a list of ids as
+        parameters could outgrow a driver's limit, 32,767 for asyncpg, where one phone is
+        many customers'), then their profiles by key."""
         check_page(limit, 0)
-        matches: list[ColumnElement[bool]] = []
+        branches: list[Select[tuple[str]]] = []
         if email is not None:
-            matches.append(CUSTOMERS.c.email == email)
+            branches.append(select(CUSTOMERS.c.customer_id).where(CUSTOMERS.c.email == email))
         if phone is not None:
-            matches.append(CUSTOMERS.c.phone == phone)
-        if not matches:
+            branches.append(select(CUSTOMERS.c.customer_id).where(CUSTOMERS.c.phone == phone))
+        contacts = [contact for contact in (email, phone) if contact is not None]
+        if not contacts:
             return []
+        paid_with = CONTACTS.c.contact.in_(contacts)
+        branches.append(select(CONTACTS.c.customer_id).where(paid_with))
         statement = (
             select(CUSTOMERS)
-            .where(or_(*matches))
+            .where(CUSTOMERS.c.customer_id.in_(union(*branches)))
             .order_by(CUSTOMERS.c.created_at.desc(), CUSTOMERS.c.customer_id.desc())
             .limit(limit)
         )

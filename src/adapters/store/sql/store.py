@@ -34,6 +34,7 @@ from adapters.store.sql.schema import Migrations
 from adapters.store.sql.tables import (
     ACCOUNT_TABLES,
     ATTEMPTS,
+    CONTACTS,
     CREDITS,
     ORDERS,
     OUTBOX,
@@ -200,6 +201,7 @@ class SqlStore:
                 await uow.session.execute(delete(table))
             await uow.session.execute(delete(OUTBOX))
             await uow.session.execute(delete(REFUNDS))
+            await uow.session.execute(delete(CONTACTS))
             await uow.commit()
 
     async def close(self) -> None:

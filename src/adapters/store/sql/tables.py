@@ -266,6 +266,18 @@ class LeaseRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class CustomerContactRow(SQLModel, table=True):
+    """Each e-mail and phone a customer's orders were paid with, once a customer: what the
+    operator's search finds a customer by, whatever their profile holds now. Written with
+    each new order (insert-or-ignore), never by a webhook's save."""
+
+    __tablename__ = "customer_contacts"
+    __table_args__ = (_MYSQL,)
+
+    contact: str = Field(sa_column=Column(String(254), primary_key=True))
+    customer_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+
+
 def _table(model: type[SQLModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
@@ -284,4 +296,5 @@ ACCOUNT_TABLES = (CUSTOMERS, ADJUSTMENTS, SUBSCRIPTIONS, PERIODS, REFERRALS)
 OUTBOX = _table(OutboxRow)
 REFUNDS = _table(RefundRow)
 LEASES = _table(LeaseRow)
-TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX, REFUNDS, LEASES)
+CONTACTS = _table(CustomerContactRow)
+TABLES = (ORDERS, ATTEMPTS, CREDITS, *ACCOUNT_TABLES, OUTBOX, REFUNDS, LEASES, CONTACTS)

@@ -10,7 +10,8 @@ target must not hold the keys yet (a key it holds fails the batch), or, with mer
 insert-or-ignore per record whose children are written only when it was inserted.
 
 The tables copied are named here one by one; `NOT_DATA` lists those that are not data
-(process coordination, the schema's revision) and are never copied.
+(process coordination, the schema's revision) and are never copied, `DERIVED` those filled
+from the records written (the orders' contacts).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, union
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Insert
 
 from adapters.store.sql.accounts import (
     adjustment_from_row,
@@ -46,6 +48,7 @@ from adapters.store.sql.session import SqlSession
 from adapters.store.sql.tables import (
     ADJUSTMENTS,
     ATTEMPTS,
+    CONTACTS,
     CREDITS,
     CUSTOMERS,
     ORDERS,
@@ -73,6 +76,8 @@ from domain.subscriptions import Subscription
 
 NOT_DATA = frozenset({"leases", "alembic_version"})
 """Tables that coordinate processes or version the schema: never copied."""
+DERIVED = frozenset({CONTACTS.name})
+"""Tables filled from the records written (`_fill_contacts`): never copied themselves."""
 
 ChildRows = list[tuple[Table, list[dict[str, Any]]]]
 
@@ -195,6 +200,25 @@ def _rows(record: StoreRecord) -> tuple[dict[str, Any], ChildRows]:
     return outbox_values(record), []
 
 
+def _fill_contacts(order_ids: list[str]) -> Insert:
+    """The contacts the orders `order_ids` were paid with, each customer's once, as
+    `SqlOrders.add` records them; one statement whatever the batch."""
+    written = ORDERS.c.order_id.in_(order_ids)
+    paid_with = union(
+        select(ORDERS.c.customer_email.label("contact"), ORDERS.c.customer_id).where(written),
+        select(ORDERS.c.customer_phone.label("contact"), ORDERS.c.customer_id).where(written),
+    ).subquery()
+    known = (
+        select(CONTACTS.c.contact)
+        .where(CONTACTS.c.contact == paid_with.c.contact)
+        .where(CONTACTS.c.customer_id == paid_with.c.customer_id)
+    )
+    return insert(CONTACTS).from_select(
+        ["contact", "customer_id"],
+        select(paid_with.c.contact, paid_with.c.customer_id).where(~exists(known)),
+    )
+
+
 async def _insert_children(session: SqlSession, children: ChildRows) -> None:
     for table, rows in children:
         if rows:
@@ -265,5 +289,8 @@ class SqlTransfer:
                         children[child].extend(child_rows)
                 await _insert_children(session, list(children.items()))
                 inserted = len(rows)
+            if kind is RecordKind.ORDERS:
+                order_ids = [head["order_id"] for head, _ in rows]
+                await session.execute(_fill_contacts(order_ids))
             await uow.commit()
         return inserted

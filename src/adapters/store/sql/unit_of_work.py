@@ -35,7 +35,7 @@ from adapters.store.sql.rows import (
     order_values,
 )
 from adapters.store.sql.session import SqlSession, plain_insert
-from adapters.store.sql.tables import ATTEMPTS, CREDITS, CUSTOMERS, ORDERS
+from adapters.store.sql.tables import ATTEMPTS, CONTACTS, CREDITS, CUSTOMERS, ORDERS
 from adapters.store.sql.transactions import Transaction
 from application.errors import ConcurrencyConflict, DuplicateOrder
 from application.ports import (
@@ -152,7 +152,8 @@ class SqlOrders:
 
     async def add(self, order: Order) -> None:
         """A new order without attempts (create-order's) is held for the commit where the
-        store holds writes, and so is its DuplicateOrder."""
+        store holds writes, and so is its DuplicateOrder; so are its customer's contacts
+        (`CONTACTS`, each kept once a customer)."""
         row = {"order_id": order.order_id, "version": order.version, **order_values(order)}
         if not order.attempts:
             refused = partial(DuplicateOrder, order.order_id)
@@ -161,6 +162,9 @@ class SqlOrders:
             await self._insert_attempts(order.order_id, order.attempts, 0)
         else:
             raise DuplicateOrder(order.order_id)
+        for contact in (order.customer.email, order.customer.phone):
+            known = {"contact": contact, "customer_id": order.customer_id}
+            await self._session.insert_or_hold(CONTACTS, known, f"{contact} {order.customer_id}")
         self._session.remember(order)
 
     async def get(self, order_id: str) -> Order | None:
