@@ -93,6 +93,26 @@ def test_a_payment_id_finds_its_order_and_a_phone_its_customer(page: Page, app: 
     )
 
 
+def test_a_phone_an_earlier_order_was_paid_with_finds_the_customer(
+    page: Page, app: LiveServer
+) -> None:
+    with httpx.Client(base_url=app.base_url, timeout=10) as client:
+        for phone in ("9988776655", "9000000002"):
+            body = {"amount": "10.00", **CUSTOMER, "customerPhone": phone}
+            created = client.post("/api/payment/create-order", json=body)
+            assert created.status_code == 200, created.text
+    sign_in(page, app)
+
+    search = page.get_by_role("search")
+    search.get_by_label(LABEL).fill("99887 76655")
+    search.get_by_role("button", name="Find").click()
+
+    expect(page.locator("#search-summary")).to_have_text("Found 1 customer for “99887 76655”.")
+    found = page.locator("#search-customers li")
+    expect(found).to_contain_text("meera@example.com · 9000000002")
+    expect(found).to_contain_text("an earlier order was paid with “99887 76655”")
+
+
 def refunded_order(app: LiveServer) -> tuple[str, str]:
     """Meera's paid order refunded in full, once the bank's reference (ARN) has come back."""
     order_id = paid_order(app, "450.00")

@@ -23,6 +23,9 @@ class SearchResult:
     customers: list[CustomerProfile]
     refunds: dict[str, list[Refund]]
     """The found orders' refunds, by order id (an order without any is absent)."""
+    by_earlier_contact: frozenset[str] = frozenset()
+    """The found customers (ids) whose profile holds neither the e-mail nor the phone
+    searched for: an earlier order of theirs was paid with it."""
 
 
 class SearchPayments:
@@ -40,9 +43,14 @@ class SearchPayments:
             customers[named.customer_id] = named
         email = text.lower() if "@" in text else None
         phone = normalize_phone(text)
+        earlier: set[str] = set()
         if email is not None or phone is not None:
             reached = await self._reports.find_customers(email=email, phone=phone, limit=FOUND_MOST)
             for profile in reached:
+                current = profile.email == email or profile.phone == phone
+                if not current and profile.customer_id not in customers:
+                    earlier.add(profile.customer_id)
                 customers.setdefault(profile.customer_id, profile)
         refunds = await self._reports.refunds_of_orders([o.order_id for o in orders])
-        return SearchResult(orders, list(customers.values())[:FOUND_MOST], refunds)
+        found = list(customers.values())[:FOUND_MOST]
+        return SearchResult(orders, found, refunds, frozenset(earlier))

@@ -147,8 +147,12 @@ def profile_view(profile: CustomerProfile | None) -> ProfileView:
     }
 
 
-def found_customer_view(profile: CustomerProfile) -> FoundCustomerView:
-    return {"customerId": profile.customer_id, **profile_view(profile)}
+def found_customer_view(profile: CustomerProfile, earlier_contact: bool) -> FoundCustomerView:
+    return {
+        "customerId": profile.customer_id,
+        **profile_view(profile),
+        "earlierContact": earlier_contact,
+    }
 
 
 def search_view(query: str, result: SearchResult) -> SearchView:
@@ -157,7 +161,10 @@ def search_view(query: str, result: SearchResult) -> SearchView:
     return {
         "query": query,
         "orders": [order_view(o, result.refunds.get(o.order_id, ())) for o in result.orders],
-        "customers": [found_customer_view(c) for c in result.customers],
+        "customers": [
+            found_customer_view(c, c.customer_id in result.by_earlier_contact)
+            for c in result.customers
+        ],
         "refunds": [refund_view(refund) for refund in refunds],
     }
 

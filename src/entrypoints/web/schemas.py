@@ -444,15 +444,19 @@ class ProfileView(TypedDict):
 
 @with_config(CLOSED)
 class FoundCustomerView(ProfileView):
-    """A customer a search found, with the contact details of their latest order."""
+    """A customer a search found, with the contact details of their latest order;
+    `earlierContact` when found by an e-mail or phone only an earlier order of theirs was
+    paid with."""
 
     customerId: str
+    earlierContact: bool
 
 
 @with_config(CLOSED)
 class SearchView(TypedDict):
     """What `q` named: orders by any of their references, customers by id, e-mail or
-    phone; newest first, at most 20 of each; and the found orders' refunds, newest first."""
+    phone (the latest, or any an order was paid with); newest first, at most 20 of each;
+    and the found orders' refunds, newest first."""
 
     query: str
     orders: list[OrderView]

@@ -108,7 +108,26 @@ async def test_a_customer_is_found_by_email_or_phone_as_written(
         "asha@example.com",
         "9876543210",
     )
+    assert customer["earlierContact"] is False
     assert found["orders"] == []
+
+
+async def test_a_customer_is_found_by_the_phone_an_earlier_order_was_paid_with(
+    service: Service,
+) -> None:
+    """The profile keeps the latest contact details; a support request may quote the
+    phone of an earlier order, and the answer says so."""
+    asha = await _order(service, CUSTOMER)
+    await _order(service, {**CUSTOMER, "customerPhone": "+91 90000 00002"})
+
+    by_earlier = await _search(service, "98765 43210")
+    by_latest = await _search(service, "9000000002")
+
+    assert [c["customerId"] for c in by_earlier["customers"]] == [asha["customer_id"]]
+    assert by_earlier["customers"][0]["phone"] == "9000000002"
+    assert by_earlier["customers"][0]["earlierContact"] is True
+    assert [c["customerId"] for c in by_latest["customers"]] == [asha["customer_id"]]
+    assert by_latest["customers"][0]["earlierContact"] is False
 
 
 async def test_a_customer_is_found_by_id(service: Service) -> None:

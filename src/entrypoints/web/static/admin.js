@@ -452,6 +452,9 @@ function renderFound(found) {
         { "data-customer-id": customer.customerId },
         customerLink(customer.customerId, customer.name),
         element("span", { class: "hint", text: ` ${customer.email} · ${customer.phone}` }),
+        ...(customer.earlierContact
+          ? [element("span", { class: "hint", text: ` · an earlier order was paid with “${query}”` })]
+          : []),
       ),
     ),
   );
