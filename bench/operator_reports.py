@@ -10,7 +10,7 @@ per order: the memory a shop on these stores needs for its history, and for the 
 journal the time opening it again takes (its start-up: reading the whole journal).
 
     .venv/bin/python bench/operator_reports.py [--stores memory,json] [--history 100000]
-        [--calls 5] [--src /path/to/other/checkout]
+        [--calls 5] [--customers 1000] [--src /path/to/other/checkout]
 
 `--src PATH` runs the same measurement on another tree too (PYTHONPATH=PATH/src) and puts
 its column beside this tree's.
@@ -46,9 +46,10 @@ REPORTS = (
 )
 
 
-def history_unit(number: int, now: datetime) -> tuple[Any, Any, Any | None]:
-    """One paid order (a failed attempt, then a success), its grant, and in one order of a
-    hundred a settled refund."""
+def history_unit(number: int, now: datetime, customers: int) -> tuple[Any, Any, Any | None]:
+    """One paid order (a failed attempt, then a success) of one of `customers` customers
+    (each with an e-mail and a phone of their own), its grant, and in one order of a hundred
+    a settled refund."""
     from domain.customer import Customer, customer_id_for_email
     from domain.ledger import credit_for
     from domain.money import Money
@@ -56,12 +57,12 @@ def history_unit(number: int, now: datetime) -> tuple[Any, Any, Any | None]:
     from domain.refunds import Refund, RefundState
 
     amount = Money.of("100")
-    email = f"buyer{number % 1_000}@example.com"
+    email = f"buyer{number % customers}@example.com"
     at = now + timedelta(seconds=number)
     order = Order.create(
         f"ORDER_{number:08d}",
         amount,
-        Customer("Bench Buyer", email, "9876543210"),
+        Customer("Bench Buyer", email, f"9{number % customers:09d}"),
         at,
         customer_id=customer_id_for_email(email),
     )
@@ -92,7 +93,7 @@ def history_unit(number: int, now: datetime) -> tuple[Any, Any, Any | None]:
     return order, credit_for(order, at), refund
 
 
-async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]:
+async def measure(store_kind: str, history: int, calls: int, customers: int) -> dict[str, float]:
     from json_compaction import rss_mb
 
     from adapters.store.json_journal import JsonJournalStore
@@ -107,7 +108,7 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
         for start in range(0, history, CHUNK):
             async with store.unit_of_work() as uow:
                 for number in range(start, min(start + CHUNK, history)):
-                    order, grant, refund = history_unit(number, now)
+                    order, grant, refund = history_unit(number, now, customers)
                     await uow.orders.add(order)
                     await uow.ledger.add(grant)
                     if refund is not None:
@@ -145,10 +146,12 @@ async def measure(store_kind: str, history: int, calls: int) -> dict[str, float]
         await store.close()
 
 
-def run_tree(src: Path, store_kind: str, history: int, calls: int) -> dict[str, float]:
+def run_tree(
+    src: Path, store_kind: str, history: int, calls: int, customers: int
+) -> dict[str, float]:
     """This script's measurement in a process of its own, on the tree at `src`."""
     env = {**os.environ, "PYTHONPATH": f"{src / 'src'}"}
-    argv = [sys.executable, __file__, "--one", store_kind, str(history), str(calls)]
+    argv = [sys.executable, __file__, "--one", store_kind, str(history), str(calls), str(customers)]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, timeout=1800)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -159,23 +162,27 @@ def main() -> int:
     parser.add_argument("--stores", default="memory,json")
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--calls", type=int, default=5)
+    parser.add_argument("--customers", type=int, default=1_000, help="whose the orders are")
     parser.add_argument("--src", type=Path, help="another tree to measure beside this one")
-    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        kind, history, calls = args.one[0], int(args.one[1]), int(args.one[2])
-        print(json.dumps(asyncio.run(measure(kind, history, calls))))
+        kind, history, calls, customers = args.one[0], *map(int, args.one[1:])
+        print(json.dumps(asyncio.run(measure(kind, history, calls, customers))))
         return 0
     trees = [("this tree", ROOT)] + ([(f"--src {args.src}", args.src)] if args.src else [])
     print(
         f"# The operator's reports, p50 of {args.calls} calls, ms, history "
-        f"{args.history:,} paid orders ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{args.history:,} paid orders of {args.customers:,} customers "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"load average {os.getloadavg()[0]:.2f})\n"
     )
     print("| store | report | " + " | ".join(name for name, _ in trees) + " |")
     print("|---|---|" + "---:|" * len(trees))
     for kind in args.stores.split(","):
-        results = [run_tree(src, kind, args.history, args.calls) for _, src in trees]
+        results = [
+            run_tree(src, kind, args.history, args.calls, args.customers) for _, src in trees
+        ]
         for report in REPORTS:
             cells = " | ".join(f"{r[report]:.2f}" for r in results)
             print(f"| {kind} | {report} | {cells} |")
