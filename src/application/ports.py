@@ -452,6 +452,11 @@ class PaymentReports(Protocol):
         customer first, at most `limit`."""
         ...
 
+    async def contacts_of(self, customer_id: str) -> list[str]:
+        """Every e-mail and phone the customer's orders were paid with, each once, sorted
+        (what `find_customers` finds them by besides their profile's)."""
+        ...
+
     async def notifications_of(
         self, customer_id: str, limit: int, offset: int = 0
     ) -> list[InboxNotification]:

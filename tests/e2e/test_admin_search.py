@@ -112,6 +112,12 @@ def test_a_phone_an_earlier_order_was_paid_with_finds_the_customer(
     expect(found).to_contain_text("meera@example.com · 9000000002")
     expect(found).to_contain_text("an earlier order was paid with “99887 76655”")
 
+    found.get_by_role("link", name="Meera Iyer").click()
+    facts = page.locator("#profile-facts")
+    expect(facts.locator("dt:has-text('Phone') + dd")).to_have_text("9000000002")
+    earlier = facts.locator("dt:has-text('Earlier orders paid with') + dd")
+    expect(earlier).to_have_text("9988776655")
+
 
 def refunded_order(app: LiveServer) -> tuple[str, str]:
     """Meera's paid order refunded in full, once the bank's reference (ARN) has come back."""

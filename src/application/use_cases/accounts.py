@@ -6,7 +6,7 @@ balance it was checked against are one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
@@ -46,6 +46,8 @@ class CustomerAccount:
     """The listed orders' refunds, by order id (an order without any is absent)."""
     # whether entries older than `statement` remain (the next page's offset is past it)
     statement_more: bool = False
+    contacts: list[str] = field(default_factory=list)
+    """Every e-mail and phone the customer's orders were paid with, sorted."""
 
 
 class GetCustomerAccount:
@@ -57,7 +59,7 @@ class GetCustomerAccount:
         self, customer_id: str, ledger_limit: int = ACCOUNT_LEDGER, ledger_offset: int = 0
     ) -> CustomerAccount:
         """The customer's profile, balance (of every entry), a page of the statement
-        (newest first), subscriptions and newest orders."""
+        (newest first), subscriptions, newest orders and the contacts they paid with."""
         profile = await self._reports.customer(customer_id)
         lines = await self._reports.statement(customer_id, ledger_limit + 1, ledger_offset)
         subscriptions = await self._reports.subscriptions_of(customer_id)
@@ -74,6 +76,7 @@ class GetCustomerAccount:
             orders,
             await self._reports.refunds_of_orders([o.order_id for o in orders]),
             statement_more=len(lines) > ledger_limit,
+            contacts=await self._reports.contacts_of(customer_id),
         )
 
 

@@ -186,8 +186,12 @@ def account_view(customer_id: str, account: CustomerAccount, now: datetime) -> A
 
 
 def customer_view(customer_id: str, account: CustomerAccount, now: datetime) -> CustomerView:
-    """The operator's view: the account and the customer's profile."""
-    return {**account_view(customer_id, account, now), **profile_view(account.profile)}
+    """The operator's view: the account, the customer's profile and their contacts."""
+    return {
+        **account_view(customer_id, account, now),
+        **profile_view(account.profile),
+        "contacts": account.contacts,
+    }
 
 
 def referral_view(record: ReferralRecord) -> ReferralView:

@@ -466,7 +466,11 @@ class SearchView(TypedDict):
 
 @with_config(CLOSED)
 class CustomerView(AccountView, ProfileView):
-    """The operator's view of an account adds the customer's profile."""
+    """The operator's view of an account adds the customer's profile, and `contacts`:
+    every e-mail and phone their orders were paid with (the profile's latest among them
+    once an order was), sorted."""
+
+    contacts: list[str]
 
 
 @with_config(CLOSED)

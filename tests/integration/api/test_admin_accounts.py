@@ -61,6 +61,22 @@ async def test_the_customer_page_shows_profile_balance_subscriptions_and_orders(
     assert (subscription["kind"], subscription["active"]) == ("premium", True)
     assert subscription["endsAt"]
     assert [o["orderId"] for o in data["orders"]] == [order["order_id"]]
+    assert data["contacts"] == [CUSTOMER["customerPhone"], CUSTOMER["customerEmail"]]
+
+
+async def test_the_customer_page_lists_every_contact_their_orders_were_paid_with(
+    shop: Service,
+) -> None:
+    for phone in ("9876543210", "+91 90000 00002"):
+        body = {"amount": "10.00", **CUSTOMER, "customerPhone": phone}
+        created = await shop.client.post("/api/payment/create-order", json=body)
+        assert created.status_code == 200, created.text
+
+    response = await shop.client.get(f"/api/payment/customers/{ASHA}", headers=shop.admin)
+
+    data = response.json()["data"]
+    assert data["phone"] == "9000000002"
+    assert data["contacts"] == ["9000000002", "9876543210", CUSTOMER["customerEmail"]]
 
 
 async def test_an_unknown_customer_is_404(shop: Service) -> None:

@@ -1032,3 +1032,11 @@ async def test_a_customer_is_found_by_a_contact_any_of_their_orders_was_paid_wit
     either = await reports.find_customers(email="asha@example.com", phone="9123456780", limit=20)
     assert either == [asha]
     assert await reports.find_customers(email=None, phone="9000000001", limit=20) == []
+    assert await reports.contacts_of("cus_a") == [
+        "9123456780",
+        "9876543210",
+        "asha.new@example.com",
+        "asha@example.com",
+    ]
+    assert await reports.contacts_of("cus_b") == ["9876543210", "bina@example.com"]
+    assert await reports.contacts_of("cus_nobody") == []

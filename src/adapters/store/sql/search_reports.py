@@ -58,6 +58,18 @@ class SqlSearchReports:
             rows = (await uow.session.execute(statement)).mappings().all()
         return [customer_from_row(row) for row in rows]
 
+    async def contacts_of(self, customer_id: str) -> list[str]:
+        async with self._unit_of_work() as uow:
+            return list((await uow.session.execute(_contacts_of(customer_id))).scalars())
+
+
+def _contacts_of(customer_id: str) -> Select[tuple[str]]:
+    return (
+        select(CONTACTS.c.contact)
+        .where(CONTACTS.c.customer_id == customer_id)
+        .order_by(CONTACTS.c.contact)
+    )
+
 
 def _referencing(text: str) -> CompoundSelect[tuple[str]]:
     """The ids of the orders `text` is a reference of, each branch one index's lookup."""

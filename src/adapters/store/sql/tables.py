@@ -272,7 +272,7 @@ class CustomerContactRow(SQLModel, table=True):
     each new order (insert-or-ignore), never by a webhook's save."""
 
     __tablename__ = "customer_contacts"
-    __table_args__ = (_MYSQL,)
+    __table_args__ = (Index("ix_customer_contacts_customer", "customer_id"), _MYSQL)
 
     contact: str = Field(sa_column=Column(String(254), primary_key=True))
     customer_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))

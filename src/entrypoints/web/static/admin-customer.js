@@ -29,11 +29,13 @@ function fact(term, value) {
 }
 
 function renderProfile(data) {
+  const earlier = (data.contacts || []).filter((contact) => contact !== data.email && contact !== data.phone);
   $("profile-facts").replaceChildren(
     ...fact("Customer id", data.customerId),
     ...fact("Name", data.name),
     ...fact("E-mail", data.email),
     ...fact("Phone", data.phone),
+    ...(earlier.length ? fact("Earlier orders paid with", earlier.join(", ")) : []),
     ...fact("Referral agent", data.referralAgent),
     ...fact("Credit balance", String(data.balance ?? 0)),
   );

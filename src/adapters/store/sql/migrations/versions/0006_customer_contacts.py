@@ -1,6 +1,7 @@
 """The contacts each customer's orders were paid with (`customer_contacts`), filled from
 the orders already stored: the operator's search finds a customer by an e-mail or phone
-their profile no longer holds (see `adapters.store.sql.search_reports`).
+their profile no longer holds, and the customer's page lists them (see
+`adapters.store.sql.search_reports`).
 
 Additive: a version before this one keeps working on the upgraded schema, but the orders it
 creates after the fill are not in the new table: their customers are found by the contacts
@@ -30,6 +31,7 @@ def upgrade() -> None:
         mysql_charset="utf8mb4",
         mysql_engine="InnoDB",
     )
+    op.create_index("ix_customer_contacts_customer", "customer_contacts", ["customer_id"])
     orders = sa.table(
         "orders",
         sa.column("customer_id"),
