@@ -47,7 +47,7 @@ class CustomerAccount:
     # whether entries older than `statement` remain (the next page's offset is past it)
     statement_more: bool = False
     contacts: list[str] = field(default_factory=list)
-    """Every e-mail and phone the customer's orders were paid with, sorted."""
+    """Every e-mail and phone the customer's orders were paid with, sorted, when asked."""
 
 
 class GetCustomerAccount:
@@ -56,10 +56,16 @@ class GetCustomerAccount:
         self._clock = clock
 
     async def execute(
-        self, customer_id: str, ledger_limit: int = ACCOUNT_LEDGER, ledger_offset: int = 0
+        self,
+        customer_id: str,
+        ledger_limit: int = ACCOUNT_LEDGER,
+        ledger_offset: int = 0,
+        *,
+        with_contacts: bool = False,
     ) -> CustomerAccount:
         """The customer's profile, balance (of every entry), a page of the statement
-        (newest first), subscriptions, newest orders and the contacts they paid with."""
+        (newest first), subscriptions and newest orders; `with_contacts`, the contacts
+        their orders were paid with (the operator's view; the customer's own has none)."""
         profile = await self._reports.customer(customer_id)
         lines = await self._reports.statement(customer_id, ledger_limit + 1, ledger_offset)
         subscriptions = await self._reports.subscriptions_of(customer_id)
@@ -76,7 +82,7 @@ class GetCustomerAccount:
             orders,
             await self._reports.refunds_of_orders([o.order_id for o in orders]),
             statement_more=len(lines) > ledger_limit,
-            contacts=await self._reports.contacts_of(customer_id),
+            contacts=await self._reports.contacts_of(customer_id) if with_contacts else [],
         )
 
 

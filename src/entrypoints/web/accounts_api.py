@@ -108,7 +108,9 @@ class AccountsApi:
         self._admin(request)
         customer_id = path_id(request, "customer_id")
         limit, offset = paging(request, "ledgerLimit", "ledgerOffset")
-        account = await self._container.get_customer_account().execute(customer_id, limit, offset)
+        account = await self._container.get_customer_account().execute(
+            customer_id, limit, offset, with_contacts=True
+        )
         now = self._container.clock().now()
         view = customer_view(customer_id, account, now)
         return JSONResponse({"success": True, "data": view})

@@ -78,6 +78,10 @@ async def test_the_account_gathers_profile_balance_statement_subscriptions_order
     assert [o.order_id for o in account.orders] == [order.order_id]
     assert account.subscriptions == []
     assert account.statement_more is False
+    assert account.contacts == [], "the customer's own view asks for none"
+
+    operator = await GetCustomerAccount(store.reports(), clock).execute("cus_a", with_contacts=True)
+    assert operator.contacts == sorted([order.customer.email, order.customer.phone])
 
 
 async def test_the_account_pages_its_statement_and_keeps_the_whole_balance(
