@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, Protocol
 
 import httpx
 from dependency_injector import containers, providers
@@ -409,12 +409,34 @@ class Container(containers.DeclarativeContainer):
 
 
 async def start(container: Container) -> None:
-    """Start every lifecycle, dependencies first; if one fails, stop the rest and raise.
+    """Start every lifecycle, dependencies first; if one fails, stop the rest and raise."""
+    await _start(container, container.traverse(types=[providers.Resource]))
+
+
+async def start_for_command(container: Container) -> None:
+    """What a one-off command asks the store and the gateway with (the store, the gateway,
+    the simulator when it is the fake, the metrics, and the event bus, so the servers'
+    pages hear of whatever it changes), started as `start` starts them; not a server's
+    leader or order watcher, so a command that runs for an hour never takes the background
+    work from the servers. `stop` stops what was started."""
+    await _start(
+        container,
+        (
+            container.simulator_lifecycle,
+            container.gateway_lifecycle,
+            container.metrics_lifecycle,
+            container.events_lifecycle,
+        ),
+    )
+
+
+async def _start(container: Container, resources: Iterable[providers.Resource[Any]]) -> None:
+    """Start `resources` (and what each depends on); if one fails, stop every started one
+    and raise.
 
     This is `init_resources()` waiting for every start to finish: that one returns at the
     first failure, leaving the others half-started where `stop` cannot close them.
     """
-    resources = container.traverse(types=[providers.Resource])
     starting = []
     try:
         for resource in resources:
@@ -431,27 +453,6 @@ async def start(container: Container) -> None:
     if failures:
         await stop(container)
         raise failures[0]
-
-
-async def start_for_command(container: Container) -> None:
-    """What a one-off command asks the store and the gateway with (the store, the gateway,
-    the simulator when it is the fake, the metrics, and the event bus, so the servers'
-    pages hear of whatever it changes), started as `start` starts them; not a server's
-    leader or order watcher, so a command that runs for an hour never takes the background
-    work from the servers. `stop` stops what was started."""
-    try:
-        for resource in (
-            container.simulator_lifecycle,
-            container.gateway_lifecycle,
-            container.metrics_lifecycle,
-            container.events_lifecycle,
-        ):
-            started = resource.init()
-            if started is not None:
-                await started
-    except BaseException:
-        await stop(container)
-        raise
 
 
 async def stop(container: Container) -> None:
