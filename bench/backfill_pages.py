@@ -33,8 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_webhooks import throwaway_database
-from search import p50_ms, run_grid
+from search import fresh_store_url, p50_ms, run_grid
 from seeded_server import CHUNK, paid_order, seed
 
 from adapters.store.url import store_from_url
@@ -128,14 +127,7 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
                 await referenced.close()
         return figures
 
-    if kind == "memory":
-        return await run("memory://")
-    if kind == "json":
-        (directory / str(history)).mkdir(exist_ok=True)
-        return await run(f"json://{directory}/{history}/credits.json")
-    if kind == "sqlite":
-        return await run(f"sqlite:///{directory}/{history}.db")
-    async with throwaway_database("bench_backfill_") as (url, _):
+    async with fresh_store_url(kind, history, directory, "bench_backfill_") as url:
         return await run(url)
 
 

@@ -30,7 +30,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -161,14 +162,26 @@ async def measure(kind: str, history: int, calls: int, directory: Path) -> dict[
             await store.close()
         return figures
 
-    if kind == "memory":
-        return await run("memory://")
-    if kind == "json":
-        return await run(f"json://{directory}/{history}/credits.json")
-    if kind == "sqlite":
-        return await run(f"sqlite:///{directory}/{history}.db")
-    async with throwaway_database("bench_search_") as (url, _):
+    async with fresh_store_url(kind, history, directory, "bench_search_") as url:
         return await run(url)
+
+
+@asynccontextmanager
+async def fresh_store_url(
+    kind: str, history: int, directory: Path, prefix: str
+) -> AsyncIterator[str]:
+    """The URL of a new, empty store of `kind` for a history of `history` orders: a file
+    in `directory`, or a PostgreSQL database named `prefix...`, dropped after."""
+    if kind == "memory":
+        yield "memory://"
+    elif kind == "json":
+        (directory / str(history)).mkdir(exist_ok=True)
+        yield f"json://{directory}/{history}/credits.json"
+    elif kind == "sqlite":
+        yield f"sqlite:///{directory}/{history}.db"
+    else:
+        async with throwaway_database(prefix) as (url, _):
+            yield url
 
 
 Measure = Callable[[str, int, int, Path], Awaitable[dict[str, float]]]
