@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
-from adapters.store.sql import group_commit
+from adapters.store.sql import group_commit, wal_checkpoints
 from adapters.store.sql.store import SQLITE_CHECKPOINT_PAGES, SqlStore
 from adapters.store.sql.tables import ORDERS
 
@@ -218,25 +218,31 @@ async def test_a_core_statement_joins_the_transaction_the_writer_began(
     assert writer is not None and not writer.in_transaction()
 
 
-async def test_every_commit_syncs_the_wal_which_reaches_the_database_file_in_long_runs(
-    sqlite_store: SqlStore, tmp_path: Path
-) -> None:
-    """`synchronous=FULL` on the writer; the WAL is copied into the database file only once
-    it holds `SQLITE_CHECKPOINT_PAGES` pages, not at SQLite's default of 1,000 (see
-    `store`), so its file grows past that length."""
-    await add_order(sqlite_store, "ORDER_0")
+async def test_the_writer_syncs_every_commit_and_bounds_the_wal(sqlite_store: SqlStore) -> None:
+    """`synchronous=FULL`: each COMMIT syncs the WAL before any unit of its group answers;
+    the writer's own copy of the WAL waits for `SQLITE_CHECKPOINT_PAGES` (see `store`)."""
+    await add_order(sqlite_store, "ORDER_1")
     writer = sqlite_store._group._connection if sqlite_store._group else None
     assert writer is not None
     driver = group_commit.sqlite_driver(writer)
+
     assert driver.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
     assert driver.execute("PRAGMA wal_autocheckpoint").fetchone() == (SQLITE_CHECKPOINT_PAGES,)
 
-    frame = 4096 + 24  # a page and its frame header
-    wal = tmp_path / "group.db-wal"
-    number = 1
-    while wal.stat().st_size < 1_500 * frame:
-        assert number < 3_000, "the WAL was copied back at about SQLite's default length"
-        await add_order(sqlite_store, f"ORDER_{number}")
-        number += 1
 
-    assert len(await stored_ids(tmp_path / "group.db")) == number
+async def test_group_commits_start_checkpoints_beside_the_writer(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    """After `every` group commits a PASSIVE checkpoint copies the WAL into the database
+    file on a thread of its own, and the units go on meanwhile."""
+    checkpoints = sqlite_store._group._checkpoints if sqlite_store._group else None
+    assert checkpoints is not None
+    for number in range(wal_checkpoints.DEFAULT_EVERY):
+        await add_order(sqlite_store, f"ORDER_{number}")
+    await add_order(sqlite_store, "ORDER_LAST")  # while the checkpoint may still run
+    await checkpoints.close()
+
+    assert checkpoints.last is not None
+    busy, pages, copied = checkpoints.last
+    assert busy == 0 and pages > 0 and copied == pages
+    assert len(await stored_ids(tmp_path / "group.db")) == wal_checkpoints.DEFAULT_EVERY + 1

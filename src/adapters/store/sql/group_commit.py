@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from adapters.store.disk_thread import DiskThread, finish, in_thread
+from adapters.store.sql.wal_checkpoints import WalCheckpoints
 
 # Savepoints are the driver's own (SQLAlchemy does not track them): one unit at a time.
 _SAVEPOINT = "unit_of_work"
@@ -67,9 +68,12 @@ def sqlite_locked(exc: BaseException) -> bool:
 class GroupCommit:
     """The writer connection, its gate, and the units waiting for the next COMMIT."""
 
-    def __init__(self, engine: Engine, *, busy_timeout_ms: int) -> None:
+    def __init__(
+        self, engine: Engine, *, busy_timeout_ms: int, checkpoints: WalCheckpoints | None = None
+    ) -> None:
         self._engine = engine
         self._busy_timeout_ms = busy_timeout_ms
+        self._checkpoints = checkpoints
         self._queued = 0  # units waiting for the gate
         self._gate = asyncio.Lock()
         self._connection: Connection | None = None
@@ -193,6 +197,8 @@ class GroupCommit:
             for future in waiting:
                 if not future.done():
                     future.set_result(None)
+            if self._checkpoints is not None:
+                self._checkpoints.committed()
 
     async def _roll_back(self, connection: Connection) -> None:
         """Drop the connection: closing it is SQLite's surest rollback, whatever state the
@@ -203,6 +209,8 @@ class GroupCommit:
 
     async def close(self) -> None:
         async with self._gate:
+            if self._checkpoints is not None:
+                await self._checkpoints.close()
             if self._connection is not None:
                 await finish(in_thread(self._connection.close))
                 self._connection = None

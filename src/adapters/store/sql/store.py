@@ -48,6 +48,7 @@ from adapters.store.sql.transactions import (
 )
 from adapters.store.sql.transfer import SqlTransfer
 from adapters.store.sql.unit_of_work import SqlUnitOfWork
+from adapters.store.sql.wal_checkpoints import WalCheckpoints
 
 _DRIVERS = {
     "sqlite": "sqlite+pysqlite",
@@ -57,15 +58,13 @@ _DRIVERS = {
     "mariadb": "mysql+aiomysql",
 }
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# The WAL's length, in pages, at which a writer's COMMIT copies it into the database file
-# (SQLite's default is 1,000). A success webhook adds about 5 pages to the WAL when 16
-# arrive together (their group shares the pages they touch) and about 20 alone, so at the
-# default the COMMIT of every 50th to 200th webhook also copied and synced the database
-# file, the same pages again and again; at 10,000 each copy takes a page once for ten times
-# as many commits. Measured (`bench/webhooks_versus.py`, 16 connections): 6 to 8 % more
-# webhooks a second; a busy writer's p99 lower, its longest unit about 2 ms longer. Every
-# COMMIT still syncs the WAL (`synchronous=FULL`), so nothing is less durable; the WAL file
-# grows to about 40 MB and is reused from its start after each copy.
+# The WAL's length, in pages, at which a writer's COMMIT copies what is left of it into the
+# database file (SQLite's default is 1,000). A success webhook adds about 5 pages to the
+# WAL when 16 arrive together (their group shares the pages they touch) and about 20 alone,
+# so at the default the COMMIT of every 50th to 200th webhook also copied and synced the
+# database file, the same pages again and again. Most copying is now done beside the
+# writer (`wal_checkpoints`); this length bounds the WAL (about 40 MB, reused from its start
+# after each copy) and restarts it. Every COMMIT still syncs the WAL (`synchronous=FULL`).
 SQLITE_CHECKPOINT_PAGES = 10_000
 # Connections a PostgreSQL or MariaDB store opens at most per process, each kept once opened.
 DEFAULT_POOL_SIZE = 20
@@ -149,7 +148,11 @@ class SqlStore:
             )
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
-            self._group = GroupCommit(self._sync_engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+            self._group = GroupCommit(
+                self._sync_engine,
+                busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
+                checkpoints=WalCheckpoints(str(self.url.database)),
+            )
             self._statements = Statements(self._sync_engine.dialect, None)
             self.migrations = Migrations(self._sync_engine, None, Path(str(self.url.database)))
             return
