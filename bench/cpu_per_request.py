@@ -311,27 +311,34 @@ def _total(used: Used) -> float:
     return used.instructions or used.ours + used.database
 
 
+def app_over(url: str) -> Any:
+    """Our app as `checkout serve` builds it over the store at `url`, with a gateway that
+    answers at once and the background loops (reconciler, outbox relay) idle."""
+    settings = load_settings(
+        store_url=url,
+        log_level="WARNING",
+        payment_gateway="cashfree",
+        cashfree_app_id="TESTbench0000000001",
+        cashfree_secret_key=SECRET,
+        cashfree_base_url="http://127.0.0.1:9/pg",
+        plans_file=ROOT / "plans.toml",
+        webhook_tolerance_seconds=86400,
+        reconcile_interval_seconds=3600,
+        outbox_interval_seconds=3600,
+        db_auto_migrate=True,
+        admin_token="bench-admin-token",
+        rate_limit_create_order="",
+    )
+    app = app_from_settings(settings)
+    app.state.container.gateway.override(providers.Object(InstantGateway()))
+    return app
+
+
 async def measure(kind: str, args: argparse.Namespace, work: Path) -> list[str]:
     rows = []
     async with store_url(kind, work) as (url, database):
-        settings = load_settings(
-            store_url=url,
-            log_level="WARNING",
-            payment_gateway="cashfree",
-            cashfree_app_id="TESTbench0000000001",
-            cashfree_secret_key=SECRET,
-            cashfree_base_url="http://127.0.0.1:9/pg",
-            plans_file=ROOT / "plans.toml",
-            webhook_tolerance_seconds=86400,
-            reconcile_interval_seconds=3600,
-            outbox_interval_seconds=3600,
-            db_auto_migrate=True,
-            admin_token="bench-admin-token",
-            rate_limit_create_order="",
-        )
-        app = app_from_settings(settings)
+        app = app_over(url)
         container = app.state.container
-        container.gateway.override(providers.Object(InstantGateway()))
         call = asgi_caller(app)
         cpu = DatabaseCpu(database)
         prefix = f"c{secrets.token_hex(3)}_"

@@ -25,18 +25,14 @@ from contextlib import closing
 from pathlib import Path
 
 import uvloop
-from dependency_injector import providers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cpu_per_request import ROOT, InstantGateway, asgi_caller, webhook_request, webhooks
-from http_webhooks import SECRET
+from cpu_per_request import app_over, asgi_caller, webhook_request, webhooks
 from seeded_server import seed
 
 from adapters.store.sql import store as sql_store
 from adapters.store.sql.wal_checkpoints import WalCheckpoints
-from entrypoints.settings import load_settings
-from entrypoints.web.asgi import app_from_settings
 
 WAL_HEADER = 32
 FRAME_HEADER = 24
@@ -77,24 +73,8 @@ def keep_the_wal() -> None:
 async def measure(args: argparse.Namespace, work: Path) -> dict[int, Counter[str]]:
     database = work / "checkout.db"
     keep_the_wal()
-    settings = load_settings(
-        store_url=f"sqlite:///{database}",
-        log_level="WARNING",
-        payment_gateway="cashfree",
-        cashfree_app_id="TESTbench0000000001",
-        cashfree_secret_key=SECRET,
-        cashfree_base_url="http://127.0.0.1:9/pg",
-        plans_file=ROOT / "plans.toml",
-        webhook_tolerance_seconds=86400,
-        reconcile_interval_seconds=3600,
-        outbox_interval_seconds=3600,
-        db_auto_migrate=True,
-        admin_token="bench-admin-token",
-        rate_limit_create_order="",
-    )
-    app = app_from_settings(settings)
+    app = app_over(f"sqlite:///{database}")
     container = app.state.container
-    container.gateway.override(providers.Object(InstantGateway()))
     call = asgi_caller(app)
     active = WARM_UP + args.webhooks * len(CALLERS)
     by_callers: dict[int, Counter[str]] = {}
