@@ -65,6 +65,9 @@ class FuzzResult:
     failures: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
+    # schemathesis's own errors (a phase that could not generate its cases): the run was
+    # not the whole run, whatever the checks say
+    tool_errors: int = 0
     output: str = ""
 
     @property
@@ -119,6 +122,8 @@ def _read_report(report_dir: Path, result: FuzzResult) -> None:
     for report in report_dir.glob("*.ndjson"):
         for line in report.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)
+            if "NonFatalError" in event or "FatalError" in event:
+                result.tool_errors += 1
             finished = event.get("ScenarioFinished")
             if finished is None:
                 continue
@@ -207,9 +212,10 @@ def main() -> int:
     print(f"| seconds | {result.seconds:.0f} |")
     print(f"| 5xx answers | {result.server_errors} |")
     print(f"| failed checks | {result.failures} |")
+    print(f"| schemathesis errors (a phase cut short; run again) | {result.tool_errors} |")
     statuses = ", ".join(f"{s}: {n}" for s, n in sorted(result.statuses.items()))
     print(f"| answers by status | {statuses} |")
-    ok = result.failures == 0 and result.server_errors == 0
+    ok = result.failures == 0 and result.server_errors == 0 and result.tool_errors == 0
     return 0 if ok and result.requests >= args.min_requests else 1
 
 
