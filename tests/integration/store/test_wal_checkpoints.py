@@ -26,7 +26,7 @@ def write_in_wal(path: Path, rows: int) -> sqlite3.Connection:
 async def test_every_nth_commit_copies_the_wal_into_the_database_file(tmp_path: Path) -> None:
     path = tmp_path / "checkout.db"
     writer = write_in_wal(path, 20)
-    checkpoints = WalCheckpoints(str(path), every=3)
+    checkpoints = WalCheckpoints(path, every=3)
 
     checkpoints.committed()
     checkpoints.committed()
@@ -43,7 +43,7 @@ async def test_every_nth_commit_copies_the_wal_into_the_database_file(tmp_path: 
 
 async def test_a_failed_checkpoint_is_logged_and_the_next_one_runs(tmp_path: Path) -> None:
     folder = tmp_path / "not yet made"
-    checkpoints = WalCheckpoints(str(folder / "checkout.db"), every=1)
+    checkpoints = WalCheckpoints(folder / "checkout.db", every=1)
 
     with capture_logs() as logs:
         checkpoints.committed()

@@ -148,13 +148,14 @@ class SqlStore:
             )
             event.listen(self._sync_engine, "connect", _sqlite_connect)
             event.listen(self._sync_engine, "begin", _sqlite_begin)
+            path = Path(str(self.url.database))
             self._group = GroupCommit(
                 self._sync_engine,
                 busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
-                checkpoints=WalCheckpoints(str(self.url.database)),
+                checkpoints=WalCheckpoints(path),
             )
             self._statements = Statements(self._sync_engine.dialect, None)
-            self.migrations = Migrations(self._sync_engine, None, Path(str(self.url.database)))
+            self.migrations = Migrations(self._sync_engine, None, path)
             return
         options: dict[str, Any] = {
             "pool_size": pool_size,

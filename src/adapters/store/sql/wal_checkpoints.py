@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from pathlib import Path
 
 import structlog
 
@@ -35,7 +36,7 @@ DEFAULT_EVERY = 64
 class WalCheckpoints:
     """PASSIVE checkpoints of the SQLite file at `path`, one at a time, in the background."""
 
-    def __init__(self, path: str, *, every: int = DEFAULT_EVERY) -> None:
+    def __init__(self, path: Path, *, every: int = DEFAULT_EVERY) -> None:
         self._path = path
         self._every = every
         self._commits = 0
@@ -56,9 +57,8 @@ class WalCheckpoints:
 
     def _checkpoint(self) -> tuple[int, int, int]:
         if self._connection is None:
-            self._connection = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False
-            )
+            # made, used and closed on the checkpoints' thread only
+            self._connection = sqlite3.connect(self._path, isolation_level=None)
             # another process's checkpoint running: skip this one rather than wait
             self._connection.execute("PRAGMA busy_timeout=0")
         busy, pages, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -73,7 +73,7 @@ class WalCheckpoints:
             return
         log.warning(
             "sqlite_checkpoint_failed",
-            path=self._path,
+            path=str(self._path),
             error=f"{type(failure).__name__}: {failure}",
         )
 
