@@ -19,6 +19,8 @@ from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
+# Built once: `json.loads` with a keyword builds a decoder and its scanner on every call.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def dumps(value: object) -> bytes:
@@ -44,8 +46,11 @@ def _encode(value: object) -> str:
 
 
 def loads(raw: bytes | str) -> Any:
-    """Parse JSON with every number that has a fraction as `Decimal`; ValueError if not JSON."""
-    return json.loads(raw, parse_float=Decimal)
+    """Parse JSON with every number that has a fraction as `Decimal`; ValueError if not JSON
+    (bytes in any encoding `json.loads` reads, undecodable bytes included)."""
+    if not isinstance(raw, str):
+        raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    return _DECODER.decode(raw)
 
 
 def fingerprint(value: object) -> str:

@@ -12,11 +12,9 @@ state; other types (settlements, anything new) are None so the caller can acknow
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from adapters.gateway.cashfree_mapping import (
@@ -32,7 +30,7 @@ from application.errors import (
     NotificationUnstorable,
 )
 from application.ports import PaymentNotification, RefundNotification
-from cashfree_simulator.wire import sign
+from cashfree_simulator.wire import loads, sign
 from domain.errors import InvalidField
 from domain.refunds import RefundState
 
@@ -76,7 +74,7 @@ def parse_notification(
 ) -> PaymentNotification | RefundNotification | None:
     """The payment or refund a verified webhook reports, or None for a type we ignore."""
     try:
-        body: Any = json.loads(raw_body, parse_float=Decimal)
+        body: Any = loads(raw_body)
     except (ValueError, RecursionError) as exc:
         raise NotificationUnreadable("webhook body is not JSON") from exc
     if not isinstance(body, dict):

@@ -50,7 +50,13 @@ async def test_bad_amounts_are_refused(service: Service, amount: object) -> None
 
 @pytest.mark.parametrize(
     ("content", "status"),
-    [(b"{not json", 400), (b"[1,2]", 400), (b"", 400), (b'{"amount": NaN}', 400)],
+    [
+        (b"{not json", 400),
+        (b"[1,2]", 400),
+        (b"", 400),
+        (b'{"amount": NaN}', 400),
+        (b'{"amount": "\xff"}', 400),
+    ],
 )
 async def test_malformed_bodies_are_400_not_500(
     service: Service, content: bytes, status: int

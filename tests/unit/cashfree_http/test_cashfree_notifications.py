@@ -105,14 +105,24 @@ def test_inside_the_replay_window_is_accepted(notifications: PaymentNotification
         b"[1, 2]",
         json.dumps({"type": "PAYMENT_SUCCESS_WEBHOOK", "data": {}}).encode(),
         payment_body(status="NOT_A_STATUS"),
+        b'{"type": "\xff"}',
     ],
-    ids=["not-json", "not-object", "no-order", "bad-payment"],
+    ids=["not-json", "not-object", "no-order", "bad-payment", "not-utf-8"],
 )
 def test_a_signed_but_unreadable_body_is_unreadable(
     notifications: PaymentNotifications, body: bytes
 ) -> None:
     with pytest.raises(NotificationUnreadable):
         notifications.verify_and_parse(signed(body), body, NOW)
+
+
+def test_a_body_in_another_unicode_encoding_is_read_as_json_reads_it(
+    notifications: PaymentNotifications,
+) -> None:
+    body = payment_body().decode().encode("utf-16")
+    notification = notifications.verify_and_parse(signed(body), body, NOW)
+    assert isinstance(notification, PaymentNotification)
+    assert notification.attempt.amount.amount == Decimal("499.0")
 
 
 def test_types_the_service_does_not_act_on_are_none(notifications: PaymentNotifications) -> None:
