@@ -21,7 +21,7 @@ from domain.events import (
     ReferralEarned,
     SubscriptionActivated,
 )
-from domain.refunds import ReferralReversed, RefundFailed, RefundSucceeded
+from domain.refunds import ReferralReversed, RefundFailed, RefundReferenced, RefundSucceeded
 
 MESSAGE_ID_PREFIX = "msg_"
 FIRST_RETRY = timedelta(seconds=1)
@@ -38,6 +38,7 @@ class Topic(StrEnum):
     REFERRAL_EARNED = "referral.earned"
     REFUND_SUCCEEDED = "refund.succeeded"
     REFUND_FAILED = "refund.failed"
+    REFUND_REFERENCED = "refund.referenced"
     REFERRAL_REVERSED = "referral.reversed"
 
 
@@ -278,6 +279,27 @@ def _refund_message(event: Event) -> OutboxMessage | None:
                 "refundId": event.refund_id,
                 "commission": str(event.commission.amount),
                 "currency": event.commission.currency,
+            },
+            at=event.at,
+        )
+    if isinstance(event, RefundReferenced):
+        return OutboxMessage.new(
+            topic=Topic.REFUND_REFERENCED,
+            subject=event.refund_id,
+            recipient_kind=RecipientKind.CUSTOMER,
+            recipient_id=event.customer_id,
+            order_id=event.order_id,
+            title="Refund reference",
+            body=f"Your bank's reference for the refund of {event.amount.currency} "
+            f"{event.amount.amount} for order {event.order_id} is {event.arn}.",
+            payload={
+                "orderId": event.order_id,
+                "customerId": event.customer_id,
+                "refundId": event.refund_id,
+                "amount": str(event.amount.amount),
+                "currency": event.amount.currency,
+                "state": event.state,
+                "arn": event.arn,
             },
             at=event.at,
         )

@@ -79,6 +79,14 @@ class RefundSucceeded(RefundEvent):
 
 
 @dataclass(frozen=True)
+class RefundReferenced(RefundEvent):
+    """The bank's reference of a refund that succeeded without it, learned later (a later
+    webhook or the reconciler): the customer traces the money with their bank by it."""
+
+    arn: str
+
+
+@dataclass(frozen=True)
 class RefundFailed(RefundEvent):
     """FAILED or CANCELLED: nothing was refunded and nothing is reversed."""
 
@@ -195,26 +203,33 @@ class Refund:
         """Move to `state`; True when anything changed. Final states never move, so a
         repeated or late report is a no-op but for the references it brings first:
         Cashfree's id, and the bank's (`arn`, the number a customer's bank traces a
-        refund by, known once the refund succeeded)."""
-        changed = False
+        refund by, known once the refund succeeded). A bank's reference that comes after
+        the success is a `RefundReferenced` of its own, so the customer hears it too."""
+        changed = learned_arn = False
         if gateway_refund_id and self.gateway_refund_id is None:
             self.gateway_refund_id = gateway_refund_id
             changed = True
         if arn and not self.arn:
             self.arn = arn
-            changed = True
+            changed = learned_arn = True
         if self.state.is_final or state is RefundState.PENDING:
             if changed:
                 self.updated_at = now
+            if learned_arn and self.state is RefundState.SUCCESS:
+                self.events.append(RefundReferenced(*self._facts(now), arn=self.arn))
             return changed
         self.state = state
         self.updated_at = now
-        facts = (self.order_id, now, self.refund_id, self.customer_id, self.amount, state.value)
+        facts = self._facts(now)
         if state is RefundState.SUCCESS:
             self.events.append(RefundSucceeded(*facts, arn=self.arn))
         else:
             self.events.append(RefundFailed(*facts))
         return True
+
+    def _facts(self, now: datetime) -> tuple[str, datetime, str, str, Money, str]:
+        """What every event of this refund says, as of `now`."""
+        return (self.order_id, now, self.refund_id, self.customer_id, self.amount, self.state.value)
 
     def same_request(self, order_id: str, amount: Money, reason: str) -> bool:
         return (self.order_id, self.amount, self.reason) == (order_id, amount, reason.strip())

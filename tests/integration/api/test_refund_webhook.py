@@ -69,7 +69,7 @@ async def test_a_refund_webhook_settles_the_refund_once(service: Service) -> Non
     assert sum(line.credits for line in lines) == 0
 
 
-async def test_a_later_webhook_with_the_arn_records_it_and_reverses_nothing_again(
+async def test_a_later_arn_is_recorded_told_to_the_customer_once_and_reverses_nothing(
     service: Service,
 ) -> None:
     order_id, customer_id = await _pending_refund(service, "249.50", plan_id="credits-10")
@@ -82,6 +82,11 @@ async def test_a_later_webhook_with_the_arn_records_it_and_reverses_nothing_agai
     assert (refund.state, refund.arn) == (RefundState.SUCCESS, "RF0000000042")
     lines = await service.container.store().reports().statement(customer_id, 100)
     assert [line.credits for line in lines if line.refund_id] == [-5], "half of 10, once"
+    inbox = await service.container.store().reports().notifications_of(customer_id, 100)
+    refund_topics = [n.topic for n in inbox if n.topic.startswith("refund.")]
+    assert sorted(refund_topics) == ["refund.referenced", "refund.succeeded"]
+    [referenced] = [n for n in inbox if n.topic == "refund.referenced"]
+    assert referenced.body.endswith("for order " + order_id + " is RF0000000042.")
 
 
 async def test_an_unsigned_refund_webhook_is_401(service: Service) -> None:

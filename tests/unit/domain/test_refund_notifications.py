@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from domain.money import Money
 from domain.notifications import RecipientKind, Topic, notifications_for
-from domain.refunds import ReferralReversed, RefundFailed, RefundRequested, RefundSucceeded
+from domain.refunds import (
+    ReferralReversed,
+    RefundFailed,
+    RefundReferenced,
+    RefundRequested,
+    RefundSucceeded,
+)
 
 from .factories import CUSTOMER_ID, T0
 
@@ -41,3 +47,20 @@ def test_a_returned_refund_gives_the_customer_the_banks_reference() -> None:
     assert with_arn.body.endswith("Your bank's reference for it is RF0000000009.")
     assert with_arn.payload["arn"] == "RF0000000009"
     assert "reference" not in without.body and "arn" not in without.payload
+
+
+def test_a_reference_learned_later_is_a_message_of_its_own_once() -> None:
+    learned = RefundReferenced("ORDER_1", T0, "r1", CUSTOMER_ID, AMOUNT, "SUCCESS", "RF0000000010")
+    [message] = notifications_for([learned], {})
+    [again] = notifications_for([learned], {})
+    [succeeded] = notifications_for(
+        [RefundSucceeded("ORDER_1", T0, "r1", CUSTOMER_ID, AMOUNT, "SUCCESS")], {}
+    )
+
+    assert (message.topic, message.recipient_id) == (Topic.REFUND_REFERENCED, CUSTOMER_ID)
+    assert message.body == (
+        "Your bank's reference for the refund of INR 100.00 for order ORDER_1 is RF0000000010."
+    )
+    assert message.payload["arn"] == "RF0000000010" and message.payload["refundId"] == "r1"
+    assert again.message_id == message.message_id, "one reference, one message"
+    assert succeeded.message_id != message.message_id

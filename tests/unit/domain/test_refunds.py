@@ -15,6 +15,7 @@ from domain.refunds import (
     Refund,
     RefundExceedsRemaining,
     RefundFailed,
+    RefundReferenced,
     RefundRequested,
     RefundState,
     RefundSucceeded,
@@ -120,7 +121,27 @@ def test_a_final_refund_still_learns_the_banks_reference_once() -> None:
     assert refund.settle(RefundState.SUCCESS, later, "cf_1", "RF0000000001") is True
     assert refund.settle(RefundState.SUCCESS, later + timedelta(hours=1), "cf_1", "RF9") is False
     assert refund.arn == "RF0000000001" and refund.updated_at == later
-    assert refund.pull_events() == [], "the reference alone is no new outcome"
+    [event] = refund.pull_events()
+    assert isinstance(event, RefundReferenced), "the reference alone is no new outcome"
+    assert (event.arn, event.state, event.at) == ("RF0000000001", "SUCCESS", later)
+
+
+def test_a_reference_that_comes_before_the_outcome_waits_for_it() -> None:
+    refund = request("r1", "100.00", [])
+    refund.pull_events()
+    assert refund.settle(RefundState.PENDING, T0, "cf_1", "RF0000000003") is True
+    assert refund.pull_events() == []
+    refund.settle(RefundState.SUCCESS, T0 + timedelta(minutes=1))
+    [event] = refund.pull_events()
+    assert isinstance(event, RefundSucceeded) and event.arn == "RF0000000003"
+
+
+def test_a_failed_refund_learns_a_reference_without_telling_anyone() -> None:
+    refund = request("r1", "100.00", [])
+    refund.settle(RefundState.FAILED, T0, "cf_1")
+    refund.pull_events()
+    assert refund.settle(RefundState.FAILED, T0, "cf_1", "RF0000000004") is True
+    assert refund.pull_events() == []
 
 
 def test_a_failed_refund_records_a_failure_event() -> None:
