@@ -28,7 +28,9 @@ customers' data: never expose them beyond a test machine):
     POST   /control/refunds/next-outcome        {"outcome": "PENDING"|"SUCCESS"|"FAILED"|
            "CANCELLED"}: the next new refund settles this way at once (PENDING: it waits)
     POST   /control/orders/{order_id}/refunds/{refund_id}  {"outcome": "SUCCESS"|"FAILED"|
-           "CANCELLED"} -> the RefundEntity, settled; its REFUND_STATUS_WEBHOOK is sent
+           "CANCELLED", "arn"?: the bank's reference of a SUCCESS (made up when absent; null:
+           none yet, and a later SUCCESS with or without one brings it)} -> the
+           RefundEntity, settled; its REFUND_STATUS_WEBHOOK is sent
     POST   /control/latency                     {"endpoint": name or "*", "seconds"}
     POST   /control/faults                      {"endpoint": name or "*", "kind": "5xx"|
            "timeout"|"reset", "rate"?: 1.0, "count"?: int or null}
@@ -67,6 +69,7 @@ from cashfree_simulator.simulator import CashfreeSimulator
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # On every /control answer: whoever reads it (a person, a proxy's log) learns what it is.
 TEST_DOUBLE_HEADER = "X-Test-Double"
+MAX_ARN = 50  # a bank's reference a test may set on a refund, in characters
 TEST_DOUBLE_WARNING = (
     "cashfree-simulator: NOT Cashfree. A test double whose control API marks orders paid "
     "and whose webhook log holds customers' data; never expose it publicly"
@@ -289,8 +292,13 @@ class _ControlApi:
     async def settle_refund(self, request: Request) -> Response:
         body = await read_object(request)
         params = request.path_params
+        arn = body.get("arn")
+        if "arn" not in body:
+            arn = ""  # made up by the simulator
+        elif arn is not None and not (isinstance(arn, str) and 0 < len(arn) <= MAX_ARN):
+            raise ValueError(f"arn must be null or a string of 1 to {MAX_ARN} characters")
         refund = await self._sim.settle_refund(
-            params["order_id"], params["refund_id"], _text(body, "outcome")
+            params["order_id"], params["refund_id"], _text(body, "outcome"), arn
         )
         return CashfreeJSON(refund)
 

@@ -96,10 +96,17 @@ def new_refund(
     }
 
 
-def settle(refund: dict[str, Any], now: datetime, number: int, outcome: str = "SUCCESS") -> None:
-    """The bank's answer: SUCCESS (with an ARN), FAILED or CANCELLED, at `now`."""
+def settle(
+    refund: dict[str, Any],
+    now: datetime,
+    number: int,
+    outcome: str = "SUCCESS",
+    arn: str | None = "",
+) -> None:
+    """The bank's answer: SUCCESS, FAILED or CANCELLED, at `now`. A SUCCESS carries `arn`,
+    the bank's reference (one made up from `number` when empty; None: none yet)."""
     refund["refund_status"] = outcome
     refund["status_description"] = _DESCRIPTIONS[outcome]
-    if outcome == "SUCCESS":
-        refund["refund_arn"] = f"RF{number:010d}"
+    if outcome == "SUCCESS" and arn is not None:
+        refund["refund_arn"] = arn or f"RF{number:010d}"
     refund["processed_at"] = wire.format_time(now)

@@ -230,9 +230,14 @@ class CashfreeSimulator:
         `settle_refund`."""
         self._refund_outcome = refunds.check_outcome(outcome)
 
-    async def settle_refund(self, order_id: str, refund_id: str, outcome: str) -> dict[str, Any]:
-        """Settle a PENDING refund (and send its REFUND_STATUS_WEBHOOK); settling a refund
-        again with its own outcome changes nothing, with another is refused."""
+    async def settle_refund(
+        self, order_id: str, refund_id: str, outcome: str, arn: str | None = ""
+    ) -> dict[str, Any]:
+        """Settle a PENDING refund (and send its REFUND_STATUS_WEBHOOK); a SUCCESS carries
+        `arn` (made up when empty; None: the bank's reference comes later). Settling a
+        refund again with its own outcome changes nothing, but for a SUCCESS still without
+        its reference, which takes it then and sends its webhook again; another outcome is
+        refused."""
         refunds.check_outcome(outcome, allow_pending=False)
         order = self._order(order_id)
         refund = next((r for r in order.refunds if r["refund_id"] == refund_id), None)
@@ -240,13 +245,16 @@ class CashfreeSimulator:
             raise not_found("refund")
         if refund["refund_status"] == "PENDING":
             refund.pop("_held", None)
-            await self._settle_refund(order, refund, outcome)
+            await self._settle_refund(order, refund, outcome, arn)
         elif refund["refund_status"] != outcome:
             raise SimulatorError(
                 400,
                 f"refund_status : refund is already {refund['refund_status']}",
                 "refund_final",
             )
+        elif outcome == "SUCCESS" and arn is not None and not refund.get("refund_arn"):
+            refund["refund_arn"] = arn or f"RF{self._next():010d}"
+            await self._send_refund_webhook(order, refund)
         return _public(refund)
 
     def set_latency(self, endpoint: str, seconds: float) -> None:
@@ -373,10 +381,17 @@ class CashfreeSimulator:
         return copy.deepcopy(refund)
 
     async def _settle_refund(
-        self, order: OrderRecord, refund: dict[str, Any], outcome: str = "SUCCESS"
+        self,
+        order: OrderRecord,
+        refund: dict[str, Any],
+        outcome: str = "SUCCESS",
+        arn: str | None = "",
     ) -> None:
         """The bank's answer, and a signed REFUND_STATUS_WEBHOOK through the dispatcher."""
-        refunds.settle(refund, self._clock.now(), self._next(), outcome)
+        refunds.settle(refund, self._clock.now(), self._next(), outcome, arn)
+        await self._send_refund_webhook(order, refund)
+
+    async def _send_refund_webhook(self, order: OrderRecord, refund: dict[str, Any]) -> None:
         if order.notify_url:
             event = self.webhooks.event(
                 order.notify_url, "REFUND_STATUS_WEBHOOK", {"refund": _public(refund)}

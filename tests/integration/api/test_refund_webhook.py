@@ -133,6 +133,35 @@ async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
     assert returned.body.endswith(f"Your bank's reference for it is {stored.arn}.")
 
 
+async def test_a_bank_reference_the_simulator_sends_after_the_success_reaches_the_customer(
+    service: Service,
+) -> None:
+    order = await service.create_order()
+    order_id = order["order_id"]
+    await service.attempt(order_id, "SUCCESS")
+    await service.client.post(
+        "/_fake-cashfree/control/refunds/next-outcome", json={"outcome": "PENDING"}
+    )
+    await service.container.refund_order().execute(
+        order_id, "refund_late", "200.00", "customer asked"
+    )
+    url = f"/_fake-cashfree/control/orders/{order_id}/refunds/refund_late"
+    first = await service.client.post(url, json={"outcome": "SUCCESS", "arn": None})
+    assert first.status_code == 200
+    reports = service.container.store().reports()
+    [refund] = await reports.refunds_of(order_id)
+    assert (refund.state, refund.arn) == (RefundState.SUCCESS, "")
+    later = await service.client.post(url, json={"outcome": "SUCCESS"})
+    assert later.status_code == 200
+    [refund] = await reports.refunds_of(order_id)
+    assert refund.arn == later.json()["refund_arn"]
+    inbox = await reports.notifications_of(refund.customer_id, 100)
+    by_topic = {n.topic: n for n in inbox if n.topic.startswith("refund.")}
+    assert sorted(by_topic) == ["refund.referenced", "refund.succeeded"]
+    assert "reference" not in by_topic["refund.succeeded"].body
+    assert by_topic["refund.referenced"].body.endswith(f" is {refund.arn}.")
+
+
 async def test_a_refund_the_simulator_fails_frees_its_amount(service: Service) -> None:
     order = await service.create_order()
     order_id = order["order_id"]

@@ -106,3 +106,52 @@ async def test_the_control_api_forces_and_settles_refunds(
     assert request.headers["x-webhook-signature"] == sign(
         simulator.secret, timestamp, request.content
     )
+
+
+async def test_a_refund_settled_before_its_banks_reference_takes_it_later(
+    simulator: CashfreeSimulator, paid: str, receiver: Receiver
+) -> None:
+    simulator.force_next_refund_outcome("PENDING")
+    await simulator.create_refund(paid, {"refund_id": "r_1", "refund_amount": 100})
+    settled = await simulator.settle_refund(paid, "r_1", "SUCCESS", arn=None)
+    assert settled["refund_status"] == "SUCCESS" and "refund_arn" not in settled
+    later = await simulator.settle_refund(paid, "r_1", "SUCCESS", arn="RF_BANK_1")
+    assert later["refund_arn"] == "RF_BANK_1"
+    assert (await simulator.get_refund(paid, "r_1"))["refund_arn"] == "RF_BANK_1"
+    again = await simulator.settle_refund(paid, "r_1", "SUCCESS", arn="RF_OTHER")
+    assert again == later, "a reference once given stays"
+    hooks = refund_webhooks(receiver)
+    assert [hook.get("refund_arn") for hook in hooks] == [None, "RF_BANK_1"]
+    assert all(hook["refund_status"] == "SUCCESS" for hook in hooks)
+
+
+async def test_a_later_settlement_without_a_reference_makes_one_up(
+    simulator: CashfreeSimulator, paid: str, receiver: Receiver
+) -> None:
+    simulator.force_next_refund_outcome("PENDING")
+    await simulator.create_refund(paid, {"refund_id": "r_1", "refund_amount": 100})
+    await simulator.settle_refund(paid, "r_1", "SUCCESS", arn=None)
+    still = await simulator.settle_refund(paid, "r_1", "SUCCESS", arn=None)
+    assert "refund_arn" not in still and len(refund_webhooks(receiver)) == 1
+    later = await simulator.settle_refund(paid, "r_1", "SUCCESS")
+    assert str(later["refund_arn"]).startswith("RF")
+    assert len(refund_webhooks(receiver)) == 2
+
+
+async def test_the_control_api_settles_a_refund_with_its_reference_or_without(
+    simulator: CashfreeSimulator, paid: str, receiver: Receiver
+) -> None:
+    app = Starlette(routes=control_routes(simulator))
+    simulator.force_next_refund_outcome("PENDING")
+    await simulator.create_refund(paid, {"refund_id": "r_1", "refund_amount": 5})
+    url = f"/control/orders/{paid}/refunds/r_1"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+        for arn in ("", 7, "R" * 51):
+            bad = await client.post(url, json={"outcome": "SUCCESS", "arn": arn})
+            assert bad.status_code == 400, arn
+        first = await client.post(url, json={"outcome": "SUCCESS", "arn": None})
+        assert first.status_code == 200 and "refund_arn" not in first.json()
+        second = await client.post(url, json={"outcome": "SUCCESS", "arn": "RF0000000777"})
+        assert second.json()["refund_arn"] == "RF0000000777"
+    assert [hook.get("refund_arn") for hook in refund_webhooks(receiver)] == [None, "RF0000000777"]
