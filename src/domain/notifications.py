@@ -21,7 +21,13 @@ from domain.events import (
     ReferralEarned,
     SubscriptionActivated,
 )
-from domain.refunds import ReferralReversed, RefundFailed, RefundReferenced, RefundSucceeded
+from domain.refunds import (
+    ReferralReversed,
+    RefundEvent,
+    RefundFailed,
+    RefundReferenced,
+    RefundSucceeded,
+)
 
 MESSAGE_ID_PREFIX = "msg_"
 FIRST_RETRY = timedelta(seconds=1)
@@ -283,53 +289,58 @@ def _refund_message(event: Event) -> OutboxMessage | None:
             at=event.at,
         )
     if isinstance(event, RefundReferenced):
-        return OutboxMessage.new(
-            topic=Topic.REFUND_REFERENCED,
-            subject=event.refund_id,
-            recipient_kind=RecipientKind.CUSTOMER,
-            recipient_id=event.customer_id,
-            order_id=event.order_id,
-            title="Refund reference",
-            body=f"Your bank's reference for the refund of {event.amount.currency} "
-            f"{event.amount.amount} for order {event.order_id} is {event.arn}.",
-            payload={
-                "orderId": event.order_id,
-                "customerId": event.customer_id,
-                "refundId": event.refund_id,
-                "amount": str(event.amount.amount),
-                "currency": event.amount.currency,
-                "state": event.state,
-                "arn": event.arn,
-            },
-            at=event.at,
+        return _told_to_customer(
+            event,
+            Topic.REFUND_REFERENCED,
+            "Refund reference",
+            f"Your bank's reference for the refund of {_amount(event)} "
+            f"for order {event.order_id} is {event.arn}.",
+            event.arn,
         )
-    if isinstance(event, (RefundSucceeded, RefundFailed)):
-        succeeded = isinstance(event, RefundSucceeded)
-        arn = event.arn if isinstance(event, RefundSucceeded) else ""
-        return OutboxMessage.new(
-            topic=Topic.REFUND_SUCCEEDED if succeeded else Topic.REFUND_FAILED,
-            subject=event.refund_id,
-            recipient_kind=RecipientKind.CUSTOMER,
-            recipient_id=event.customer_id,
-            order_id=event.order_id,
-            title="Refund completed" if succeeded else "Refund not completed",
-            body=(
-                f"We refunded {event.amount.currency} {event.amount.amount} "
-                f"for order {event.order_id}."
-                + (f" Your bank's reference for it is {arn}." if arn else "")
-                if succeeded
-                else f"The refund of {event.amount.currency} {event.amount.amount} "
-                f"for order {event.order_id} did not go through."
-            ),
-            payload={
-                "orderId": event.order_id,
-                "customerId": event.customer_id,
-                "refundId": event.refund_id,
-                "amount": str(event.amount.amount),
-                "currency": event.amount.currency,
-                "state": event.state,
-                **({"arn": arn} if arn else {}),
-            },
-            at=event.at,
+    if isinstance(event, RefundSucceeded):
+        reference = f" Your bank's reference for it is {event.arn}." if event.arn else ""
+        return _told_to_customer(
+            event,
+            Topic.REFUND_SUCCEEDED,
+            "Refund completed",
+            f"We refunded {_amount(event)} for order {event.order_id}.{reference}",
+            event.arn,
+        )
+    if isinstance(event, RefundFailed):
+        return _told_to_customer(
+            event,
+            Topic.REFUND_FAILED,
+            "Refund not completed",
+            f"The refund of {_amount(event)} for order {event.order_id} did not go through.",
+            "",
         )
     return None
+
+
+def _amount(event: RefundEvent) -> str:
+    return f"{event.amount.currency} {event.amount.amount}"
+
+
+def _told_to_customer(
+    event: RefundEvent, topic: Topic, title: str, body: str, arn: str
+) -> OutboxMessage:
+    """A refund's message to its customer, with the bank's reference (`arn`) when known."""
+    return OutboxMessage.new(
+        topic=topic,
+        subject=event.refund_id,
+        recipient_kind=RecipientKind.CUSTOMER,
+        recipient_id=event.customer_id,
+        order_id=event.order_id,
+        title=title,
+        body=body,
+        payload={
+            "orderId": event.order_id,
+            "customerId": event.customer_id,
+            "refundId": event.refund_id,
+            "amount": str(event.amount.amount),
+            "currency": event.amount.currency,
+            "state": event.state,
+            **({"arn": arn} if arn else {}),
+        },
+        at=event.at,
+    )

@@ -105,20 +105,26 @@ async def test_a_webhook_for_an_unknown_refund_is_acknowledged(service: Service)
     assert response.json()["status"] == "ignored"
 
 
-async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
-    service: Service,
-) -> None:
+async def _refund_the_simulator_leaves_pending(service: Service, refund_id: str) -> str:
+    """A paid order with a refund of 200.00 the simulator holds PENDING; the order's id."""
     order = await service.create_order()
-    order_id = order["order_id"]
+    order_id: str = order["order_id"]
     await service.attempt(order_id, "SUCCESS")
     forced = await service.client.post(
         "/_fake-cashfree/control/refunds/next-outcome", json={"outcome": "PENDING"}
     )
     assert forced.status_code == 200
     refund = await service.container.refund_order().execute(
-        order_id, "refund_sim", "200.00", "customer asked"
+        order_id, refund_id, "200.00", "customer asked"
     )
     assert refund.state is RefundState.PENDING
+    return order_id
+
+
+async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
+    service: Service,
+) -> None:
+    order_id = await _refund_the_simulator_leaves_pending(service, "refund_sim")
     settled = await service.client.post(
         f"/_fake-cashfree/control/orders/{order_id}/refunds/refund_sim",
         json={"outcome": "SUCCESS"},
@@ -136,15 +142,7 @@ async def test_a_refund_the_simulator_leaves_pending_is_settled_by_its_webhook(
 async def test_a_bank_reference_the_simulator_sends_after_the_success_reaches_the_customer(
     service: Service,
 ) -> None:
-    order = await service.create_order()
-    order_id = order["order_id"]
-    await service.attempt(order_id, "SUCCESS")
-    await service.client.post(
-        "/_fake-cashfree/control/refunds/next-outcome", json={"outcome": "PENDING"}
-    )
-    await service.container.refund_order().execute(
-        order_id, "refund_late", "200.00", "customer asked"
-    )
+    order_id = await _refund_the_simulator_leaves_pending(service, "refund_late")
     url = f"/_fake-cashfree/control/orders/{order_id}/refunds/refund_late"
     first = await service.client.post(url, json={"outcome": "SUCCESS", "arn": None})
     assert first.status_code == 200
