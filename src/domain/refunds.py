@@ -199,12 +199,15 @@ class Refund:
         now: datetime,
         gateway_refund_id: str | None = None,
         arn: str = "",
+        *,
+        announce_reference: bool = True,
     ) -> bool:
         """Move to `state`; True when anything changed. Final states never move, so a
         repeated or late report is a no-op but for the references it brings first:
         Cashfree's id, and the bank's (`arn`, the number a customer's bank traces a
         refund by, known once the refund succeeded). A bank's reference that comes after
-        the success is a `RefundReferenced` of its own, so the customer hears it too."""
+        the success is a `RefundReferenced` of its own, so the customer hears it too,
+        unless `announce_reference` is off (history filled in, long after the fact)."""
         changed = learned_arn = False
         if gateway_refund_id and self.gateway_refund_id is None:
             self.gateway_refund_id = gateway_refund_id
@@ -215,7 +218,7 @@ class Refund:
         if self.state.is_final or state is RefundState.PENDING:
             if changed:
                 self.updated_at = now
-            if learned_arn and self.state is RefundState.SUCCESS:
+            if learned_arn and announce_reference and self.state is RefundState.SUCCESS:
                 self.events.append(RefundReferenced(*self._facts(now), arn=self.arn))
             return changed
         self.state = state

@@ -174,6 +174,7 @@ class BackfillReferences:
                     RefundState.from_gateway(known.status.value),
                     known.gateway_refund_id or None,
                     known.arn,
+                    announce_reference=False,
                 )
             )
         return settled

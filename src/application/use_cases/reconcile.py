@@ -60,7 +60,7 @@ Key = tuple[str, str]
 
 
 class RefundStateApplier(Protocol):
-    """What the reconciler needs of `ApplyRefundState`."""
+    """What the reconciler and the references' backfill need of `ApplyRefundState`."""
 
     async def execute(
         self,
@@ -69,6 +69,8 @@ class RefundStateApplier(Protocol):
         state: RefundState,
         gateway_refund_id: str | None = None,
         arn: str = "",
+        *,
+        announce_reference: bool = True,
     ) -> Refund: ...
 
 

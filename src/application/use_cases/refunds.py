@@ -81,8 +81,20 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None = None,
         arn: str = "",
+        *,
+        announce_reference: bool = True,
     ) -> Refund:
-        return (await self.settle(order_id, refund_id, state, gateway_refund_id, arn)).refund
+        """`announce_reference=False`: a bank's reference learned after the success is
+        recorded without telling the customer (a backfill of history)."""
+        settlement = await self.settle(
+            order_id,
+            refund_id,
+            state,
+            gateway_refund_id,
+            arn,
+            announce_reference=announce_reference,
+        )
+        return settlement.refund
 
     async def settle(
         self,
@@ -91,10 +103,14 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None = None,
         arn: str = "",
+        *,
+        announce_reference: bool = True,
     ) -> Settlement:
         """As `execute`, and say whether the report changed the refund."""
         return await retry_on_conflict(
-            lambda: self._once(order_id, refund_id, state, gateway_refund_id, arn),
+            lambda: self._once(
+                order_id, refund_id, state, gateway_refund_id, arn, announce_reference
+            ),
             f"refund {refund_id} kept changing while being settled",
             (ConcurrencyConflict, DuplicateEntry),
         )
@@ -106,6 +122,7 @@ class ApplyRefundState:
         state: RefundState,
         gateway_refund_id: str | None,
         arn: str,
+        announce_reference: bool,
     ) -> Settlement:
         now = self._clock.now()
         async with self._units() as uow:
@@ -113,7 +130,9 @@ class ApplyRefundState:
             if refund is None or refund.order_id != order_id:
                 raise RefundNotFound(refund_id)
             before = refund.state
-            if not refund.settle(state, now, gateway_refund_id, arn):
+            if not refund.settle(
+                state, now, gateway_refund_id, arn, announce_reference=announce_reference
+            ):
                 return Settlement(refund, changed=False)
             if refund.state is RefundState.SUCCESS and before is not RefundState.SUCCESS:
                 # Only the move to SUCCESS reverses: a reference learned later does not.

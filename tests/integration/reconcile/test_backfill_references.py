@@ -92,6 +92,8 @@ async def test_refunds_learn_their_arn_and_reverse_once(world: World) -> None:
     assert settled.arn == "", "settled as a version before 0005 did"
     customer_id = settled.customer_id
     before = await world.store.reports().statement(customer_id, 100)
+    inbox = await world.store.reports().notifications_of(customer_id, 100)
+    published = len(world.publisher.events)
 
     run = await backfill(world).execute()
 
@@ -101,6 +103,8 @@ async def test_refunds_learn_their_arn_and_reverse_once(world: World) -> None:
     assert stored.arn == listed.arn and stored.arn.startswith("RF")
     assert stored.state is RefundState.SUCCESS
     assert await world.store.reports().statement(customer_id, 100) == before
+    assert len(world.publisher.events) == published, "nothing announced"
+    assert await world.store.reports().notifications_of(customer_id, 100) == inbox
     found = await world.store.reports().find_orders(stored.arn, 10)
     assert [o.order_id for o in found] == [order_id]
     assert (await backfill(world).execute()).refunds_asked == 0

@@ -126,6 +126,14 @@ def test_a_final_refund_still_learns_the_banks_reference_once() -> None:
     assert (event.arn, event.state, event.at) == ("RF0000000001", "SUCCESS", later)
 
 
+def test_a_reference_filled_in_quietly_is_recorded_without_an_event() -> None:
+    refund = request("r1", "100.00", [])
+    refund.settle(RefundState.SUCCESS, T0, "cf_1")
+    refund.pull_events()
+    assert refund.settle(RefundState.SUCCESS, T0, "cf_1", "RF5", announce_reference=False)
+    assert refund.arn == "RF5" and refund.pull_events() == []
+
+
 def test_a_reference_that_comes_before_the_outcome_waits_for_it() -> None:
     refund = request("r1", "100.00", [])
     refund.pull_events()
