@@ -267,7 +267,8 @@ def _message_for(event: Event, customer_of_order: Mapping[str, str]) -> OutboxMe
 
 
 def _refund_message(event: Event) -> OutboxMessage | None:
-    """The customer hears how a refund ended; the agent hears of a reversed commission."""
+    """The customer hears how a refund ended, and of its bank's reference if that came
+    later; the agent hears of a reversed commission."""
     if isinstance(event, ReferralReversed):
         return OutboxMessage.new(
             topic=Topic.REFERRAL_REVERSED,
