@@ -23,7 +23,7 @@ What it measures, in one run on this machine:
    server's CPU time (every process and thread of it) per 2xx, set against the anchor's per
    request (the uvloop anchor timed just before): unlike a rate it leaves out the cores'
    time spent in wrk and elsewhere, though a slower machine still spends more CPU on the
-   same request.
+   same request. Its system part (the kernel's: sockets, syncs) has a column of its own.
 4. create-order over HTTP (sequential, 1 connection): ours against the simulator's own
    create-order call, once before the webhooks (the outbox relay idle) and once right
    after them (the relay delivering their notifications); on JSON a row also says when
@@ -275,18 +275,30 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def process_cpu_seconds(pid: int) -> float:
+def process_cpu_times(pid: int) -> tuple[float, float]:
     """User and system CPU time of one process, all its threads, in s (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick  # utime, stime
     except (OSError, IndexError, ValueError):
-        return 0.0
+        return 0.0, 0.0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process, all its threads, in s (0 once it is gone)."""
+    return sum(process_cpu_times(pid))
+
+
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU time of the process and all its descendants, all threads, in s."""
+    times = [process_cpu_times(p) for p in [pid, *_descendants(pid)]]
+    return sum(user for user, _ in times), sum(system for _, system in times)
 
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of the process and all its descendants, all threads, in s."""
-    return sum(process_cpu_seconds(p) for p in [pid, *_descendants(pid)])
+    return sum(cpu_times(pid))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -391,6 +403,7 @@ class WrkResult:
     bad: int
     exhausted: int
     cpu_us: float | None = None  # the server's CPU per 2xx, all its processes and threads
+    system_us: float | None = None  # of which in the kernel (system calls: sockets, syncs)
 
     @property
     def rate(self) -> float:
@@ -471,12 +484,15 @@ def run_wrk(
 ) -> WrkResult:
     """wrk against `server`, with the server's CPU time per 2xx (`cpu_us`): unlike requests
     per second, it leaves out the time the cores spent in wrk and elsewhere."""
-    cpu = cpu_seconds(server.pid)
+    user, system = cpu_times(server.pid)
     proc = start_wrk(bench, url, path, bodies, connections, seconds, **kw)
     try:
         result = finish_wrk(proc, seconds + 60)
         if result.ok:
-            result.cpu_us = (cpu_seconds(server.pid) - cpu) / result.ok * 1e6
+            user_after, system_after = cpu_times(server.pid)
+            spent = user_after - user + system_after - system
+            result.cpu_us = spent / result.ok * 1e6
+            result.system_us = (system_after - system) / result.ok * 1e6
         return result
     finally:
         if proc.poll() is None:
@@ -1158,9 +1174,10 @@ def table(cells: list[Cell]) -> str:
     lines = [
         "| store | workers | history | connections | webhooks/s | p50 ms | p99 ms | "
         "anchor just before /s | ratio to it | h11 anchor just before /s | ratio to it | "
-        "server CPU µs | CPU ratio to the anchor | non-2xx | exactly-once | RSS MB | load 1m "
-        "| note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+        "server CPU µs | of which system µs | CPU ratio to the anchor | non-2xx | exactly-once "
+        "| RSS MB | load 1m | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:"
+        "|---|",
     ]
 
     def against(rate: float, base: WrkResult | None) -> str:
@@ -1178,7 +1195,7 @@ def table(cells: list[Cell]) -> str:
         if r is None:
             lines.append(
                 f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | "
-                f"n/a | | | | | | | | | | | | | {c.note} |"
+                f"n/a | | | | | | | | | | | | | | {c.note} |"
             )
             continue
         ours, h11 = c.anchors.get("ours"), c.anchors.get("h11")
@@ -1186,7 +1203,7 @@ def table(cells: list[Cell]) -> str:
         lines.append(
             f"| {c.store} | {c.workers} | {c.history:,} | {c.connections} | {r.rate:,.0f} | "
             f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {against(r.rate, ours)} | "
-            f"{against(r.rate, h11)} | {_us(r.cpu_us)} | "
+            f"{against(r.rate, h11)} | {_us(r.cpu_us)} | {_us(r.system_us)} | "
             f"{cpu_ratio(r.cpu_us, ours)} | {non2xx} | {c.check} | "
             f"{c.rss:.0f} | {c.load:.1f} | {c.note} |"
         )
