@@ -103,6 +103,26 @@ def sign_in(page: Page, app: LiveServer) -> None:
     expect(page.locator("body[data-loaded='true']")).to_be_attached()
 
 
+def test_the_dashboard_reloads_itself_while_shown(page: Page, app: LiveServer) -> None:
+    page.clock.install()
+    sign_in(page, app)
+    tiles = page.locator("#tiles")
+    expect(tiles).to_contain_text("Orders0")
+    expect(page.locator("#updated-at")).to_have_attribute("aria-live", "polite")
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # time moves only when told
+
+    [paid] = orders_with(app, [[("SUCCESS", "")]])
+    page.clock.run_for(10_000)
+    page.wait_for_timeout(1000)  # any reload the 10 s started has answered by now
+    assert "Orders0" in (tiles.text_content() or ""), "no reload before 15 s"
+    page.clock.run_for(6_000)
+
+    expect(page.locator(f"#orders-table tr[data-order-id='{paid}']")).to_contain_text("Paid")
+    expect(page.locator("#tiles")).to_contain_text("Orders1")
+    expect(page.locator("#updated-at")).to_have_attribute("aria-live", "off")
+    expect(page.locator("#updated-at")).to_contain_text("again every 15 s")
+
+
 def test_drop_outs_are_neither_counted_nor_drawn_as_failures(page: Page, app: LiveServer) -> None:
     orders_with(
         app,

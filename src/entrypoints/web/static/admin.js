@@ -2,6 +2,9 @@
 // last 24 hours, and the tables of orders, unpaid attempts, refunds and subscriptions, a
 // page at a time.
 // The admin token is asked once and kept in sessionStorage (this tab only).
+// While the dashboard is shown and its tab visible it reloads itself every 15 s, so an
+// operator watching payments sees new ones without pressing Refresh. Loads run one after
+// another, never side by side, so an older answer never paints over a newer one.
 // A paid order has a refund button: amount and reason, with a refund_id generated once per
 // form opening, so a repeated click repeats the same refund instead of making another.
 
@@ -31,6 +34,7 @@ const CHART_ORDERS = 200;
 const PAGE_SIZE = 10;
 const HOURS = 24;
 const HOUR_MS = 3600000;
+const AUTO_REFRESH_MS = 15000;
 // A drop-out (the customer closed the payment window) is not a failure: it has its own series.
 const OUTCOMES = [
   { key: "SUCCESS", label: "Successful", color: "#15803d" },
@@ -42,6 +46,21 @@ const FAILURE_STATUSES = new Set(["FAILED", "CANCELLED", "VOID"]);
 
 const $ = (id) => document.getElementById(id);
 let refunding = null;
+let loads = Promise.resolve();
+let waitingLoads = 0;
+let loadedAt = 0;
+
+/** Run `task` (a load that paints the page) after every load asked for before it. */
+function inTurn(task) {
+  waitingLoads += 1;
+  loads = loads
+    .then(task)
+    .catch((error) => console.error(error))
+    .finally(() => {
+      waitingLoads -= 1;
+    });
+  return loads;
+}
 
 function token() {
   return sessionStorage.getItem(TOKEN_KEY);
@@ -590,11 +609,13 @@ async function loadTable(name) {
 
 async function turnPage(name, direction) {
   offsets[name] = Math.max(0, offsets[name] + direction * PAGE_SIZE);
-  try {
-    await loadTable(name);
-  } catch {
-    showNotice($("admin-notice"), "bad", "Could not reach the server. Try Refresh.");
-  }
+  await inTurn(async () => {
+    try {
+      await loadTable(name);
+    } catch {
+      showNotice($("admin-notice"), "bad", "Could not reach the server. Try Refresh.");
+    }
+  });
 }
 
 function askForToken(message) {
@@ -607,7 +628,26 @@ function askForToken(message) {
   $("admin-token").focus();
 }
 
-async function refresh() {
+/** Reload the whole dashboard after any load under way; `announce`: say so to a screen
+reader (not for the reloads it does on its own). */
+function refresh(announce = true) {
+  return inTurn(async () => {
+    try {
+      await load(announce);
+    } finally {
+      loadedAt = Date.now();
+    }
+  });
+}
+
+function refreshIfDue() {
+  const shown = !$("dashboard").hidden && document.visibilityState === "visible";
+  if (shown && waitingLoads === 0 && Date.now() - loadedAt >= AUTO_REFRESH_MS) {
+    refresh(false);
+  }
+}
+
+async function load(announce) {
   const notice = $("admin-notice");
   let stats;
   let recent;
@@ -643,7 +683,10 @@ async function refresh() {
     showNotice(notice, "bad", "Could not reach the server. Try Refresh.");
     return;
   }
-  $("updated-at").textContent = `Updated ${new Date().toLocaleTimeString("en-IN")}`;
+  const updated = $("updated-at");
+  updated.setAttribute("aria-live", announce ? "polite" : "off");
+  updated.textContent =
+    `Updated ${new Date().toLocaleTimeString("en-IN")}; again every ${AUTO_REFRESH_MS / 1000} s`;
   document.body.dataset.loaded = "true";
 }
 
@@ -660,7 +703,7 @@ function init() {
     $("admin-token").value = "";
     refresh();
   });
-  $("refresh-button").addEventListener("click", refresh);
+  $("refresh-button").addEventListener("click", () => refresh());
   $("refund-form").addEventListener("submit", submitRefund);
   $("search-form").addEventListener("submit", search);
   $("refund-cancel").addEventListener("click", () => {
@@ -676,6 +719,8 @@ function init() {
     pager.querySelector("[data-page='newer']").addEventListener("click", () => turnPage(name, -1));
     pager.querySelector("[data-page='older']").addEventListener("click", () => turnPage(name, 1));
   }
+  setInterval(refreshIfDue, 1000);
+  document.addEventListener("visibilitychange", refreshIfDue);
   if (token()) {
     refresh();
   } else {
